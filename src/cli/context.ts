@@ -1,0 +1,59 @@
+// What every CLI command needs: the validated configuration and an open store. Errors that a user
+// can fix (bad config, bad arguments) print one clear message and exit non-zero, no stack trace.
+import { Command } from 'commander';
+import { loadConfig, ConfigError } from '../config/load.js';
+import type { RampartConfig } from '../config/schema.js';
+import { openStore, type Store } from '../store/db.js';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function configPath(cmd: Command): string {
+  const root = cmd.optsWithGlobals() as { config?: string };
+  return root.config ?? process.env.RAMPART_CONFIG ?? 'config/rampart.yaml';
+}
+
+export function loadCliConfig(cmd: Command): RampartConfig {
+  return loadConfig(configPath(cmd));
+}
+
+/** Runs fn with the configuration and an open store, closing the store afterwards. */
+export async function withStore<T>(cmd: Command, fn: (store: Store, config: RampartConfig) => Promise<T>): Promise<T> {
+  const config = loadCliConfig(cmd);
+  const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Prints a user-facing error and sets a non-zero exit code; unexpected errors keep their stack. */
+export function reportCliError(err: unknown): void {
+  if (err instanceof ConfigError || err instanceof UsageError || (err as Error)?.name === 'DirectoryError') {
+    process.stderr.write(`rampart: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`rampart: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** Wraps a command action so its errors are reported the same way everywhere. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      reportCliError(err);
+    }
+  };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}

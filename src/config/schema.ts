@@ -1,0 +1,123 @@
+// The configuration schema: one YAML file, validated here. Every section has defaults so the
+// sample file stays short; unknown keys are errors so a typo never silently changes behaviour.
+import { z } from 'zod';
+
+const duration = z
+  .union([z.number().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration like 30s, 5m, 2h or 5d')])
+  .transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
+
+/** Parses "30s", "5m", "2h", "5d", "250ms" into milliseconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(v);
+  if (!m) throw new Error(`bad duration ${v}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+  return n * unit;
+}
+
+export const SmtpConfig = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(25),
+    /** Name in the greeting, EHLO answer and Received headers. */
+    hostname: z.string().default('rampart.localdomain'),
+    max_message_size: z.number().int().positive().default(50 * 1024 * 1024),
+    max_recipients: z.number().int().positive().default(100),
+    max_connections: z.number().int().positive().default(2000),
+    max_connections_per_ip: z.number().int().positive().default(50),
+    max_messages_per_ip_per_minute: z.number().int().positive().default(600),
+    /** Idle time allowed between commands. */
+    command_timeout: duration.default(300_000),
+    /** Time allowed for the whole DATA transfer. */
+    data_timeout: duration.default(600_000),
+    /**
+     * Pause before the greeting; a client that talks before it is dropped (early-talker check).
+     * smtp-server's built-in 100 ms caps single-message connections, so it is a deliberate choice here.
+     */
+    greeting_delay: duration.default(0),
+    tls: z
+      .object({
+        cert: z.string().optional(),
+        key: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    /** Number of SMTP worker processes; 0 means one per CPU core. */
+    workers: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const DatabaseConfig = z
+  .object({
+    /** sqlite:relative/or/absolute.db (relative to data_dir) or postgres://… */
+    url: z.string().default('sqlite:rampart.db'),
+  })
+  .strict();
+
+export const DeliveryConfig = z
+  .object({
+    /** How long a message is retried before it bounces. */
+    lifetime: duration.default(5 * 86_400_000),
+    /** Delays between attempts; the last repeats until the lifetime is over. */
+    retry_schedule: z.array(duration).default([60_000, 300_000, 900_000, 1_800_000, 3_600_000]),
+    concurrency: z.number().int().positive().default(20),
+    connection_timeout: duration.default(30_000),
+    /** Name used in EHLO towards downstream servers; defaults to smtp.hostname. */
+    helo: z.string().optional(),
+    /** Envelope sender of DSNs and notices. */
+    postmaster: z.string().default('postmaster@rampart.localdomain'),
+    poll_interval: duration.default(1000),
+  })
+  .strict();
+
+export const DnsConfig = z
+  .object({
+    /** Resolvers as host or host:port; empty means the system's. */
+    servers: z.array(z.string()).default([]),
+    timeout: duration.default(5000),
+    tries: z.number().int().positive().default(2),
+  })
+  .strict();
+
+export const ScanConfig = z
+  .object({
+    /** Time the scan may take before the DATA reply. */
+    timeout: duration.default(30_000),
+    /** What happens when the scan fails or times out: never an unscanned silent delivery. */
+    on_failure: z.enum(['tempfail', 'accept_and_quarantine']).default('tempfail'),
+    /** Worker threads for scanning; 0 means one per CPU core. */
+    threads: z.number().int().min(0).default(0),
+  })
+  .passthrough();
+
+export const WebConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Public URL of the console, used in links sent by mail. */
+    public_url: z.string().default('http://localhost:8080'),
+  })
+  .passthrough();
+
+export const RampartConfig = z
+  .object({
+    /** Directory for the spool, quarantine, SQLite database and generated keys. */
+    data_dir: z.string().default('./data'),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    /** Shared secret for signed links and sessions; generated into data_dir when absent. */
+    secret: z.string().min(16).optional(),
+    smtp: SmtpConfig.default(SmtpConfig.parse({})),
+    database: DatabaseConfig.default(DatabaseConfig.parse({})),
+    delivery: DeliveryConfig.default(DeliveryConfig.parse({})),
+    dns: DnsConfig.default(DnsConfig.parse({})),
+    scan: ScanConfig.default(ScanConfig.parse({})),
+    web: WebConfig.default(WebConfig.parse({})),
+    migration: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type RampartConfig = z.infer<typeof RampartConfig>;

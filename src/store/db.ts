@@ -1,0 +1,67 @@
+// Opens the database named by the configuration (SQLite file or PostgreSQL URL) and brings its
+// schema up to date. The rest of the code sees only Kysely<Database>.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrations } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  url: string;
+  /** Base for a relative SQLite path. */
+  dataDir: string;
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+  poolSize?: number;
+}
+
+// PostgreSQL returns BIGINT/NUMERIC as strings; our counts and sums are safe as numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export async function openStore(opts: OpenOptions): Promise<Store> {
+  let db: Kysely<Database>;
+  let dialect: Dialect;
+  if (opts.url.startsWith('postgres://') || opts.url.startsWith('postgresql://')) {
+    dialect = 'postgres';
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else if (opts.url.startsWith('sqlite:')) {
+    dialect = 'sqlite';
+    const rel = opts.url.slice('sqlite:'.length);
+    const file = rel === ':memory:' ? rel : path.resolve(opts.dataDir, rel);
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a committed row survives power loss, which the 250 reply promises.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    throw new Error(`database.url: expected sqlite:FILE or postgres://…, got ${opts.url}`);
+  }
+  if (opts.migrate !== false) await migrateToLatest(db);
+  return { db, dialect, close: () => db.destroy() };
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+  }
+}

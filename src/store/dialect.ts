@@ -1,0 +1,20 @@
+// Small helpers for the few places where SQLite and PostgreSQL differ in DDL.
+import { type Kysely, PostgresAdapter } from 'kysely';
+
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** An auto-increment integer primary key in either dialect. */
+export function idType(db: Kysely<any>): 'serial' | 'integer' {
+  return isPostgres(db) ? 'serial' : 'integer';
+}
+
+export function nowIso(d: Date = new Date()): string {
+  return d.toISOString();
+}
+
+/** Runs fn in a transaction, joining the caller's when db already is one (Kysely cannot nest). */
+export async function inTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}

@@ -1,0 +1,8 @@
+// Every schema migration, in order. Each area of the product adds its own file and one line here;
+// names sort in the order they must run.
+import type { Migration } from 'kysely';
+import * as core from './001_core.js';
+
+export const migrations: Record<string, Migration> = {
+  '001_core': core,
+};
