@@ -4,7 +4,7 @@ import { Parser } from 'htmlparser2';
 import { LinkifyIt } from 'linkify-it';
 import type { FoundUrl, UrlSource } from '../scan/types.js';
 
-const linkify = new LinkifyIt();
+const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyIP: true, fuzzyEmail: false });
 
 /** Lower-cased punycode host of a URL, '' for schemes without one (mailto:, data:, javascript:). */
 export function hostOf(url: string): string {
