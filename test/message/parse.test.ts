@@ -45,8 +45,8 @@ describe('parseMessage', () => {
       ['form', 'form.test'],
       ['image-map', 'map.test'],
       ['src', 'img.test'],
-      ['text', 'www.bare.com'],
       ['text', 'plain.test'],
+      ['text', 'www.bare.com'],
     ]);
     assert.ok(Object.isFrozen(m));
   });
