@@ -79,7 +79,7 @@ export async function startDnsServer(zone: Zone = {}): Promise<DnsFixture> {
         return send(response);
       }
       for (const r of records) {
-        if (r.type === type || (r.type === 'CNAME' && type !== 'CNAME')) response.answers.push(toAnswer(q.name, r));
+        if (r.type === type || (r.type === 'CNAME' && type !== 'CNAME')) response.answers.push(toAnswer(q.name, r) as any);
       }
       send(response);
     },
