@@ -35,9 +35,10 @@ export class RawSmtp {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawSmtp> {
+  /** Connects to 127.0.0.1:port; `localAddress` picks the client's source (e.g. 127.0.0.2). */
+  static connect(port: number, localAddress?: string): Promise<RawSmtp> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host, () => resolve(new RawSmtp(s)));
+      const s = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawSmtp(s)));
       s.once('error', reject);
     });
   }
