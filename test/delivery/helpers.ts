@@ -73,6 +73,8 @@ export async function startDownstream(opts: DownstreamOptions = {}): Promise<Dow
         };
         setTimeout(() => {
           const r = ds.opts.data?.(msg) ?? null;
+          // code -1: never answer (a transaction left hanging, as when the client dies mid-way).
+          if (r && r.code === -1) return;
           if (r) return cb(smtpError(r));
           ds.received.push(msg);
           cb(null, 'Ok: queued');
