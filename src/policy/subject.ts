@@ -23,8 +23,9 @@ export function encodeHeaderValue(name: string, value: string, eol = '\r\n'): st
   const words: string[] = [];
   let chunk = '';
   // 45 bytes of UTF-8 → 60 base64 characters; with "=?UTF-8?B?" and "?=" a word is 72 ≤ 75.
+  // The first word shares its line with the field name, so it carries less.
   for (const ch of value) {
-    if (Buffer.byteLength(chunk + ch) > 45) {
+    if (Buffer.byteLength(chunk + ch) > (words.length ? 45 : 45 - Math.ceil((name.length + 2) / 4) * 3)) {
       words.push(chunk);
       chunk = '';
     }
