@@ -68,7 +68,8 @@ export async function finishMessage(input: { raw: Buffer; envelope: Envelope; re
       return r;
     }
     accept = {
-      chunks: d.verdict?.addHeaders.length ? [headerLines(d.verdict.addHeaders), raw] : [raw],
+      // d.message: policy rewrote a header (subject prefix); the verdict headers still go first.
+      chunks: d.verdict?.addHeaders.length ? [headerLines(d.verdict.addHeaders), d.message ?? raw] : [d.message ?? raw],
       status: d.quarantine ? 'quarantined' : 'queued',
       ...(d.verdict ? { verdict: verdictColumns(d.verdict) } : {}),
     };

@@ -13,6 +13,7 @@ import type { Limiter } from './limits.js';
 import { reverseLookup, type ReverseLookup } from './ptr.js';
 import { passThroughScan, type ScanHook } from './scan-hook.js';
 import { Ingress } from './server.js';
+import { createScanService } from '../scan/service.js';
 import type { TlsMaterial } from './tls.js';
 
 export interface IngressProcess {
@@ -58,7 +59,8 @@ export async function startIngressProcess(opts: {
     log,
   });
   // ── Plug-in point: the scan engine and the reputation checks install themselves here, e.g.
-  //    if (!opts.overrides?.scanHook) ingress.setScanHook(await createScanHook(config, store));
+  const scan = !opts.overrides?.scanHook && config.scan.enabled ? await createScanService({ config, store, logger: log }) : null;
+  if (scan) ingress.setScanHook(scan.hook);
   //    if (!opts.overrides?.connectionCheck) ingress.setConnectionCheck(createReputationCheck(config, store));
   const port = await ingress.listen(config.smtp.host, config.smtp.port);
   return {
@@ -68,6 +70,7 @@ export async function startIngressProcess(opts: {
       await ingress.close(graceMs);
       directory.stop();
       await events.close();
+      await scan?.close();
     },
   };
 }

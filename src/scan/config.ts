@@ -64,6 +64,8 @@ export const DEFAULT_FAILURE_MODES: Record<(typeof FAMILIES)[number], 'tempfail'
 
 export const ScanConfig = z
   .object({
+    /** Scan messages before the DATA reply; false accepts without a verdict (tests of the SMTP layer alone). */
+    enabled: z.boolean().default(true),
     /** Time the scan may take before the DATA reply. */
     timeout: duration.default(30_000),
     /** What happens when the scan fails or times out: never an unscanned silent delivery. */

@@ -1,0 +1,49 @@
+// One scan worker thread: opens its own store connection and resolver, builds a ScanEngine and
+// answers scan requests from the main thread, many at a time (analyzers mostly wait on I/O).
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RampartConfig } from '../config/schema.js';
+import { openStore, type Store } from '../store/db.js';
+import { ScanEngine } from './engine.js';
+import type { Analyzer } from './types.js';
+import type { WorkerReply, WorkerRequest } from './pool.js';
+
+interface Data {
+  config: RampartConfig;
+  /** Module exporting `analyzers` to run instead of the registry (tests). */
+  analyzersModule?: string;
+  /** Run without a store (offline `rampart scan` with no database). */
+  noStore?: boolean;
+}
+
+async function main(): Promise<void> {
+  const data = workerData as Data;
+  const port = parentPort!;
+  let store: Store | null = null;
+  try {
+    const analyzers: readonly Analyzer[] = data.analyzersModule
+      ? ((await import(data.analyzersModule)) as { analyzers: readonly Analyzer[] }).analyzers
+      : (await import('./analyzers/index.js')).ALL_ANALYZERS;
+    if (!data.noStore) store = await openStore({ url: data.config.database.url, dataDir: data.config.data_dir, migrate: false, poolSize: 2 });
+    const engine = new ScanEngine({ config: data.config, analyzers, db: store?.db ?? null });
+    port.on('message', (req: WorkerRequest | { close: true }) => {
+      if ('close' in req) {
+        void (store?.close() ?? Promise.resolve()).finally(() => port.close());
+        return;
+      }
+      engine.scan({ raw: req.raw, envelope: req.envelope, domains: req.domains, id: req.id }).then(
+        (decided) => {
+          const reply: WorkerReply = { seq: req.seq, ok: true, decided };
+          const m = decided.decision.kind === 'accept' ? decided.decision.message : undefined;
+          port.postMessage(reply, m ? [m.buffer as ArrayBuffer] : []);
+        },
+        (err: unknown) => port.postMessage({ seq: req.seq, ok: false, error: (err as Error)?.message ?? String(err) } satisfies WorkerReply),
+      );
+    });
+    port.postMessage({ ready: true });
+  } catch (err) {
+    await store?.close().catch(() => {});
+    port.postMessage({ fatal: (err as Error)?.message ?? String(err), name: (err as Error)?.name });
+  }
+}
+
+void main();

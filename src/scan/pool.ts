@@ -1,0 +1,201 @@
+// The scan worker pool: parsing and analysis run on worker threads, never on the event loop that
+// serves SMTP. The main thread sends raw bytes and the envelope and gets the policy decision back.
+// Each task has a deadline; a worker that overruns it (a runaway analyzer) is replaced.
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ConfigError } from '../config/load.js';
+import type { RampartConfig } from '../config/schema.js';
+import type { Decided } from '../policy/decide.js';
+import type { Envelope } from './types.js';
+
+export interface WorkerRequest {
+  seq: number;
+  raw: Uint8Array;
+  envelope: Envelope;
+  domains?: string[];
+  id?: string | null;
+}
+
+export type WorkerReply = { seq: number; ok: true; decided: Decided } | { seq: number; ok: false; error: string };
+
+export interface PoolOptions {
+  config: RampartConfig;
+  /** Threads; default scan.threads, 0 meaning one per core. */
+  size?: number;
+  /** Module (file URL) exporting `analyzers`, instead of the built-in registry: tests. */
+  analyzersModule?: string;
+  noStore?: boolean;
+  /** Per-task deadline; default scan.timeout + 1 s. */
+  taskTimeoutMs?: number;
+}
+
+interface Task {
+  req: Omit<WorkerRequest, 'seq'>;
+  resolve(d: Decided): void;
+  reject(e: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: Map<number, Task & { timer: NodeJS.Timeout }>;
+}
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_FILE = fileURLToPath(new URL(`./pool-worker${ext}`, import.meta.url));
+
+export class ScanPool {
+  private slots: Slot[] = [];
+  private queue: Task[] = [];
+  private seq = 0;
+  private closed = false;
+  readonly size: number;
+  private readonly perThread: number;
+  private readonly deadline: number;
+
+  private constructor(private readonly opts: PoolOptions) {
+    this.size = opts.size || opts.config.scan.threads || os.availableParallelism();
+    this.perThread = opts.config.scan.queue_per_thread;
+    this.deadline = opts.taskTimeoutMs ?? opts.config.scan.timeout + 1000;
+  }
+
+  static async start(opts: PoolOptions): Promise<ScanPool> {
+    const pool = new ScanPool(opts);
+    try {
+      pool.slots = await Promise.all(Array.from({ length: pool.size }, () => pool.spawn()));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Scans one message; rejects when the worker fails or the deadline passes. */
+  scan(req: Omit<WorkerRequest, 'seq'>): Promise<Decided> {
+    if (this.closed) return Promise.reject(new Error('scan pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Messages being scanned or waiting. */
+  get pending(): number {
+    return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.size, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new Error('scan pool is closed'));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        for (const t of s.inFlight.values()) {
+          clearTimeout(t.timer);
+          t.reject(new Error('scan pool is closed'));
+        }
+        s.inFlight.clear();
+        s.worker.postMessage({ close: true });
+        const exited = new Promise((r) => s.worker.once('exit', r));
+        const t = setTimeout(() => void s.worker.terminate(), 2000);
+        await exited;
+        clearTimeout(t);
+      }),
+    );
+    this.slots = [];
+  }
+
+  private dispatch(): void {
+    while (this.queue.length) {
+      let best: Slot | undefined;
+      for (const s of this.slots) if (s.inFlight.size < this.perThread && (!best || s.inFlight.size < best.inFlight.size)) best = s;
+      if (!best) return;
+      const task = this.queue.shift()!;
+      const seq = ++this.seq;
+      const slot = best;
+      const timer = setTimeout(() => this.overrun(slot, seq), this.deadline);
+      slot.inFlight.set(seq, { ...task, timer });
+      slot.worker.postMessage({ ...task.req, seq } satisfies WorkerRequest);
+    }
+  }
+
+  /** A task outran its deadline: its worker may be stuck in a loop, so it is replaced. */
+  private overrun(slot: Slot, seq: number): void {
+    const t = slot.inFlight.get(seq);
+    if (!t) return;
+    this.replace(slot, new Error(`scan did not finish within ${this.deadline} ms`));
+  }
+
+  private replace(slot: Slot, err: Error): void {
+    for (const t of slot.inFlight.values()) {
+      clearTimeout(t.timer);
+      t.reject(err);
+    }
+    slot.inFlight.clear();
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    slot.worker.removeAllListeners();
+    void slot.worker.terminate();
+    if (this.closed) return;
+    this.spawn().then(
+      (s) => {
+        if (this.closed) void s.worker.terminate();
+        else {
+          this.slots.push(s);
+          this.dispatch();
+        }
+      },
+      () => {
+        // Could not restart: the remaining workers carry on; with none left every task fails loudly.
+        if (!this.slots.length) for (const t of this.queue.splice(0)) t.reject(new Error('no scan workers left'));
+      },
+    );
+  }
+
+  private spawn(): Promise<Slot> {
+    return new Promise((resolve, reject) => {
+      // Under tsx (tests, dev) a worker thread does not inherit the TypeScript loader in Node 20:
+      // a tiny bootstrap registers it before loading the worker module.
+      const entry =
+        ext === '.ts'
+          ? `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(WORKER_FILE).href)}); })`
+          : WORKER_FILE;
+      const worker = new Worker(entry, {
+        eval: ext === '.ts',
+        workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore },
+        execArgv: process.execArgv.filter((a) => !a.startsWith('--test')),
+      });
+      const slot: Slot = { worker, inFlight: new Map() };
+      let ready = false;
+      worker.on('message', (msg: WorkerReply | { ready: true } | { fatal: string; name?: string }) => {
+        if ('ready' in msg) {
+          ready = true;
+          resolve(slot);
+          return;
+        }
+        if ('fatal' in msg) {
+          reject(msg.name === 'ConfigError' ? new ConfigError(msg.fatal) : new Error(`scan worker failed to start: ${msg.fatal}`));
+          void worker.terminate();
+          return;
+        }
+        const t = slot.inFlight.get(msg.seq);
+        if (!t) return;
+        slot.inFlight.delete(msg.seq);
+        clearTimeout(t.timer);
+        if (msg.ok) {
+          const d = msg.decided.decision;
+          if (d.kind === 'accept' && d.message) d.message = Buffer.from(d.message.buffer, d.message.byteOffset, d.message.byteLength);
+          t.resolve(msg.decided);
+        } else t.reject(new Error(msg.error));
+        this.dispatch();
+      });
+      worker.on('error', (err) => {
+        if (!ready) reject(err);
+        else this.replace(slot, err);
+      });
+      worker.on('exit', (code) => {
+        if (!ready) reject(new Error(`scan worker exited with code ${code} while starting`));
+        else if (this.slots.includes(slot)) this.replace(slot, new Error(`scan worker exited with code ${code}`));
+      });
+    });
+  }
+}

@@ -1,0 +1,107 @@
+// End to end: real SMTP (Nodemailer) into a gateway whose scan hook is the real scan service
+// (worker pool, analyzers on main, stored policy). The verdict lands in `messages`; a reject
+// policy answers 550 before any 250; quarantine stores status quarantined; tag rewrites Subject.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import nodemailer from 'nodemailer';
+import { parseMessage } from '../../src/message/parse.js';
+import { PolicyRepository } from '../../src/policy/repository.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+async function send(port: number, to: string, subject: string, from = 'sender@outside.test') {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.test', connectionTimeout: 10_000 });
+  try {
+    const info = await t.sendMail({ from, to, subject, text: 'Hello\n', messageId: `<${subject.replace(/\W/g, '')}@outside.test>` });
+    return { ok: true as const, response: info.response };
+  } catch (err) {
+    const e = err as { responseCode?: number; response?: string; message: string };
+    return { ok: false as const, code: e.responseCode, response: e.response ?? e.message };
+  } finally {
+    t.close();
+  }
+}
+
+describe('scan service behind real SMTP', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({
+      workers: 0,
+      config: { scan: { enabled: true, threads: 1, timeout: 20_000 } },
+      domains: [
+        { name: 'open.test', catchAll: true },
+        { name: 'strict.test', catchAll: true },
+        { name: 'held.test', catchAll: true },
+        { name: 'tagged.test', catchAll: true },
+      ],
+    });
+    const policy = new PolicyRepository(gw.db);
+    await policy.setAction('strict.test', 'clean', 'reject');
+    await policy.setAction('held.test', 'clean', 'quarantine');
+    await policy.setAction('tagged.test', 'clean', 'tag', { subjectPrefix: '[Geprüft]' });
+    await policy.addListEntry('open.test', 'block', 'outside-blocked.test');
+  });
+  after(() => gw?.stop());
+
+  const row = (subject: string) => gw.db.selectFrom('messages').selectAll().where('subject', '=', subject).executeTakeFirst();
+
+  it('stores the verdict of an accepted message', async () => {
+    const r = await send(gw.port, 'a@open.test', 'plain one');
+    assert.ok(r.ok, JSON.stringify(r));
+    const m = await row('plain one');
+    assert.equal(m?.status, 'queued');
+    assert.equal(m?.category, 'clean');
+    assert.equal(m?.action, 'deliver');
+    assert.equal(m?.score, 0);
+    assert.deepEqual(JSON.parse(m!.symbols!), []);
+    const spooled = readFileSync(m!.spool_path, 'latin1');
+    assert.match(spooled, /^X-Rampart-Category: clean\r\nX-Rampart-Score: 0\.00\r\n/);
+  });
+
+  it('answers 550 for a reject policy and records the message as rejected', async () => {
+    const r = await send(gw.port, 'b@strict.test', 'refused one');
+    assert.equal(r.ok, false);
+    assert.equal(r.ok ? 0 : r.code, 550);
+    assert.match(r.response, /^550 5\.7\.1 Message refused: clean/);
+    const m = await row('refused one');
+    assert.equal(m?.status, 'rejected');
+    assert.equal(m?.action, 'reject');
+    assert.equal(m?.category, 'clean');
+  });
+
+  it('takes the strictest action when recipients span domains', async () => {
+    const r = await send(gw.port, 'a@open.test, b@strict.test', 'mixed one');
+    assert.equal(r.ok ? 0 : r.code, 550);
+  });
+
+  it('refuses a blocked sender domain', async () => {
+    const r = await send(gw.port, 'a@open.test', 'blocked one', 'x@mail.outside-blocked.test');
+    assert.equal(r.ok ? 0 : r.code, 550);
+    assert.match(r.response, /sender is blocked by policy/);
+    const m = await row('blocked one');
+    assert.ok(JSON.parse(m!.symbols!).some((s: { name: string; detail: string }) => s.name === 'POLICY_BLOCKLIST' && /outside-blocked\.test/.test(s.detail)));
+  });
+
+  it('quarantines per policy', async () => {
+    const r = await send(gw.port, 'c@held.test', 'held one');
+    assert.ok(r.ok);
+    const m = await row('held one');
+    assert.equal(m?.status, 'quarantined');
+    assert.equal(m?.action, 'quarantine');
+    const rcpts = await gw.db.selectFrom('message_recipients').select('status').where('message_id', '=', m!.id).execute();
+    assert.deepEqual(rcpts.map((x) => x.status), ['held']);
+  });
+
+  it('tags with headers and an encoded subject prefix', async () => {
+    const r = await send(gw.port, 'd@tagged.test', 'tagged one');
+    assert.ok(r.ok);
+    const m = await row('tagged one');
+    assert.equal(m?.action, 'tag');
+    const spooled = readFileSync(m!.spool_path);
+    const parsed = await parseMessage(spooled);
+    assert.equal(parsed.subject, '[Geprüft] tagged one');
+    assert.ok(parsed.headers.some((h) => h.key === 'x-spam-flag' && h.value === 'YES'));
+    assert.equal(parsed.headers.filter((h) => h.key === 'subject').length, 1);
+    assert.match(spooled.toString('latin1'), /\r\nSubject: =\?UTF-8\?B\?/);
+  });
+});
