@@ -1,0 +1,119 @@
+// Stored policy on SQLite and PostgreSQL: actions per domain over the global default, monitor
+// mode before and after go-live, allow/block lists (allow never overrides malware), and the
+// strictest-domain rule for messages to several domains.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { DnsConfig } from '../../src/config/schema.js';
+import { PolicyError, PolicyRepository } from '../../src/policy/repository.js';
+import { ScanConfig } from '../../src/scan/config.js';
+import { ScanEngine } from '../../src/scan/engine.js';
+import type { Envelope } from '../../src/scan/types.js';
+import type { Store } from '../../src/store/db.js';
+import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
+import { FAKES } from '../scan/fake-analyzers.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/scan/${name}`, import.meta.url));
+const env = (over: Partial<Envelope> = {}): Envelope => ({ clientIp: '192.0.2.10', clientHostname: null, helo: null, tls: false, mailFrom: 'sender@sender.test', rcptTo: ['bob@example.org'], ...over });
+const GO_LIVE = '2026-11-28T08:00:00.000Z';
+
+for (const kind of DATABASES) {
+  describe(`scan policy (${kind})`, () => {
+    let tdb: TestDatabase | null;
+    let store: Store;
+    let repo: PolicyRepository;
+    let now = new Date('2026-11-27T12:00:00Z');
+    const engine = () => new ScanEngine({ config: { scan: ScanConfig.parse({}), dns: DnsConfig.parse({}) }, analyzers: FAKES, db: store.db, now: () => now, refreshMs: 0, resolve: async () => [] });
+
+    before(async () => {
+      tdb = await makeDatabase(kind);
+      if (!tdb) return;
+      store = await tdb.open();
+      repo = new PolicyRepository(store.db);
+    });
+    after(async () => {
+      await store?.close();
+      await tdb?.cleanup();
+    });
+
+    it('stores actions per domain over the global default and validates input', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL unreachable');
+      await repo.setAction('*', 'spam', 'quarantine');
+      await repo.setAction('Example.ORG', 'spam', 'tag', { subjectPrefix: '[SPAM]' });
+      await repo.setAction('example.org', 'spam', 'tag', { subjectPrefix: '[SPAM]' });
+      const snap = await repo.snapshot();
+      assert.deepEqual(snap.actionFor('example.org', 'spam'), { action: 'tag', subjectPrefix: '[SPAM]', source: 'example.org' });
+      assert.equal(snap.actionFor('other.org', 'spam').action, 'quarantine');
+      assert.equal(snap.actionFor('other.org', 'malware').source, 'default');
+      await assert.rejects(repo.setAction('example.org', 'spamm', 'tag'), (e: unknown) => e instanceof PolicyError && /category: spamm/.test(e.message));
+      await assert.rejects(repo.setAction('example.org', 'spam', 'drop'), /action: drop is not one of deliver, tag, quarantine, reject/);
+      await assert.rejects(repo.setMonitor('example.org', 'malware', 'tomorrow'), /until: tomorrow is not an ISO-8601 time/);
+      await assert.rejects(repo.addListEntry('example.org', 'allow', '10.0.0.0/33'), /not a valid CIDR/);
+    });
+
+    it('monitor mode: before go-live the family only records what it would do', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL unreachable');
+      await repo.setMonitor('example.org', 'malware', GO_LIVE);
+      const e = engine();
+      now = new Date('2026-11-28T07:59:00Z');
+      const before = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env() });
+      assert.equal(before.verdict.category, 'phishing', 'malware evidence does not count yet');
+      assert.equal(before.verdict.action, 'quarantine');
+      assert.deepEqual(before.verdict.would, { category: 'malware', action: 'reject' });
+      assert.match(before.verdict.symbols.find((s) => s.name === 'FAKE_VIRUS')?.detail ?? '', /monitor mode/);
+      assert.equal(before.decision.kind, 'accept');
+      now = new Date('2026-11-28T08:00:01Z');
+      const afterLive = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env() });
+      assert.equal(afterLive.verdict.category, 'malware');
+      assert.equal(afterLive.verdict.would, undefined);
+      assert.equal(afterLive.decision.kind, 'reject');
+      // Another domain is not monitored at all.
+      now = new Date('2026-11-28T07:00:00Z');
+      const other = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env({ rcptTo: ['x@other.org'] }) });
+      assert.equal(other.decision.kind, 'reject');
+      // Mixed: the monitored domain cannot make mail to the enforced one pass (strictest wins).
+      const mixed = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env({ rcptTo: ['bob@example.org', 'x@other.org'] }) });
+      assert.equal(mixed.decision.kind, 'reject');
+      assert.deepEqual(mixed.verdict.would, { category: 'malware', action: 'reject' });
+    });
+
+    it('allow lists deliver anything but malware; block lists refuse', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL unreachable');
+      now = new Date('2026-12-01T00:00:00Z');
+      await repo.addListEntry('example.org', 'allow', 'security@bank-alerts.test');
+      await repo.addListEntry('*', 'allow', '198.51.100.0/24');
+      await repo.addListEntry('example.org', 'block', 'cheap.test');
+      const e = engine();
+      const phish = await e.scan({ raw: fixture('phish.eml'), envelope: env({ mailFrom: 'bounce@bank-alerts.test' }) });
+      assert.equal(phish.verdict.category, 'phishing');
+      assert.equal(phish.verdict.action, 'deliver', 'header From is on the allow list');
+      assert.ok(phish.verdict.symbols.some((s) => s.name === 'POLICY_ALLOWLIST'));
+      const virus = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env({ clientIp: '198.51.100.7' }) });
+      assert.equal(virus.decision.kind, 'reject', 'the allowed IP does not let malware through');
+      assert.match(virus.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST')?.detail ?? '', /ignored for malware/);
+      const clean = await e.scan({ raw: fixture('clean.eml'), envelope: env({ clientIp: '198.51.100.7' }) });
+      assert.equal(clean.verdict.action, 'deliver');
+      const blocked = await e.scan({ raw: fixture('spam.eml'), envelope: env() });
+      assert.equal(blocked.decision.kind, 'reject');
+      assert.match(blocked.decision.kind === 'reject' ? blocked.decision.reason : '', /blocked by policy/);
+      const entries = await repo.listEntries({ domain: 'example.org' });
+      assert.deepEqual(entries.map((x) => [x.list, x.kind, x.value]), [
+        ['allow', 'address', 'security@bank-alerts.test'],
+        ['block', 'domain', 'cheap.test'],
+      ]);
+      assert.equal(await repo.removeListEntry('example.org', 'block', 'CHEAP.test'), true);
+      assert.equal(await repo.removeListEntry('example.org', 'block', 'cheap.test'), false);
+    });
+
+    it('tags with the domain subject prefix', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL unreachable');
+      const e = engine();
+      const r = await e.scan({ raw: fixture('spam.eml'), envelope: env() });
+      assert.equal(r.verdict.action, 'tag');
+      assert.equal(r.decision.kind, 'accept');
+      const msg = r.decision.kind === 'accept' ? r.decision.message?.toString('latin1') : '';
+      assert.match(msg ?? '', /\r\nSubject: =\?UTF-8\?B\?/);
+      assert.match(Buffer.from(/=\?UTF-8\?B\?([^?]+)\?=/.exec(msg ?? '')![1]!, 'base64').toString(), /^\[SPAM\] Grü/);
+    });
+  });
+}
