@@ -3,6 +3,10 @@
 import { Command } from 'commander';
 import { registerDomainCommands } from './commands/domains.js';
 import { registerServe } from './commands/serve.js';
+import { registerScanCommand } from './commands/scan.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerQuarantineCommands } from './commands/quarantine.js';
+import { registerReportCommand } from './commands/report.js';
 
 const program = new Command();
 program
@@ -13,5 +17,9 @@ program
 
 registerServe(program);
 registerDomainCommands(program);
+registerScanCommand(program);
+registerPolicyCommands(program);
+registerQuarantineCommands(program);
+registerReportCommand(program);
 
 await program.parseAsync(process.argv);

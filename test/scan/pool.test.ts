@@ -14,8 +14,9 @@ const envelope: Envelope = { clientIp: '192.0.2.10', clientHostname: null, helo:
 
 describe('scan pool', () => {
   let pool: ScanPool;
+  const dataDir = tempDir();
   before(async () => {
-    const config = parseConfig({ data_dir: tempDir(), scan: { timeout: 1500 } });
+    const config = parseConfig({ data_dir: dataDir, scan: { timeout: 1500 } });
     pool = await ScanPool.start({ config, size: 2, analyzersModule: MODULE_URL, noStore: true });
   });
   after(() => pool.close());

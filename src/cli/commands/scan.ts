@@ -1,0 +1,101 @@
+// `rampart scan FILE.eml… | DIR | MBOX | -`: scans messages like rspamc and prints category,
+// score, action and every symbol. Uses the worker pool on all cores with a bounded number of
+// messages in flight, printing results in input order.
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ScanPool } from '../../scan/pool.js';
+import { readInputs } from '../../scan/inputs.js';
+import { CATEGORY_LABELS, type Envelope } from '../../scan/types.js';
+import type { Decided } from '../../policy/decide.js';
+import { openStore } from '../../store/db.js';
+import { action, loadCliConfig, UsageError } from '../context.js';
+
+interface ScanOpts {
+  from?: string;
+  ip?: string;
+  helo?: string;
+  rcpt?: string[];
+  json?: boolean;
+  threads?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function formatText(file: string, d: Decided): string {
+  const v = d.verdict;
+  const act = d.decision.kind === 'tempfail' ? `tempfail (${d.decision.reason})` : v.action;
+  const lines = [`File: ${file}`, `Category: ${v.category} (${CATEGORY_LABELS[v.category]})`, `Score: ${v.score.toFixed(2)}`, `Action: ${act}`];
+  if (v.would) lines.push(`Would (monitor mode): ${v.would.category} → ${v.would.action}`);
+  for (const s of [...v.symbols].sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))) lines.push(`Symbol: ${s.name} (${s.score.toFixed(2)})${s.detail ? ` [${s.detail}]` : ''}`);
+  return lines.join('\n') + '\n\n';
+}
+
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .description('scan .eml files, directories, mbox files or - (standard input) and explain each verdict')
+    .argument('<inputs...>', 'files, directories, mbox files, or - for standard input')
+    .option('--from <address>', 'envelope sender (MAIL FROM)', '')
+    .option('--ip <address>', 'client IP address', '127.0.0.1')
+    .option('--helo <name>', 'HELO name')
+    .option('--rcpt <address>', 'envelope recipient (repeatable); its domain selects the policy', collect, [])
+    .option('--threads <n>', 'worker threads (default scan.threads, 0 = all cores)')
+    .option('--json', 'one JSON object per message per line')
+    .action(
+      action(async (inputs: string[], opts: ScanOpts, cmd: Command) => {
+        const config = loadCliConfig(cmd);
+        const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+        if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError('--threads: expected a non-negative integer');
+        for (const i of inputs) if (i !== '-' && !existsSync(i)) throw new UsageError(`${i}: no such file or directory`);
+        // Bring the schema up to date once here; the workers open their own connections.
+        const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
+        await store.close();
+        const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
+        const pool = await ScanPool.start({ config, size: threads });
+        const window = pool.size * 16;
+        const done = new Map<number, string>();
+        let next = 0;
+        let failed = 0;
+        const flush = () => {
+          while (done.has(next)) {
+            process.stdout.write(done.get(next)!);
+            done.delete(next++);
+          }
+        };
+        const inFlight = new Set<Promise<void>>();
+        let index = 0;
+        try {
+          for await (const m of readInputs(inputs)) {
+            const i = index++;
+            const p = pool.scan({ raw: m.raw, envelope }).then(
+              (d) => {
+                const v = d.verdict;
+                const out = opts.json
+                  ? JSON.stringify({ file: m.file, category: v.category, score: v.score, action: d.decision.kind === 'tempfail' ? 'tempfail' : v.action, ...(v.would ? { would: v.would } : {}), symbols: v.symbols.map((s) => ({ name: s.name, score: s.score, detail: s.detail ?? null })) }) + '\n'
+                  : formatText(m.file, d);
+                done.set(i, out);
+              },
+              (err: unknown) => {
+                failed++;
+                done.set(i, opts.json ? JSON.stringify({ file: m.file, error: (err as Error).message }) + '\n' : `File: ${m.file}\nError: ${(err as Error).message}\n\n`);
+              },
+            );
+            const tracked: Promise<void> = p.then(() => {
+              inFlight.delete(tracked);
+              flush();
+            });
+            inFlight.add(tracked);
+            if (inFlight.size >= window) await Promise.race(inFlight);
+          }
+          await Promise.all(inFlight);
+          flush();
+        } finally {
+          await pool.close();
+        }
+        if (failed) {
+          process.stderr.write(`rampart: ${failed} message(s) could not be scanned\n`);
+          process.exitCode = 1;
+        }
+      }),
+    );
+}

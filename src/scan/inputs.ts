@@ -1,0 +1,58 @@
+// Messages to scan from the command line: .eml files, directories (recursively), mbox files
+// split on "From " lines, or standard input. Read lazily so a directory of thousands of
+// messages never sits in memory at once.
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface InputMessage {
+  /** File name, "file#N" for the Nth message of an mbox, "-" for standard input. */
+  file: string;
+  raw: Buffer;
+}
+
+const isMbox = (b: Buffer) => b.subarray(0, 5).toString('latin1') === 'From ';
+
+/** Splits an mbox on lines starting with "From " and undoes >From quoting. */
+export function splitMbox(buf: Buffer): Buffer[] {
+  const text = buf.toString('latin1');
+  const parts = text.split(/^From [^\n]*\n/m).slice(1);
+  return parts.map((p) => Buffer.from(p.replace(/^>(>*From )/gm, '$1').replace(/\n$/, ''), 'latin1'));
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (e.isFile() && !e.name.startsWith('.')) yield p;
+  }
+}
+
+async function* fromBuffer(file: string, raw: Buffer): AsyncGenerator<InputMessage> {
+  if (isMbox(raw)) {
+    let i = 0;
+    for (const m of splitMbox(raw)) yield { file: `${file}#${++i}`, raw: m };
+  } else yield { file, raw };
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream('', { fd: 0 })) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function* readInputs(args: readonly string[]): AsyncGenerator<InputMessage> {
+  for (const a of args) {
+    if (a === '-') {
+      yield* fromBuffer('-', await readStdin());
+      continue;
+    }
+    const st = await stat(a).catch((err: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`${a}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`), { name: 'UsageError' });
+    });
+    if (st.isDirectory()) for await (const f of walk(a)) yield* fromBuffer(f, await readFile(f));
+    else yield* fromBuffer(a, await readFile(a));
+  }
+}
