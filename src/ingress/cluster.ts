@@ -5,6 +5,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { serveCommits } from './commit-ipc.js';
+import type { RowCommitter } from './group-commit.js';
 import { serveLimits } from './limiter-ipc.js';
 import type { LimitTable } from './limits.js';
 import type { TlsMaterial } from './tls.js';
@@ -18,7 +20,7 @@ export interface SmtpWorkers {
   stop(graceMs: number): Promise<void>;
 }
 
-export async function startSmtpWorkers(opts: { config: RampartConfig; tls: TlsMaterial; limits: LimitTable; count: number; log: Logger }): Promise<SmtpWorkers> {
+export async function startSmtpWorkers(opts: { config: RampartConfig; tls: TlsMaterial; limits: LimitTable; committer: RowCommitter; count: number; log: Logger }): Promise<SmtpWorkers> {
   const { config, log } = opts;
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   cluster.setupPrimary({
@@ -35,6 +37,7 @@ export async function startSmtpWorkers(opts: { config: RampartConfig; tls: TlsMa
       const w = cluster.fork({ [WORKER_ENV]: JSON.stringify({ config: cfg, tls: opts.tls }) });
       workers.add(w);
       serveLimits(w, opts.limits);
+      serveCommits(w, opts.committer);
       let listening = false;
       w.on('message', (msg: { rampartListening?: number }) => {
         if (msg && typeof msg === 'object' && typeof msg.rampartListening === 'number') {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { Spool } from '../spool/spool.js';
+import { Spool, type AcceptInput } from '../spool/spool.js';
 import type { Store } from '../store/db.js';
 import { noConnectionCheck, type ConnectionCheck } from './connection-check.js';
 import { DirectoryCache } from './directory-cache.js';
@@ -37,6 +37,8 @@ export async function startIngressProcess(opts: {
   store: Store;
   tls: TlsMaterial;
   limiter: Limiter;
+  /** Makes the accept function: local group commit, or rows sent to the primary. */
+  accept: (spool: Spool) => (input: AcceptInput) => Promise<string>;
   log: Logger;
   overrides?: IngressOverrides;
 }): Promise<IngressProcess> {
@@ -54,7 +56,7 @@ export async function startIngressProcess(opts: {
     reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 2000) }),
     scanHook: opts.overrides?.scanHook ?? passThroughScan,
     connectionCheck: opts.overrides?.connectionCheck ?? noConnectionCheck,
-    finisher: { db: store.db, accept: (input) => spool.accept(input), scan: config.scan, node: os.hostname(), log },
+    finisher: { db: store.db, accept: opts.accept(spool), scan: config.scan, node: os.hostname(), log },
     log,
   });
   // ── Plug-in point: the scan engine and the reputation checks install themselves here, e.g.
