@@ -50,7 +50,7 @@ export async function startIngressProcess(opts: {
     limiter: opts.limiter,
     events,
     tls: opts.tls,
-    reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 2000) }),
+    reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 5000) }),
     scanHook: opts.overrides?.scanHook ?? passThroughScan,
     connectionCheck: opts.overrides?.connectionCheck ?? noConnectionCheck,
     finisher: { db: store.db, accept: opts.accept(spool), scan: config.scan, node: os.hostname(), log },
