@@ -6,8 +6,10 @@ import path from 'node:path';
 import type { RampartConfig } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { startSmtpWorkers } from './ingress/cluster.js';
+import { localAccept, RowCommitter } from './ingress/group-commit.js';
 import { LimitTable, localLimiter } from './ingress/limits.js';
-import { spoolDir, startIngressProcess, type IngressOverrides, type IngressProcess } from './ingress/process.js';
+import type { IngressOverrides, IngressProcess } from './ingress/process.js';
+import { spoolDir } from './ingress/spool-dir.js';
 import { loadTlsMaterial } from './ingress/tls.js';
 import { Spool } from './spool/spool.js';
 import { openStore, type Store } from './store/db.js';
@@ -52,17 +54,22 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
       maxMessagesPerIpPerMinute: config.smtp.max_messages_per_ip_per_minute,
     });
 
+    // This process is the node's single writer of message rows (group commit for all workers).
+    const committer = new RowCommitter(store.db, spool.queueDir, spool.node, log);
+
     let smtpPort: number;
     let ingress: IngressProcess | null = null;
     let workerPids = (): number[] => [];
     if (opts.inProcess) {
-      ingress = await startIngressProcess({ config, store, tls, limiter: localLimiter(limits), log, overrides: opts.ingress });
+      // Imported here only: in cluster mode the primary never runs smtp-server itself.
+      const { startIngressProcess } = await import('./ingress/process.js');
+      ingress = await startIngressProcess({ config, store, tls, limiter: localLimiter(limits), accept: (sp) => localAccept(sp, committer), log, overrides: opts.ingress });
       smtpPort = ingress.port;
       const proc = ingress;
       stops.push((grace) => proc.close(grace));
     } else {
       const count = config.smtp.workers || os.availableParallelism();
-      const workers = await startSmtpWorkers({ config, tls, limits, count, log });
+      const workers = await startSmtpWorkers({ config, tls, limits, committer, count, log });
       smtpPort = workers.port;
       workerPids = workers.pids;
       stops.push((grace) => workers.stop(grace));

@@ -21,19 +21,9 @@ export function collectMessage(stream: Readable, maxBytes: number): Promise<Coll
     let prevCR = false;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (!bare) {
-        for (let i = 0; i < chunk.length; i++) {
-          const c = chunk[i];
-          if (prevCR && c !== 0x0a) {
-            bare = true;
-            break;
-          }
-          if (c === 0x0a && !prevCR) {
-            bare = true;
-            break;
-          }
-          prevCR = c === 0x0d;
-        }
+      if (!bare && chunk.length) {
+        bare = hasBareNewline(chunk, prevCR);
+        prevCR = chunk[chunk.length - 1] === 0x0d;
       }
       if (kept + chunk.length <= maxBytes) {
         chunks.push(chunk);
@@ -53,6 +43,19 @@ export function collectMessage(stream: Readable, maxBytes: number): Promise<Coll
       resolve({ chunks, size, oversized: size > maxBytes, bareNewline: bare || prevCR });
     });
   });
+}
+
+/** True when chunk has a LF without CR before it or a CR without LF after it (native scans). */
+function hasBareNewline(chunk: Buffer, prevCR: boolean): boolean {
+  if (prevCR && chunk[0] !== 0x0a) return true;
+  for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
+    if (i === 0 ? !prevCR : chunk[i - 1] !== 0x0d) return true;
+  }
+  // A CR as the last byte is judged with the next chunk (or at the end of the message).
+  for (let i = chunk.indexOf(0x0d); i !== -1 && i < chunk.length - 1; i = chunk.indexOf(0x0d, i + 1)) {
+    if (chunk[i + 1] !== 0x0a) return true;
+  }
+  return false;
 }
 
 /** Subject and Message-ID from the header block (unfolded, RFC 2047 words decoded). */

@@ -1,10 +1,10 @@
 // Wires one SMTP ingress process: directory cache, event recorder, spool, TLS, PTR resolver and
 // the injected scan hook and connection check. Used by cluster workers and by the in-process mode.
 import os from 'node:os';
-import path from 'node:path';
+import { spoolDir } from './spool-dir.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { Spool } from '../spool/spool.js';
+import { Spool, type AcceptInput } from '../spool/spool.js';
 import type { Store } from '../store/db.js';
 import { noConnectionCheck, type ConnectionCheck } from './connection-check.js';
 import { DirectoryCache } from './directory-cache.js';
@@ -29,15 +29,14 @@ export interface IngressOverrides {
   reverse?: ReverseLookup;
 }
 
-export function spoolDir(config: RampartConfig): string {
-  return path.join(config.data_dir, 'spool');
-}
 
 export async function startIngressProcess(opts: {
   config: RampartConfig;
   store: Store;
   tls: TlsMaterial;
   limiter: Limiter;
+  /** Makes the accept function: local group commit, or rows sent to the primary. */
+  accept: (spool: Spool) => (input: AcceptInput) => Promise<string>;
   log: Logger;
   overrides?: IngressOverrides;
 }): Promise<IngressProcess> {
@@ -52,10 +51,10 @@ export async function startIngressProcess(opts: {
     limiter: opts.limiter,
     events,
     tls: opts.tls,
-    reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 2000) }),
+    reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 5000) }),
     scanHook: opts.overrides?.scanHook ?? passThroughScan,
     connectionCheck: opts.overrides?.connectionCheck ?? noConnectionCheck,
-    finisher: { db: store.db, accept: (input) => spool.accept(input), scan: config.scan, node: os.hostname(), log },
+    finisher: { db: store.db, accept: opts.accept(spool), scan: config.scan, node: os.hostname(), log },
     log,
   });
   // ── Plug-in point: the scan engine and the reputation checks install themselves here, e.g.

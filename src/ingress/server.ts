@@ -12,6 +12,7 @@ import type { EventSink } from './events.js';
 import type { Limiter, LimitRefusal } from './limits.js';
 import { collectMessage, receivedHeader } from './message.js';
 import type { ReverseLookup } from './ptr.js';
+import { canonicalDomain } from '../directory/names.js';
 import { decideRecipient } from './relay.js';
 import type { ScanHook, ScanRecipient } from './scan-hook.js';
 import { applySmtpPatches, type PatchedServerOptions } from './smtp-patches.js';
@@ -34,6 +35,8 @@ export interface IngressDeps {
 interface SessionState {
   ip: string;
   acquired: boolean;
+  /** Set by onClose; a slot granted after it must be handed back at once. */
+  closed: boolean;
   ptr: Promise<string | null>;
   recipients: ScanRecipient[];
 }
@@ -82,6 +85,12 @@ export class Ingress {
       logger: false,
       rampartGreetingDelay: smtp.greeting_delay,
       rampartOnEarlyTalker: (ip) => this.deps.events.record({ client_ip: ip, helo: null, stage: 'connect', reason: 'early_talker', detail: null, domain: null }),
+      rampartOnBadRecipient: (ip, helo, command) => {
+        const address = /<([^>]*)>/.exec(command)?.[1] ?? command.slice(0, 200);
+        const at = address.lastIndexOf('@');
+        const domain = at >= 0 ? canonicalDomain(address.slice(at + 1).replace(/\.$/, '')) : null;
+        this.deps.events.record({ client_ip: ip, helo, stage: 'rcpt', reason: 'bad_address', detail: address, domain });
+      },
       onConnect: (session, cb) => void this.onConnect(session).then(() => cb(), cb),
       onMailFrom: (address, session, cb) => void this.onMailFrom(address, session).then(() => cb(), cb),
       onRcptTo: (address, session, cb) => void this.onRcptTo(address, session).then(() => cb(), cb),
@@ -120,7 +129,7 @@ export class Ingress {
   private state(session: SMTPServerSession): SessionState {
     let s = this.sessions.get(session.id);
     if (!s) {
-      s = { ip: session.remoteAddress, acquired: false, ptr: Promise.resolve(null), recipients: [] };
+      s = { ip: session.remoteAddress, acquired: false, closed: false, ptr: Promise.resolve(null), recipients: [] };
       this.sessions.set(session.id, s);
     }
     return s;
@@ -157,6 +166,11 @@ export class Ingress {
       const [code, enhanced, message] = LIMIT_REPLIES[limit];
       this.refuse(session, 'connect', { code, enhanced, message, reason: 'too_many_connections' }, { detail: limit });
     }
+    if (s.closed) {
+      // The client left while the limiter was asked (scanners do): no session holds this slot.
+      this.deps.limiter.release(s.ip);
+      return;
+    }
     s.acquired = true;
     s.ptr = this.deps.reverse(s.ip);
     await this.check(session, { stage: 'connect' });
@@ -165,7 +179,9 @@ export class Ingress {
   private onClose(session: SMTPServerSession): void {
     const s = this.sessions.get(session.id);
     this.sessions.delete(session.id);
-    if (s?.acquired) this.deps.limiter.release(s.ip);
+    if (!s) return;
+    s.closed = true;
+    if (s.acquired) this.deps.limiter.release(s.ip);
   }
 
   private async onMailFrom(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {

@@ -2,7 +2,6 @@
 // first start and reused afterwards (so clients that pin it keep working across restarts).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 import { writeFileDurableSync } from '../spool/spool.js';
 
 export interface TlsMaterial {
@@ -23,6 +22,8 @@ export async function loadTlsMaterial(opts: { cert?: string; key?: string; dataD
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), selfSigned: true };
   }
   mkdirSync(dir, { recursive: true });
+  // Loaded only when a certificate must be made: its crypto stack costs ~17 MB of memory.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: opts.hostname }], {
     keySize: 2048,
     algorithm: 'sha256',

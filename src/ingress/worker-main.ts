@@ -3,6 +3,7 @@
 import { openStore } from '../store/db.js';
 import { createLogger } from '../log.js';
 import type { RampartConfig } from '../config/schema.js';
+import { ipcAccept } from './commit-ipc.js';
 import { ipcLimiter } from './limiter-ipc.js';
 import { startIngressProcess } from './process.js';
 import type { TlsMaterial } from './tls.js';
@@ -12,8 +13,9 @@ export const WORKER_ENV = 'RAMPARTWORKER_CONFIG';
 async function main(): Promise<void> {
   const { config, tls } = JSON.parse(process.env[WORKER_ENV] ?? '{}') as { config: RampartConfig; tls: TlsMaterial };
   const log = createLogger(config.log.level).child({ name: 'smtp-worker' });
+  // The worker reads (directory) and records events; message rows are committed by the primary.
   const store = await openStore({ url: config.database.url, dataDir: config.data_dir, migrate: false, poolSize: 4 });
-  const proc = await startIngressProcess({ config, store, tls, limiter: ipcLimiter(), log });
+  const proc = await startIngressProcess({ config, store, tls, limiter: ipcLimiter(), accept: ipcAccept, log });
   let stopping = false;
   const stop = async (graceMs: number) => {
     if (stopping) return;
