@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { registerDomainCommands } from './commands/domains.js';
 import { registerServe } from './commands/serve.js';
+import { registerQueueCommands } from './commands/queue.js';
+import { registerTrace } from './commands/trace.js';
 
 const program = new Command();
 program
@@ -13,5 +15,7 @@ program
 
 registerServe(program);
 registerDomainCommands(program);
+registerQueueCommands(program);
+registerTrace(program);
 
 await program.parseAsync(process.argv);
