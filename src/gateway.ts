@@ -11,6 +11,7 @@ import { LimitTable, localLimiter } from './ingress/limits.js';
 import { spoolDir, startIngressProcess, type IngressOverrides, type IngressProcess } from './ingress/process.js';
 import { loadTlsMaterial } from './ingress/tls.js';
 import { Spool } from './spool/spool.js';
+import { startDelivery } from './spool/delivery/index.js';
 import { openStore, type Store } from './store/db.js';
 
 export interface GatewayOptions {
@@ -71,6 +72,10 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
       workerPids = workers.pids;
       stops.push((grace) => workers.stop(grace));
     }
+    // Delivery starts before the "listening" line: `rampart serve` installs its signal handlers
+    // only after startGateway returns, and tests send SIGTERM as soon as they read that line.
+    const delivery = startDelivery({ config, store, logger: log, spool });
+    stops.push(() => delivery.stop());
     log.info({ host: config.smtp.host, port: smtpPort, data_dir: path.resolve(config.data_dir) }, 'smtp ingress listening');
 
     // ── Other parts of the node start here, in the primary (one line each), e.g.

@@ -83,7 +83,7 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
   }, LEASE_MS / 4);
   renewTimer.unref();
   const unsubscribe = onQueued(() => void tick());
-  setImmediate(() => void tick());
+  setTimeout(() => void tick(), 50);
 
   async function tick(): Promise<void> {
     if (stopped) return;
@@ -114,7 +114,7 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
       ticking = false;
       if (again && !stopped) {
         again = false;
-        setImmediate(() => void tick());
+        setTimeout(() => void tick(), 50);
       }
     }
   }
