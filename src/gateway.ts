@@ -8,7 +8,8 @@ import { createLogger, type Logger } from './log.js';
 import { startSmtpWorkers } from './ingress/cluster.js';
 import { localAccept, RowCommitter } from './ingress/group-commit.js';
 import { LimitTable, localLimiter } from './ingress/limits.js';
-import { spoolDir, startIngressProcess, type IngressOverrides, type IngressProcess } from './ingress/process.js';
+import type { IngressOverrides, IngressProcess } from './ingress/process.js';
+import { spoolDir } from './ingress/spool-dir.js';
 import { loadTlsMaterial } from './ingress/tls.js';
 import { Spool } from './spool/spool.js';
 import { startDelivery } from './spool/delivery/index.js';
@@ -61,6 +62,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     let ingress: IngressProcess | null = null;
     let workerPids = (): number[] => [];
     if (opts.inProcess) {
+      // Imported here only: in cluster mode the primary never runs smtp-server itself.
+      const { startIngressProcess } = await import('./ingress/process.js');
       ingress = await startIngressProcess({ config, store, tls, limiter: localLimiter(limits), accept: (sp) => localAccept(sp, committer), log, overrides: opts.ingress });
       smtpPort = ingress.port;
       const proc = ingress;

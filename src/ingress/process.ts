@@ -1,7 +1,7 @@
 // Wires one SMTP ingress process: directory cache, event recorder, spool, TLS, PTR resolver and
 // the injected scan hook and connection check. Used by cluster workers and by the in-process mode.
 import os from 'node:os';
-import path from 'node:path';
+import { spoolDir } from './spool-dir.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Spool, type AcceptInput } from '../spool/spool.js';
@@ -28,9 +28,6 @@ export interface IngressOverrides {
   reverse?: ReverseLookup;
 }
 
-export function spoolDir(config: RampartConfig): string {
-  return path.join(config.data_dir, 'spool');
-}
 
 export async function startIngressProcess(opts: {
   config: RampartConfig;
@@ -53,7 +50,7 @@ export async function startIngressProcess(opts: {
     limiter: opts.limiter,
     events,
     tls: opts.tls,
-    reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 2000) }),
+    reverse: opts.overrides?.reverse ?? reverseLookup({ servers: config.dns.servers, timeoutMs: Math.min(config.dns.timeout, 5000) }),
     scanHook: opts.overrides?.scanHook ?? passThroughScan,
     connectionCheck: opts.overrides?.connectionCheck ?? noConnectionCheck,
     finisher: { db: store.db, accept: opts.accept(spool), scan: config.scan, node: os.hostname(), log },

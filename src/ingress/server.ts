@@ -12,6 +12,7 @@ import type { EventSink } from './events.js';
 import type { Limiter, LimitRefusal } from './limits.js';
 import { collectMessage, receivedHeader } from './message.js';
 import type { ReverseLookup } from './ptr.js';
+import { canonicalDomain } from '../directory/names.js';
 import { decideRecipient } from './relay.js';
 import type { ScanHook, ScanRecipient } from './scan-hook.js';
 import { applySmtpPatches, type PatchedServerOptions } from './smtp-patches.js';
@@ -82,6 +83,12 @@ export class Ingress {
       logger: false,
       rampartGreetingDelay: smtp.greeting_delay,
       rampartOnEarlyTalker: (ip) => this.deps.events.record({ client_ip: ip, helo: null, stage: 'connect', reason: 'early_talker', detail: null, domain: null }),
+      rampartOnBadRecipient: (ip, helo, command) => {
+        const address = /<([^>]*)>/.exec(command)?.[1] ?? command.slice(0, 200);
+        const at = address.lastIndexOf('@');
+        const domain = at >= 0 ? canonicalDomain(address.slice(at + 1).replace(/\.$/, '')) : null;
+        this.deps.events.record({ client_ip: ip, helo, stage: 'rcpt', reason: 'bad_address', detail: address, domain });
+      },
       onConnect: (session, cb) => void this.onConnect(session).then(() => cb(), cb),
       onMailFrom: (address, session, cb) => void this.onMailFrom(address, session).then(() => cb(), cb),
       onRcptTo: (address, session, cb) => void this.onRcptTo(address, session).then(() => cb(), cb),

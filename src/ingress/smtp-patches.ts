@@ -1,7 +1,7 @@
-// Three narrow changes to smtp-server's connection class that its options cannot express:
-// replies whose text already starts with an enhanced status code keep exactly that code, the
-// pre-greeting pause is configurable (the built-in 100 ms is fixed), and a client that talks
-// before the greeting is dropped with 554 instead of being told 421 and kept.
+// Narrow changes to smtp-server's connection class that its options cannot express: replies
+// whose text already starts with an enhanced status code keep exactly that code, the pre-greeting
+// pause is configurable (the built-in 100 ms is fixed), a client that talks before the greeting is
+// dropped with 554 instead of being told 421 and kept, and recipient syntax refusals are reported.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 
 /** Options the patched connection reads from the server's options object. */
@@ -10,6 +10,8 @@ export interface PatchedServerOptions {
   rampartGreetingDelay?: number;
   /** Called when a client sent a command before the greeting; the connection is then closed. */
   rampartOnEarlyTalker?: (remoteAddress: string) => void;
+  /** Called when a RCPT TO address fails smtp-server's syntax check (it then answers 501 5.1.3). */
+  rampartOnBadRecipient?: (remoteAddress: string, helo: string | null, command: string) => void;
 }
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
@@ -21,6 +23,7 @@ interface Conn {
   _upgrading: boolean;
   _closing: boolean;
   remoteAddress: string;
+  hostNameAppearsAs?: string | false;
   _setListeners(cb: () => void): void;
   connectionReady(): void;
   send(code: number, data?: unknown, context?: unknown): void;
@@ -47,6 +50,15 @@ export function applySmtpPatches(): void {
       if (delay <= 0) return this.connectionReady();
       setTimeout(() => this.connectionReady(), delay).unref();
     });
+  };
+  const origParse = proto._parseAddressCommand as (this: Conn, name: string, command: Buffer) => unknown;
+  proto._parseAddressCommand = function (this: Conn, name: string, command: Buffer) {
+    const parsed = origParse.call(this, name, command);
+    // A syntax refusal of a recipient is often a relay attempt ("a@b"@c, a@b@c): count it too.
+    if (!parsed && String(name).toLowerCase() === 'rcpt to') {
+      this._server.options.rampartOnBadRecipient?.(this.remoteAddress, this.hostNameAppearsAs || null, String(command));
+    }
+    return parsed;
   };
   const origOnCommand = proto._onCommand as (this: Conn, command: Buffer, cb?: () => void) => void;
   proto._onCommand = function (this: Conn, command: Buffer, cb?: () => void) {

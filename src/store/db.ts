@@ -59,11 +59,10 @@ export async function openStore(opts: OpenOptions): Promise<Store> {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  // Kysely looks for its migration tables in every schema unless told which one; with several
-  // schemas in one database (parallel tests, shared clusters) it would find another's and fail.
-  let migrationTableSchema: string | undefined;
-  if (isPostgres(db)) migrationTableSchema = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s;
-  const migrator = new Migrator({ db, provider, migrationTableSchema });
+  // Kysely looks for its migration tables by name in every schema unless told which one: with
+  // several schemas in one PostgreSQL database (tests, tenants) it would find another schema's.
+  const schema = isPostgres(db) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

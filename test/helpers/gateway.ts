@@ -29,7 +29,7 @@ export interface TestGatewayOptions {
   workers?: number;
   /** Injected scan hook, connection check, PTR lookup: in-process mode only. */
   ingress?: IngressOverrides;
-  /** A database from test/helpers/db.ts (its data dir is used); default a fresh SQLite file in a temp dir removed by stop(). */
+  /** A database from test/helpers/db.ts (only its URL is used); default a fresh SQLite file. The data dir is always a new temp dir, removed by stop(). */
   database?: TestDatabase;
 }
 
@@ -53,8 +53,8 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   // Not tempDir(): this usually runs inside a before() hook, where after() would fire at once.
-  const ownDir = opts.database ? null : mkdtempSync(path.join(os.tmpdir(), 'rampart-gw-'));
-  const dataDir = opts.database?.dataDir ?? ownDir!;
+  const ownDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-gw-'));
+  const dataDir = ownDir;
   const doc = merge(
     {
       data_dir: dataDir,
@@ -89,7 +89,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     dataDir: config.data_dir,
     stop: async (graceMs = 2000) => {
       await gateway.stop(graceMs);
-      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+      rmSync(ownDir, { recursive: true, force: true });
     },
   };
 }

@@ -69,11 +69,22 @@ describe('relay control (swaks)', () => {
   it('records refusals in connection_events with reason and recipient domain', async () => {
     const rows = await eventually(async () => {
       const r = await gw.db.selectFrom('connection_events').selectAll().execute();
-      return r.length >= 11 ? r : null;
+      return r.length >= 16 ? r : null;
     }, 'connection events');
     const relay = rows.filter((r) => r.reason === 'relay_denied');
     assert.ok(relay.some((r) => r.domain === 'other.test' && r.stage === 'rcpt' && r.client_ip === '127.0.0.1'), JSON.stringify(relay));
     assert.ok(relay.some((r) => r.domain === 'protected.test' && r.detail?.includes('%')), 'percent hack recorded against the domain it was sent to');
+    const syntax = rows.filter((r) => r.reason === 'bad_address');
+    assert.deepEqual(
+      syntax.map((r) => [r.domain, r.detail]),
+      [
+        ['protected.test', '"user@other.test"@protected.test'],
+        ['protected.test', 'user@other.test@protected.test'],
+        ['other.test', 'victim@other.test.'],
+        ['protected.test', 'user%other.test@protected.test.'],
+        ['protected.test', 'other.test!user@Protected.Test.'],
+      ],
+    );
     const unknown = rows.filter((r) => r.reason === 'unknown_recipient');
     assert.deepEqual(
       unknown.map((r) => [r.domain, r.detail]),

@@ -1,5 +1,6 @@
 // `rampart serve`: starts the gateway (SMTP ingress, scanning, spool, delivery) and the console,
 // and stops it gracefully on SIGTERM or SIGINT (a second signal stops at once).
+import v8 from 'node:v8';
 import type { Command } from 'commander';
 import { action, loadCliConfig } from '../context.js';
 
@@ -10,6 +11,9 @@ export function registerServe(program: Command): void {
     .action(
       action(async (_opts: unknown, cmd: Command) => {
         const config = loadCliConfig(cmd);
+        // Keep the primary's young generation at its initial size: V8 otherwise grows it to 48 MB
+        // under IPC and commit churn and keeps it resident (the workers get --max-semi-space-size).
+        v8.setFlagsFromString('--semi-space-growth-factor=1');
         const { startGateway } = await import('../../gateway.js');
         const gateway = await startGateway(config);
         let signals = 0;
