@@ -15,12 +15,13 @@ export function registerServe(program: Command): void {
         // under IPC and commit churn and keeps it resident (the workers get --max-semi-space-size).
         v8.setFlagsFromString('--semi-space-growth-factor=1');
         const { startGateway } = await import('../../gateway.js');
-        const gateway = await startGateway(config);
+        // Handlers go in before the gateway starts: a signal that arrives while it starts (or just
+        // after it logged "listening") stops it once it is up instead of killing the process.
+        let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
         let signals = 0;
-        const onSignal = (sig: NodeJS.Signals) => {
-          if (++signals > 1) process.exit(1);
+        const stop = (sig: NodeJS.Signals) => {
           process.stderr.write(`rampart: ${sig}: stopping (sessions in flight get up to ${config.smtp.shutdown_grace} ms)\n`);
-          gateway.stop().then(
+          gateway!.stop().then(
             () => process.exit(0),
             (err) => {
               process.stderr.write(`rampart: error while stopping: ${(err as Error).message}\n`);
@@ -28,8 +29,16 @@ export function registerServe(program: Command): void {
             },
           );
         };
+        let early: NodeJS.Signals | undefined;
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (++signals > 1) process.exit(1);
+          if (gateway) stop(sig);
+          else early = sig;
+        };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
+        gateway = await startGateway(config);
+        if (early) stop(early);
       }),
     );
 }
