@@ -12,6 +12,7 @@ import type { IngressOverrides, IngressProcess } from './ingress/process.js';
 import { spoolDir } from './ingress/spool-dir.js';
 import { loadTlsMaterial } from './ingress/tls.js';
 import { Spool } from './spool/spool.js';
+import { startDelivery } from './spool/delivery/index.js';
 import { openStore, type Store } from './store/db.js';
 
 export interface GatewayOptions {
@@ -76,6 +77,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     }
     log.info({ host: config.smtp.host, port: smtpPort, data_dir: path.resolve(config.data_dir) }, 'smtp ingress listening');
 
+    const delivery = startDelivery({ config, store, logger: log, spool });
+    stops.push(() => delivery.stop());
     // ── Other parts of the node start here, in the primary (one line each), e.g.
     //    stops.push(await startDelivery(config, store, log));
     //    stops.push(await startConsole(config, store, log));

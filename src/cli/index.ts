@@ -7,6 +7,8 @@ import { registerScanCommand } from './commands/scan.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerQuarantineCommands } from './commands/quarantine.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerQueueCommands } from './commands/queue.js';
+import { registerTrace } from './commands/trace.js';
 
 const program = new Command();
 program
@@ -21,5 +23,7 @@ registerScanCommand(program);
 registerPolicyCommands(program);
 registerQuarantineCommands(program);
 registerReportCommand(program);
+registerQueueCommands(program);
+registerTrace(program);
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
 // groups them by message and route, relays each group over a pooled SMTP session (at most
 // delivery.concurrency at once), and records every outcome. See README "Delivery".
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RampartConfig } from '../../config/schema.js';
@@ -83,7 +84,7 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
   }, LEASE_MS / 4);
   renewTimer.unref();
   const unsubscribe = onQueued(() => void tick());
-  setImmediate(() => void tick());
+  setTimeout(() => void tick(), 50);
 
   async function tick(): Promise<void> {
     if (stopped) return;
@@ -104,7 +105,13 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
         const want = Math.min(500, (concurrency - active.size) * 4);
         const rows = await claimDue(db, node, token, now(), want);
         if (!rows.length) break;
-        await plan(rows);
+        try {
+          await plan(rows);
+        } catch (err) {
+          // Give the rows back at once rather than holding them until the lease runs out.
+          await dropClaims(db, token, now(), rows.map((r) => r.id)).catch(() => {});
+          throw err;
+        }
         pump();
         if (rows.length < want) break;
       }
@@ -114,7 +121,7 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
       ticking = false;
       if (again && !stopped) {
         again = false;
-        setImmediate(() => void tick());
+        setTimeout(() => void tick(), 50);
       }
     }
   }
@@ -190,9 +197,10 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
   }
 
   async function settle(message: Message, results: Map<Claimed, Result>): Promise<void> {
-    await recordResults({ db, spool, config, token, now: now() }, message, results);
+    const rec = await recordResults({ db, spool, config, token, now: now() }, message, results);
     for (const [row, r] of results) log.info({ queue_id: message.id, to: row.address, relay: r.host, status: r.kind, reply: r.reply }, 'delivery attempt');
-    await finalizeMessage(db, message.id);
+    if (rec.settled) await unlink(message.spool_path).catch(() => {});
+    else if (rec.recheck) await finalizeMessage(db, message.id);
   }
 
   return {
