@@ -44,6 +44,18 @@ interface Slot {
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const WORKER_FILE = fileURLToPath(new URL(`./pool-worker${ext}`, import.meta.url));
 
+/** Only module-loading flags carry over to worker threads; process flags (heap sizes, --test) are refused there. */
+export function loaderArgs(argv: readonly string[]): string[] {
+  const keep = ['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C'];
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (keep.includes(a) && i + 1 < argv.length) out.push(a, argv[++i]!);
+    else if (keep.some((k) => a.startsWith(`${k}=`))) out.push(a);
+  }
+  return out;
+}
+
 export class ScanPool {
   private slots: Slot[] = [];
   private queue: Task[] = [];
@@ -162,7 +174,7 @@ export class ScanPool {
       const worker = new Worker(entry, {
         eval: ext === '.ts',
         workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore },
-        execArgv: process.execArgv.filter((a) => !a.startsWith('--test')),
+        execArgv: loaderArgs(process.execArgv),
       });
       const slot: Slot = { worker, inFlight: new Map() };
       let ready = false;

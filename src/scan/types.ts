@@ -210,12 +210,3 @@ export type ScanDecision =
     }
   | { kind: 'reject'; verdict: Verdict; reason: string }
   | { kind: 'tempfail'; reason: string };
-
-/**
- * Analyzers whose failure leaves the verdict untrustworthy (e.g. the malware scan timed out):
- * the scan service turns such a verdict into `scan.on_failure` (tempfail or quarantine), never a
- * clean delivery. Carried next to the verdict, not inside it, so the stored verdict stays as is.
- */
-export interface IncompleteScan {
-  analyzers: string[];
-}
