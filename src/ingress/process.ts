@@ -13,6 +13,7 @@ import type { Limiter } from './limits.js';
 import { reverseLookup, type ReverseLookup } from './ptr.js';
 import { passThroughScan, type ScanHook } from './scan-hook.js';
 import { Ingress } from './server.js';
+import { reputationCheckFromConfig } from '../reputation/wire.js';
 import type { TlsMaterial } from './tls.js';
 
 export interface IngressProcess {
@@ -59,6 +60,8 @@ export async function startIngressProcess(opts: {
   // ── Plug-in point: the scan engine and the reputation checks install themselves here, e.g.
   //    if (!opts.overrides?.scanHook) ingress.setScanHook(await createScanHook(config, store));
   //    if (!opts.overrides?.connectionCheck) ingress.setConnectionCheck(createReputationCheck(config, store));
+  const reputation = opts.overrides?.connectionCheck ? null : reputationCheckFromConfig(config, store);
+  if (reputation) ingress.setConnectionCheck(reputation);
   const port = await ingress.listen(config.smtp.host, config.smtp.port);
   return {
     ingress,

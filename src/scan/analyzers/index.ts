@@ -2,7 +2,9 @@
 // one line here; order does not matter (the pipeline orders by stage).
 import type { Analyzer } from '../types.js';
 import { authAnalyzer } from './auth/index.js';
+import { reputationAnalyzer } from '../../reputation/analyzer.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   authAnalyzer,
+  reputationAnalyzer,
 ];
