@@ -3,8 +3,10 @@
 import type { Analyzer } from '../types.js';
 import { authAnalyzer } from './auth/index.js';
 import { reputationAnalyzer } from '../../reputation/analyzer.js';
+import { urlReputationAnalyzer } from './url-reputation/index.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   authAnalyzer,
   reputationAnalyzer,
+  urlReputationAnalyzer,
 ];
