@@ -140,7 +140,9 @@ describe('URL block list', () => {
     writeFileSync(cfgFile, `data_dir: ${dir}\ndatabase:\n  url: sqlite:rampart.db\nlog:\n  level: silent\n`);
     const list = path.join(dir, 'list.txt');
     writeFileSync(list, 'evil.test\nhttps://x.test/a\n');
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', '-c', cfgFile, 'urls', ...args]);
+    // The test runner's RAMPART_LOG_LEVEL would be read as a config override (log_level): keep RAMPART_* out.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
+    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', '-c', cfgFile, 'urls', ...args], { env });
     assert.match((await cli('import', list, '--note', 'feed')).stdout, /2 added, 0 already listed, 0 rejected/);
     assert.match((await cli('add', 'Other.Test')).stdout, /domain other\.test added/);
     const listed = JSON.parse((await cli('list', '--json')).stdout) as { kind: string; value: string }[];
