@@ -145,7 +145,7 @@ describe('URL block list', () => {
     const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', '-c', cfgFile, 'urls', ...args], { env });
     assert.match((await cli('import', list, '--note', 'feed')).stdout, /2 added, 0 already listed, 0 rejected/);
     assert.match((await cli('add', 'Other.Test')).stdout, /domain other\.test added/);
-    const listed = JSON.parse((await cli('list', '--json')).stdout) as { kind: string; value: string }[];
+    const listed = (await cli('list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; value: string });
     assert.deepEqual(listed.map((r) => `${r.kind}:${r.value}`), ['domain:evil.test', 'domain:other.test', 'url:https://x.test/a']);
     assert.match((await cli('remove', 'evil.test')).stdout, /removed/);
     await assert.rejects(cli('remove', 'evil.test'), (err: { code: number; stderr: string }) => err.code === 2 && /not on the block list/.test(err.stderr));

@@ -51,10 +51,10 @@ export function registerUrlCommands(program: Command): void {
   urls
     .command('list')
     .description('List the block list')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'JSON Lines output')
     .action(action(async (opts: { json?: boolean }, cmd: Command) => {
       const rows = await withStore(cmd, (store) => listEntries(store.db));
-      if (opts.json) return printJson(rows);
+      if (opts.json) return rows.forEach((r) => printJson(r));
       for (const r of rows) process.stdout.write(`${r.kind}\t${r.value}${r.note ? `\t${r.note}` : ''}\n`);
     }));
 }
