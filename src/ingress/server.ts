@@ -35,6 +35,8 @@ export interface IngressDeps {
 interface SessionState {
   ip: string;
   acquired: boolean;
+  /** Set by onClose; a slot granted after it must be handed back at once. */
+  closed: boolean;
   ptr: Promise<string | null>;
   recipients: ScanRecipient[];
 }
@@ -127,7 +129,7 @@ export class Ingress {
   private state(session: SMTPServerSession): SessionState {
     let s = this.sessions.get(session.id);
     if (!s) {
-      s = { ip: session.remoteAddress, acquired: false, ptr: Promise.resolve(null), recipients: [] };
+      s = { ip: session.remoteAddress, acquired: false, closed: false, ptr: Promise.resolve(null), recipients: [] };
       this.sessions.set(session.id, s);
     }
     return s;
@@ -164,6 +166,11 @@ export class Ingress {
       const [code, enhanced, message] = LIMIT_REPLIES[limit];
       this.refuse(session, 'connect', { code, enhanced, message, reason: 'too_many_connections' }, { detail: limit });
     }
+    if (s.closed) {
+      // The client left while the limiter was asked (scanners do): no session holds this slot.
+      this.deps.limiter.release(s.ip);
+      return;
+    }
     s.acquired = true;
     s.ptr = this.deps.reverse(s.ip);
     await this.check(session, { stage: 'connect' });
@@ -172,7 +179,9 @@ export class Ingress {
   private onClose(session: SMTPServerSession): void {
     const s = this.sessions.get(session.id);
     this.sessions.delete(session.id);
-    if (s?.acquired) this.deps.limiter.release(s.ip);
+    if (!s) return;
+    s.closed = true;
+    if (s.acquired) this.deps.limiter.release(s.ip);
   }
 
   private async onMailFrom(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {

@@ -44,6 +44,25 @@ describe('two SMTP worker processes', () => {
     await eventually(async () => gw.gateway.limits.connections().total === 0, 'slots released');
   });
 
+  it('leaks no slot when clients leave at once (port-scanner style)', async () => {
+    const net = await import('node:net');
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        new Promise<void>((resolve) => {
+          const s = net.connect(gw.port, '127.0.0.1', () => {
+            s.destroy();
+            resolve();
+          });
+          s.on('error', () => resolve());
+        }),
+      ),
+    );
+    await eventually(async () => gw.gateway.limits.connections().total === 0, 'every slot released');
+    const c = await RawSmtp.connect(gw.port);
+    assert.equal((await c.reply()).code, 220);
+    c.close();
+  });
+
   it('replaces a worker that dies and frees the slots it held', async () => {
     const c = await RawSmtp.connect(gw.port);
     assert.equal((await c.reply()).code, 220);
