@@ -12,9 +12,9 @@ before(async () => {
 });
 after(() => dns.close());
 
-async function gateway(stage: 'connect' | 'rcpt'): Promise<TestGateway> {
+async function gateway(stage: 'connect' | 'rcpt', workers = 0): Promise<TestGateway> {
   return startTestGateway({
-    workers: 0,
+    workers,
     domains: [{ name: 'dest.test', recipients: ['bob@dest.test'], routes: [{ host: '127.0.0.1', port: 9 }] }],
     config: {
       dns: { servers: [dns.address], timeout: 1000 },
@@ -68,6 +68,21 @@ describe('connection reputation at the SMTP ingress', () => {
       const row = await eventually(() => gw.db.selectFrom('connection_events').selectAll().where('reason', '=', 'dnsbl').executeTakeFirst(), 'dnsbl event');
       assert.equal(row.stage, 'rcpt');
       assert.equal(row.domain, 'dest.test');
+      assert.equal(row.detail, 'zen.test=127.0.0.2');
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('is installed in SMTP worker processes too (cluster mode)', async () => {
+    const gw = await gateway('connect', 1);
+    try {
+      const c = await RawSmtp.connect(gw.port, '127.0.0.2');
+      const r = await c.reply();
+      assert.equal(r.code, 554);
+      assert.match(r.text, /zen\.test/);
+      c.close();
+      const row = await eventually(() => gw.db.selectFrom('connection_events').selectAll().where('reason', '=', 'dnsbl').executeTakeFirst(), 'dnsbl event');
       assert.equal(row.detail, 'zen.test=127.0.0.2');
     } finally {
       await gw.stop();
