@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { authenticate } from 'mailauth';
 import { authAnalyzer } from '../../src/scan/analyzers/auth/index.js';
+import { applyPct, pctBucket } from '../../src/scan/analyzers/auth/interpret.js';
 import { parseMessage } from '../../src/message/parse.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import type { AnalyzerResult } from '../../src/scan/types.js';
@@ -45,6 +46,7 @@ before(async () => {
     '_dmarc.relaxed.test': spf('v=DMARC1; p=reject; adkim=r'),
     's._domainkey.mail.relaxed.test': spf(k2048.txt),
     'nodmarc.test': spf('v=spf1 -all'),
+    'mx.sender.test': spf(`v=spf1 ip4:${GOOD_IP} -all`),
     'arc._domainkey.gw.test': spf(kseal.txt),
     'arc._domainkey.fwd.test': spf(kseal.txt),
   });
@@ -190,5 +192,26 @@ describe('auth analyzer', () => {
     const broken = await check(forwarded.replace('Subject: Forwarded', 'Subject: Changed'), BAD_IP, 'alice@example.com', { trusted_arc_sealers: ['fwd.test'] });
     assert.ok(broken.names.includes('ARC_INVALID'), broken.names.join());
     assert.ok(broken.names.includes('DMARC_FAIL_REJECT'));
+  });
+
+  it('checks the null sender <> as postmaster@HELO', async () => {
+    const ok = await check(message('mailer-daemon@example.com', 'Bounce'), GOOD_IP, '');
+    assert.ok(ok.names.includes('SPF_PASS'), ok.names.join());
+    assert.equal(ok.facts?.auth?.spf.domain, 'mx.sender.test');
+    const bad = await check(message('mailer-daemon@example.com', 'Bounce'), BAD_IP, '');
+    assert.ok(bad.names.includes('SPF_FAIL'), bad.names.join());
+  });
+});
+
+describe('DMARC pct sampling', () => {
+  it('applies the policy inside pct and the next weaker one outside, stably per message', () => {
+    assert.deepEqual(applyPct('reject', 100, 99), { policy: 'reject', sampled: true });
+    assert.deepEqual(applyPct('reject', undefined, 99), { policy: 'reject', sampled: true });
+    assert.deepEqual(applyPct('reject', 30, 30), { policy: 'quarantine', sampled: false });
+    assert.deepEqual(applyPct('quarantine', 30, 29), { policy: 'quarantine', sampled: true });
+    assert.deepEqual(applyPct('quarantine', 0, 0), { policy: 'none', sampled: false });
+    assert.equal(pctBucket('<a@b>'), pctBucket('<a@b>'));
+    const buckets = new Set(Array.from({ length: 200 }, (_, i) => pctBucket(`<${i}@x>`)));
+    assert.ok(buckets.size > 50, 'the buckets spread over 0-99');
   });
 });
