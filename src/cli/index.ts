@@ -9,6 +9,7 @@ import { registerQuarantineCommands } from './commands/quarantine.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerTrace } from './commands/trace.js';
+import { registerUrlCommands } from './commands/urls.js';
 
 const program = new Command();
 program
@@ -25,5 +26,6 @@ registerQuarantineCommands(program);
 registerReportCommand(program);
 registerQueueCommands(program);
 registerTrace(program);
+registerUrlCommands(program);
 
 await program.parseAsync(process.argv);

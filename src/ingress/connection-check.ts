@@ -15,6 +15,8 @@ export interface ConnectionRefusal {
   enhanced: string;
   message: string;
   reason: string;
+  /** What to record as the event's detail (e.g. DNSBL zone and code); default: the address. */
+  detail?: string;
 }
 
 export type ConnectionCheck = (ctx: ConnectionCheckContext) => Promise<ConnectionRefusal | null>;

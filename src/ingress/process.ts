@@ -14,6 +14,7 @@ import { reverseLookup, type ReverseLookup } from './ptr.js';
 import { passThroughScan, type ScanHook } from './scan-hook.js';
 import { Ingress } from './server.js';
 import { createScanService } from '../scan/service.js';
+import { reputationCheckFromConfig } from '../reputation/wire.js';
 import type { TlsMaterial } from './tls.js';
 
 export interface IngressProcess {
@@ -61,6 +62,8 @@ export async function startIngressProcess(opts: {
   const scan = !opts.overrides?.scanHook && config.scan.enabled ? await createScanService({ config, store, logger: log }) : null;
   if (scan) ingress.setScanHook(scan.hook);
   //    if (!opts.overrides?.connectionCheck) ingress.setConnectionCheck(createReputationCheck(config, store));
+  const reputation = opts.overrides?.connectionCheck ? null : reputationCheckFromConfig(config, store);
+  if (reputation) ingress.setConnectionCheck(reputation);
   const port = await ingress.listen(config.smtp.host, config.smtp.port);
   return {
     ingress,

@@ -156,7 +156,7 @@ export class Ingress {
       this.deps.log.warn({ err, stage: ctx.stage }, 'connection check failed; continuing without it');
       return;
     }
-    if (refusal) this.refuse(session, ctx.stage, refusal, { domain, detail: ctx.recipient ?? ctx.sender ?? null });
+    if (refusal) this.refuse(session, ctx.stage, refusal, { domain, detail: refusal.detail ?? ctx.recipient ?? ctx.sender ?? null });
   }
 
   private async onConnect(session: SMTPServerSession): Promise<void> {

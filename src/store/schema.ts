@@ -128,6 +128,23 @@ export interface ScanListsTable {
   kind: 'address' | 'domain' | 'ip';
   value: string;
   comment: string | null;
+}
+
+export interface IpListEntriesTable {
+  id: Generated<number>;
+  /** An address or CIDR network, IPv4 or IPv6. */
+  network: string;
+  list: 'allow' | 'block';
+  note: string | null;
+  created_at: string;
+}
+
+export interface UrlBlockEntriesTable {
+  id: Generated<number>;
+  /** 'domain' blocks the host and its subdomains; 'url' blocks a URL prefix. */
+  kind: 'domain' | 'url';
+  value: string;
+  note: string | null;
   created_at: string;
 }
 
@@ -142,6 +159,8 @@ export interface Database {
   message_recipients: MessageRecipientsTable;
   delivery_attempts: DeliveryAttemptsTable;
   connection_events: ConnectionEventsTable;
+  ip_list_entries: IpListEntriesTable;
+  url_block_entries: UrlBlockEntriesTable;
 }
 
 export type Domain = Selectable<DomainsTable>;

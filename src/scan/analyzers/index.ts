@@ -2,7 +2,13 @@
 // one line here; order does not matter (the pipeline orders by stage).
 import type { Analyzer } from '../types.js';
 import { messageLimits } from './message-limits/index.js';
+import { authAnalyzer } from './auth/index.js';
+import { reputationAnalyzer } from '../../reputation/analyzer.js';
+import { urlReputationAnalyzer } from './url-reputation/index.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   messageLimits,
+  authAnalyzer,
+  reputationAnalyzer,
+  urlReputationAnalyzer,
 ];

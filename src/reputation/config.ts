@@ -1,0 +1,50 @@
+// Configuration of connection reputation (scan.analyzers.reputation): DNSBL zones with their return
+// codes, the reject threshold, the SMTP stage, and local allow/block lists. Shared by the
+// connection check and the scoring analyzer, so both read one section.
+import { z } from 'zod';
+import { isIpEntry } from './ip-list.js';
+
+const ipEntry = z.string().refine(isIpEntry, { message: 'not an IP address or CIDR network' });
+
+export const DnsblZone = z
+  .object({
+    zone: z.string().min(1),
+    /** Return code (127.0.0.x) → score and meaning; codes not listed get default_score. */
+    codes: z.record(z.string().regex(/^127\.\d+\.\d+\.\d+$/, 'a 127.x.y.z return code'), z.object({ score: z.number(), meaning: z.string().default('') }).strict()).default({}),
+    default_score: z.number().default(1),
+    default_meaning: z.string().default('listed'),
+  })
+  .strict();
+export type DnsblZone = z.infer<typeof DnsblZone>;
+
+export const ReputationConfig = z
+  .object({
+    /** When the connection check refuses: at connect (554) or per recipient (550). */
+    stage: z.enum(['connect', 'rcpt']).default('connect'),
+    /** A client whose summed DNSBL score reaches this is refused; null: never refuse, score only. */
+    reject_threshold: z.number().nullable().default(10),
+    dnsbl: z.array(DnsblZone).default([]),
+    /** Never refused, DNSBLs not asked. */
+    allow: z.array(ipEntry).default([]),
+    /** Always refused (reason blocklist). */
+    block: z.array(ipEntry).default([]),
+    /** How long a DNSBL answer is reused for the same IP. */
+    cache_seconds: z.number().int().min(0).default(300),
+  })
+  .strict();
+export type ReputationConfig = z.infer<typeof ReputationConfig>;
+
+const cache = new WeakMap<object, ReputationConfig>();
+
+export function reputationConfig(raw: Record<string, unknown> | undefined): ReputationConfig {
+  const src = raw ?? {};
+  const hit = cache.get(src);
+  if (hit) return hit;
+  const res = ReputationConfig.safeParse(src);
+  if (!res.success) {
+    const issue = res.error.issues[0]!;
+    throw new Error(`scan.analyzers.reputation.${issue.path.join('.')}: ${issue.message}`);
+  }
+  cache.set(src, res.data);
+  return res.data;
+}

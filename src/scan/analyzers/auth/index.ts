@@ -1,0 +1,53 @@
+// Sender authentication analyzer (prefilter): SPF, DKIM, DMARC and ARC through mailauth with the
+// injected resolver; adds Authentication-Results and, when configured, the gateway's ARC set.
+import os from 'node:os';
+import { createHash } from 'node:crypto';
+import { authenticate } from 'mailauth';
+import type { Analyzer, AnalyzerResult, HeaderField } from '../../types.js';
+import { authConfig, sealKey } from './config.js';
+import { interpret } from './interpret.js';
+import { AUTH_SYMBOLS } from './symbols.js';
+
+/** Splits mailauth's header block ("Name: value\r\n continued\r\n…") into fields. */
+export function splitHeaders(block: string): HeaderField[] {
+  const out: HeaderField[] = [];
+  for (const line of block.split('\r\n')) {
+    if (!line) continue;
+    if (/^[ \t]/.test(line) && out.length) out[out.length - 1]!.value += `\r\n${line}`;
+    else {
+      const i = line.indexOf(':');
+      out.push({ key: line.slice(0, i).toLowerCase(), value: line.slice(i + 1).trimStart() });
+    }
+  }
+  return out;
+}
+
+export const authAnalyzer: Analyzer = {
+  name: 'auth',
+  family: 'auth',
+  stage: 'prefilter',
+  symbols: AUTH_SYMBOLS,
+  async analyze(msg, ctx): Promise<AnalyzerResult> {
+    const cfg = authConfig(ctx.config);
+    const seal = cfg.arc_seal
+      ? { signingDomain: cfg.arc_seal.domain, selector: cfg.arc_seal.selector, privateKey: sealKey(cfg.arc_seal.private_key_file), algorithm: cfg.arc_seal.algorithm }
+      : undefined;
+    const env = msg.envelope;
+    const res = await authenticate(Buffer.from(msg.raw), {
+      resolver: ctx.resolve as any,
+      ip: env.clientIp,
+      helo: env.helo ?? undefined,
+      // The null sender <> is checked as postmaster@HELO (RFC 7208 §2.4): mailauth does that when unset.
+      sender: env.mailFrom || undefined,
+      mta: cfg.mta ?? os.hostname(),
+      minBitLength: cfg.min_key_bits,
+      disableBimi: true,
+      seal,
+    });
+    const sampleKey = msg.messageId ?? createHash('sha256').update(msg.raw).digest('hex');
+    const { symbols, facts } = interpret(res, cfg, sampleKey);
+    // Received-SPF is left out: Authentication-Results carries the same result.
+    const headers = splitHeaders(res.headers).filter((h) => h.key !== 'received-spf');
+    return { symbols, headers, facts: { auth: facts } };
+  },
+};
