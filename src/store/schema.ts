@@ -128,6 +128,7 @@ export interface ScanListsTable {
   kind: 'address' | 'domain' | 'ip';
   value: string;
   comment: string | null;
+  created_at: string;
 }
 
 export interface IpListEntriesTable {
