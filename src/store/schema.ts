@@ -99,6 +99,29 @@ export interface ConnectionEventsTable {
   domain: string | null;
 }
 
+/** Bayes token counts; token is a 53-bit hash of the token text. */
+export interface BayesTokensTable {
+  token: number;
+  spam: number;
+  ham: number;
+  version: number;
+}
+
+/** Messages the Bayes model has learned, keyed by Message-ID or content hash. */
+export interface BayesLearnedTable {
+  key: string;
+  class: 'spam' | 'ham';
+  learned_at: string;
+}
+
+/** One row (id 1): learned message totals and the model version. */
+export interface BayesMetaTable {
+  id: number;
+  spam_count: number;
+  ham_count: number;
+  version: number;
+}
+
 export interface Database {
   domains: DomainsTable;
   routes: RoutesTable;
@@ -107,6 +130,9 @@ export interface Database {
   message_recipients: MessageRecipientsTable;
   delivery_attempts: DeliveryAttemptsTable;
   connection_events: ConnectionEventsTable;
+  bayes_tokens: BayesTokensTable;
+  bayes_learned: BayesLearnedTable;
+  bayes_meta: BayesMetaTable;
 }
 
 export type Domain = Selectable<DomainsTable>;
