@@ -8,7 +8,7 @@ import { freePort, waitFor } from './util.mjs';
 
 /** Redis database reserved for the benchmark's Rspamd Bayes; emptied before and after the run. */
 const REDIS_DB = 13;
-const DISABLED = ['rbl', 'surbl', 'emails', 'fuzzy_check', 'dcc', 'asn', 'spf', 'dkim', 'dmarc', 'arc', 'mx_check', 'neural', 'reputation', 'replies', 'greylist', 'ratelimit', 'history_redis', 'url_redirector', 'phishing', 'rspamd_update', 'dkim_signing', 'metadata_exporter', 'clickhouse', 'elastic', 'external_services', 'antivirus', 'p0f', 'bimi', 'spamtrap'];
+const DISABLED = ['rbl', 'surbl', 'emails', 'fuzzy_check', 'dcc', 'asn', 'spf', 'dkim', 'dmarc', 'arc', 'mx_check', 'neural', 'reputation', 'replies', 'greylist', 'ratelimit', 'history_redis', 'url_redirector', 'phishing', 'rspamd_update', 'dkim_signing', 'metadata_exporter', 'clickhouse', 'elastic', 'external_services', 'antivirus', 'p0f', 'bimi', 'spamtrap', 'hfilter'];
 const SPAM_ACTIONS = new Set(['reject', 'add header', 'rewrite subject']);
 
 export async function runRspamd({ root, dirs, evalFiles, log }) {
@@ -51,7 +51,8 @@ export async function runRspamd({ root, dirs, evalFiles, log }) {
     rspamc(controller, '-n', '4', 'learn_spam', dirs.trainSpam);
     rspamc(controller, '-n', '4', 'learn_ham', dirs.trainHam);
     const stat = rspamc(controller, 'stat');
-    log(`rspamc learn: ${((Date.now() - t0) / 1000).toFixed(0)} s; ${(stat.match(/Statfile: BAYES_\w+.*learned: \d+/g) ?? []).join('; ')}`);
+    // Rspamd skips messages its Bayes already puts in the right class, so it learns fewer than it is sent.
+    log(`rspamc learn: ${((Date.now() - t0) / 1000).toFixed(0)} s; messages learned: ${/Messages learned: (\d+)/.exec(stat)?.[1] ?? '?'}`);
     const t1 = process.hrtime.bigint();
     const out = rspamc(normal, '-n', '16', ...dirs.evalDirs);
     const seconds = Number(process.hrtime.bigint() - t1) / 1e9;

@@ -24,8 +24,8 @@ export const bayes: Analyzer = {
   family: 'spam',
   stage: 'normal',
   symbols: [
-    { name: 'BAYES_SPAM', description: 'Bayes classifier: probably spam (weight grows with the probability)', group: 'bayes', score: 7.5, category: 'spam' },
-    { name: 'BAYES_HAM', description: 'Bayes classifier: probably ham (weight grows with the certainty)', group: 'bayes', score: -3 },
+    { name: 'BAYES_SPAM', description: 'Bayes classifier: probably spam (weight grows with the probability)', group: 'bayes', score: 21.5, category: 'spam' },
+    { name: 'BAYES_HAM', description: 'Bayes classifier: probably ham (weight grows with the certainty)', group: 'bayes', score: -20.5 },
   ],
   async analyze(msg, ctx) {
     if (!ctx.db) return [];
@@ -36,7 +36,8 @@ export const bayes: Analyzer = {
     const { probability: p, used } = classify(tokenize(msg), model, DEFAULT_CLASSIFY);
     const detail = `p=${p.toFixed(4)} tokens=${used}`;
     const out: Emit[] = [];
-    // Weight 0 at 0.5, 1 at certainty: with the default 7.5, p ≥ 0.9 alone reaches the spam threshold 6.
+    // Weight 0 at 0.5, 1 at certainty. The default scores come from the fit on the training half
+    // (bench/scan/cv.ts --fit): p ≥ 0.9 alone is spam, p ≤ 0.1 outweighs any plausible rule total.
     if (p >= cfg.spam_threshold) out.push({ name: 'BAYES_SPAM', detail, weight: Math.round((p - 0.5) * 2 * 1000) / 1000 });
     else if (p <= cfg.ham_threshold) out.push({ name: 'BAYES_HAM', detail, weight: Math.round((0.5 - p) * 2 * 1000) / 1000 });
     return out;
