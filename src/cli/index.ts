@@ -10,6 +10,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerTrace } from './commands/trace.js';
 import { registerUrlCommands } from './commands/urls.js';
+import { registerTrain } from './commands/train.js';
 
 const program = new Command();
 program
@@ -27,5 +28,6 @@ registerReportCommand(program);
 registerQueueCommands(program);
 registerTrace(program);
 registerUrlCommands(program);
+registerTrain(program);
 
 await program.parseAsync(process.argv);

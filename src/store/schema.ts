@@ -149,6 +149,29 @@ export interface UrlBlockEntriesTable {
   created_at: string;
 }
 
+/** Bayes token counts; token is a 53-bit hash of the token text. */
+export interface BayesTokensTable {
+  token: number;
+  spam: number;
+  ham: number;
+  version: number;
+}
+
+/** Messages the Bayes model has learned, keyed by Message-ID or content hash. */
+export interface BayesLearnedTable {
+  key: string;
+  class: 'spam' | 'ham';
+  learned_at: string;
+}
+
+/** One row (id 1): learned message totals and the model version. */
+export interface BayesMetaTable {
+  id: number;
+  spam_count: number;
+  ham_count: number;
+  version: number;
+}
+
 export interface Database {
   scan_policies: ScanPoliciesTable;
   scan_monitors: ScanMonitorsTable;
@@ -162,6 +185,11 @@ export interface Database {
   connection_events: ConnectionEventsTable;
   ip_list_entries: IpListEntriesTable;
   url_block_entries: UrlBlockEntriesTable;
+}
+
+  bayes_tokens: BayesTokensTable;
+  bayes_learned: BayesLearnedTable;
+  bayes_meta: BayesMetaTable;
 }
 
 export type Domain = Selectable<DomainsTable>;

@@ -5,10 +5,16 @@ import { messageLimits } from './message-limits/index.js';
 import { authAnalyzer } from './auth/index.js';
 import { reputationAnalyzer } from '../../reputation/analyzer.js';
 import { urlReputationAnalyzer } from './url-reputation/index.js';
+import { bayes } from './bayes/index.js';
+import { graymail } from './graymail/index.js';
+import { spamRules } from './spam-rules/index.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   messageLimits,
   authAnalyzer,
   reputationAnalyzer,
   urlReputationAnalyzer,
+  bayes,
+  spamRules,
+  graymail,
 ];

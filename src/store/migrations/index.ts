@@ -5,10 +5,12 @@ import * as core from './001_core.js';
 import * as delivery from './005_delivery.js';
 import * as scan from './100_scan.js';
 import * as reputation from './120_reputation.js';
+import * as bayes from './110_bayes.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
   '005_delivery': delivery,
   '100_scan': scan,
   '120_reputation': reputation,
+  '110_bayes': bayes,
 };

@@ -1,0 +1,188 @@
+// The Bayes model in the store, and each process's cached copy of it. Learning writes token count
+// deltas in one transaction and bumps the model version; scanners keep a Map of packed counts and
+// fetch only the tokens changed since their copy's version, at most once per refresh interval.
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { inTransaction, nowIso } from '../../../store/dialect.js';
+import type { Database } from '../../../store/schema.js';
+import type { ParsedMessage } from '../../types.js';
+import { pack, type ModelView } from './classify.js';
+import { tokenize } from './tokenize.js';
+
+export type BayesClass = 'spam' | 'ham';
+
+/** The key that makes learning idempotent: the Message-ID, else a hash of the raw message. */
+export function learnKey(msg: ParsedMessage): string {
+  const mid = msg.messageId?.trim();
+  if (mid) return `mid:${mid.toLowerCase()}`;
+  return `sha256:${createHash('sha256').update(msg.raw).digest('hex')}`;
+}
+
+export interface LearnItem {
+  message: ParsedMessage;
+  class: BayesClass;
+}
+
+export interface LearnSummary {
+  /** Newly learned messages. */
+  learned: number;
+  /** Messages learned before as the other class, now moved. */
+  relearned: number;
+  /** Messages already learned as this class: nothing changed. */
+  skipped: number;
+}
+
+// Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits (4 per row).
+const CHUNK = 1000;
+
+/** Learns many messages in one transaction (idempotent per message, relearning flips the class). */
+export async function learnBatch(db: Kysely<Database>, items: readonly LearnItem[]): Promise<LearnSummary> {
+  const summary: LearnSummary = { learned: 0, relearned: 0, skipped: 0 };
+  if (items.length === 0) return summary;
+  return inTransaction(db, async (trx) => {
+    // Bumping the version first takes the meta row's lock (PostgreSQL): learners serialise here.
+    const meta = await trx
+      .updateTable('bayes_meta')
+      .set({ version: sql`version + 1` })
+      .where('id', '=', 1)
+      .returning(['version'])
+      .executeTakeFirstOrThrow();
+    const version = Number(meta.version);
+    const keys = items.map((i) => learnKey(i.message));
+    const known = new Map<string, BayesClass>();
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const rows = await trx.selectFrom('bayes_learned').select(['key', 'class']).where('key', 'in', keys.slice(i, i + CHUNK)).execute();
+      for (const r of rows) known.set(r.key, r.class);
+    }
+    const delta = new Map<number, [number, number]>();
+    const add = (tokens: number[], ds: number, dh: number) => {
+      for (const t of tokens) {
+        const d = delta.get(t);
+        if (d) {
+          d[0] += ds;
+          d[1] += dh;
+        } else delta.set(t, [ds, dh]);
+      }
+    };
+    let dSpam = 0;
+    let dHam = 0;
+    const now = nowIso();
+    const newRows: { key: string; class: BayesClass; learned_at: string }[] = [];
+    const flipped: { key: string; class: BayesClass }[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const { message, class: cls } = items[i]!;
+      const key = keys[i]!;
+      const before = known.get(key);
+      if (before === cls) {
+        summary.skipped++;
+        continue;
+      }
+      const tokens = tokenize(message);
+      const sign = cls === 'spam' ? 1 : 0;
+      add(tokens, sign, 1 - sign);
+      if (cls === 'spam') dSpam++;
+      else dHam++;
+      if (before) {
+        add(tokens, -(1 - sign), -sign);
+        if (before === 'spam') dSpam--;
+        else dHam--;
+        flipped.push({ key, class: cls });
+        summary.relearned++;
+      } else {
+        newRows.push({ key, class: cls, learned_at: now });
+        summary.learned++;
+      }
+      known.set(key, cls);
+    }
+    const rows = [...delta].filter(([, d]) => d[0] !== 0 || d[1] !== 0).map(([token, d]) => ({ token, spam: d[0], ham: d[1], version }));
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await trx
+        .insertInto('bayes_tokens')
+        .values(rows.slice(i, i + CHUNK))
+        .onConflict((oc) =>
+          oc.column('token').doUpdateSet({
+            spam: sql`bayes_tokens.spam + excluded.spam`,
+            ham: sql`bayes_tokens.ham + excluded.ham`,
+            version: sql`excluded.version`,
+          }),
+        )
+        .execute();
+    }
+    // A batch may name one message twice; keep the last class.
+    const uniqueNew = new Map(newRows.map((r) => [r.key, r]));
+    const fresh = [...uniqueNew.values()];
+    for (let i = 0; i < fresh.length; i += CHUNK) await trx.insertInto('bayes_learned').values(fresh.slice(i, i + CHUNK)).execute();
+    for (const f of flipped) await trx.updateTable('bayes_learned').set({ class: f.class, learned_at: now }).where('key', '=', f.key).execute();
+    await trx
+      .updateTable('bayes_meta')
+      .set({ spam_count: sql`spam_count + ${dSpam}`, ham_count: sql`ham_count + ${dHam}` })
+      .where('id', '=', 1)
+      .execute();
+    return summary;
+  });
+}
+
+/** Learns one message as spam or ham. */
+export async function learn(db: Kysely<Database>, message: ParsedMessage, cls: BayesClass): Promise<LearnSummary> {
+  return learnBatch(db, [{ message, class: cls }]);
+}
+
+/** A process-local copy of the model, refreshed incrementally from the store. */
+export class CachedModel implements ModelView {
+  spamCount = 0;
+  hamCount = 0;
+  version = -1;
+  private counts = new Map<number, number>();
+  private lastCheck = 0;
+  private pending: Promise<void> | null = null;
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  get(token: number): number | undefined {
+    return this.counts.get(token);
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  /** Makes sure the copy is at most refreshMs old (the first call always loads). */
+  async ensureFresh(nowMs: number, refreshMs: number): Promise<void> {
+    if (this.version >= 0 && nowMs - this.lastCheck < refreshMs) return;
+    this.pending ??= this.refresh(nowMs).finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async refresh(nowMs: number): Promise<void> {
+    const meta = await this.db.selectFrom('bayes_meta').selectAll().where('id', '=', 1).executeTakeFirst();
+    this.lastCheck = nowMs;
+    if (!meta) return;
+    const version = Number(meta.version);
+    if (version === this.version) return;
+    // Rows are absolute counts, so re-reading a row changed after `meta` was read is harmless.
+    const rows = await this.db.selectFrom('bayes_tokens').select(['token', 'spam', 'ham']).where('version', '>', this.version).execute();
+    for (const r of rows) {
+      const spam = Number(r.spam);
+      const ham = Number(r.ham);
+      if (spam <= 0 && ham <= 0) this.counts.delete(Number(r.token));
+      else this.counts.set(Number(r.token), pack(spam, ham));
+    }
+    this.spamCount = Number(meta.spam_count);
+    this.hamCount = Number(meta.ham_count);
+    this.version = version;
+  }
+}
+
+const caches = new WeakMap<Kysely<Database>, CachedModel>();
+
+/** The cached model of a store connection (one per process and database handle). */
+export function modelFor(db: Kysely<Database>): CachedModel {
+  let m = caches.get(db);
+  if (!m) {
+    m = new CachedModel(db);
+    caches.set(db, m);
+  }
+  return m;
+}

@@ -1,0 +1,123 @@
+// Bayes features of one message: words and word pairs of subject and body (HTML as the reader sees
+// it), selected header facts and URL domains, each hashed to a 53-bit number so that the model is
+// compact and lookups are Map hits on numbers.
+import { getDomain } from 'tldts';
+import type { ParsedMessage } from '../../types.js';
+
+/** Bodies longer than this are cut: the start of a message carries its character. */
+const MAX_BODY_CHARS = 40_000;
+const MAX_WORD = 16;
+
+/** FNV-1a over UTF-16 code units, two seeds, combined into 53 bits (a safe JS integer). */
+export function hashToken(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 11) * 4294967296 + (b >>> 0);
+}
+
+const WORD = /[\p{L}\p{N}$€£][\p{L}\p{N}'$€£%!.,\-_@]*/gu;
+const TRIM = /[.,!'\-_]+$/;
+
+/** Lower-cased words; over-long ones become a length class (long URLs, base64 junk, hashes). */
+function words(text: string, out: string[]): void {
+  WORD.lastIndex = 0;
+  for (const m of text.slice(0, MAX_BODY_CHARS).matchAll(WORD)) {
+    let w = m[0].replace(TRIM, '');
+    if (w.length < 2) continue;
+    if (w.length > MAX_WORD) {
+      out.push(`skip:${w[0]!.toLowerCase()}${Math.floor(w.length / 10) * 10}`);
+      continue;
+    }
+    w = w.toLowerCase();
+    out.push(w);
+  }
+}
+
+function headerValue(msg: ParsedMessage, key: string): string | undefined {
+  for (const h of msg.headers) if (h.key === key) return h.value;
+  return undefined;
+}
+
+function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? '' : address.slice(at + 1).toLowerCase();
+}
+
+/** Header-derived features: who sent it, with what, in what shape, through where. */
+function headerTokens(msg: ParsedMessage, out: string[]): void {
+  const names = new Set<string>();
+  for (const h of msg.headers) names.add(h.key);
+  for (const n of names) out.push(`hdr:${n}`);
+  const received = msg.headers.filter((h) => h.key === 'received');
+  out.push(`rcvd:${Math.min(received.length, 10)}`);
+  for (const r of received) {
+    const m = /\bfrom\s+([^\s(;]+)/i.exec(r.value);
+    const host = m?.[1]?.toLowerCase();
+    if (host) out.push(`rcvd-from:${getDomain(host) ?? host}`);
+    if (/\(\s*\[?\d+\.\d+\.\d+\.\d+\]?\s*\)/.test(r.value) || /unknown/i.test(r.value)) out.push('rcvd:nordns');
+  }
+  if (msg.from) {
+    const d = domainOf(msg.from.address);
+    out.push(`from-dom:${getDomain(d) ?? d}`);
+    out.push(`from-local:${msg.from.address.slice(0, msg.from.address.indexOf('@')).replace(/\d+/g, '#')}`);
+    if (!msg.from.name) out.push('from:noname');
+    else for (const w of msg.from.name.toLowerCase().split(/\s+/)) if (w) out.push(`from-name:${w}`);
+  } else out.push('from:none');
+  if (msg.replyTo.length) out.push(msg.replyTo.some((r) => r.address === msg.from?.address) ? 'reply-to:same' : 'reply-to:other');
+  out.push(`to-count:${Math.min(msg.to.length, 5)}`, `cc-count:${Math.min(msg.cc.length, 5)}`);
+  const mailer = headerValue(msg, 'x-mailer') ?? headerValue(msg, 'user-agent');
+  if (mailer) out.push(`mailer:${mailer.toLowerCase().split(/[\s/(;]+/).slice(0, 2).join(' ')}`);
+  const ct = headerValue(msg, 'content-type');
+  if (ct) {
+    out.push(`ct:${ct.split(';')[0]!.trim().toLowerCase()}`);
+    const cs = /charset="?([^";\s]+)/i.exec(ct);
+    if (cs) out.push(`charset:${cs[1]!.toLowerCase()}`);
+  } else out.push('ct:none');
+  const cte = headerValue(msg, 'content-transfer-encoding');
+  if (cte) out.push(`cte:${cte.trim().toLowerCase()}`);
+  const mid = msg.messageId;
+  if (mid) out.push(`mid:${(mid.split('@')[1] ?? '').replace(/[<>]/g, '').replace(/\d+/g, '#').toLowerCase().slice(0, 40)}`);
+  else out.push('mid:none');
+  out.push(msg.html ? (msg.text ? 'body:both' : 'body:html-only') : 'body:text-only');
+  for (const a of msg.attachments) out.push(`att:${a.declaredType}`);
+}
+
+/** Unique feature hashes of a message, in first-seen order. */
+export function tokenize(msg: ParsedMessage): number[] {
+  const raw: string[] = [];
+  const subj: string[] = [];
+  words(msg.subject, subj);
+  for (const w of subj) raw.push(`s:${w}`);
+  let body = msg.text;
+  if (msg.htmlText && msg.htmlText.length > body.length * 2) body = `${body}\n${msg.htmlText}`;
+  const bw: string[] = [];
+  words(body, bw);
+  for (let i = 0; i < bw.length; i++) {
+    raw.push(bw[i]!);
+    if (i > 0) raw.push(`${bw[i - 1]} ${bw[i]}`);
+  }
+  headerTokens(msg, raw);
+  const hosts = new Set<string>();
+  for (const u of msg.urls) if (u.host) hosts.add(u.host);
+  for (const h of hosts) {
+    const reg = getDomain(h) ?? h;
+    raw.push(`url:${reg}`);
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) raw.push('url:ip-literal');
+  }
+  raw.push(`url-count:${Math.min(Math.ceil(Math.log2(msg.urls.length + 1)), 8)}`);
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (const t of raw) {
+    const h = hashToken(t);
+    if (!seen.has(h)) {
+      seen.add(h);
+      out.push(h);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+// Spam rules and graymail on golden messages: a real-looking Mailchimp newsletter is graymail and
+// not spam, a personal message fires nothing, an obvious spam fires the rules it should.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parseMessage } from '../../src/message/parse.js';
+import { graymail } from '../../src/scan/analyzers/graymail/index.js';
+import { spamRules } from '../../src/scan/analyzers/spam-rules/index.js';
+import { RULES } from '../../src/scan/analyzers/spam-rules/rules.js';
+import { runAnalyzer } from '../../src/scan/run-one.js';
+
+const fixture = (name: string) => parseMessage(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+const names = (r: { symbols: { name: string }[] }) => r.symbols.map((s) => s.name).sort();
+
+describe('graymail', () => {
+  it('a Mailchimp newsletter is graymail, with the evidence named', async () => {
+    const r = await runAnalyzer(graymail, await fixture('mailchimp-newsletter.eml'));
+    const n = names(r);
+    for (const s of ['GRAYMAIL', 'GRAY_ESP', 'GRAY_LIST_UNSUB', 'GRAY_LIST_UNSUB_ONECLICK', 'GRAY_LIST_ID', 'GRAY_FEEDBACK_ID', 'GRAY_PRECEDENCE_BULK', 'GRAY_TRACKING_PIXEL', 'GRAY_UTM_LINKS', 'GRAY_UNSUB_FOOTER']) {
+      assert.ok(n.includes(s), `${s} missing from ${n.join(', ')}`);
+    }
+    assert.equal(r.symbols.find((s) => s.name === 'GRAY_ESP')?.detail, 'Mailchimp');
+    assert.equal(graymail.symbols.find((s) => s.name === 'GRAYMAIL')?.category, 'graymail');
+  });
+
+  it('a personal message has no graymail evidence', async () => {
+    assert.deepEqual(names(await runAnalyzer(graymail, await fixture('personal.eml'))), []);
+  });
+
+  it('a discussion list with List-Post is not a newsletter', async () => {
+    const raw = readFileSync(new URL('./fixtures/personal.eml', import.meta.url), 'utf8').replace(
+      'MIME-Version: 1.0',
+      'List-Id: <workshop.lists.example.org>\r\nList-Unsubscribe: <mailto:workshop-leave@lists.example.org>\r\nList-Post: <mailto:workshop@lists.example.org>\r\nPrecedence: list\r\nMIME-Version: 1.0',
+    );
+    const r = await runAnalyzer(graymail, await parseMessage(Buffer.from(raw)));
+    assert.ok(names(r).includes('GRAY_DISCUSSION_LIST'));
+    assert.ok(!names(r).includes('GRAYMAIL'));
+  });
+
+  it('the threshold is configurable', async () => {
+    const r = await runAnalyzer(graymail, await fixture('mailchimp-newsletter.eml'), { config: { threshold: 100 } });
+    assert.ok(!names(r).includes('GRAYMAIL'));
+  });
+});
+
+describe('spam rules', () => {
+  it('every rule is declared once with a description and a score', () => {
+    const seen = new Set<string>();
+    for (const r of RULES) {
+      assert.match(r.name, /^[A-Z][A-Z0-9_]*$/);
+      assert.ok(!seen.has(r.name), r.name);
+      seen.add(r.name);
+      assert.ok(r.description.length > 5);
+      assert.equal(typeof r.score, 'number');
+    }
+    assert.deepEqual(spamRules.symbols.map((s) => s.name), RULES.map((r) => r.name));
+  });
+
+  it('a personal message fires no rule', async () => {
+    assert.deepEqual(names(await runAnalyzer(spamRules, await fixture('personal.eml'))), []);
+  });
+
+  it('the Mailchimp newsletter scores well under the spam threshold', async () => {
+    const r = await runAnalyzer(spamRules, await fixture('mailchimp-newsletter.eml'));
+    const score = r.symbols.reduce((s, e) => s + RULES.find((x) => x.name === e.name)!.score, 0);
+    assert.ok(score < 2, `rules scored ${score}: ${names(r).join(', ')}`);
+  });
+
+  it('an obvious spam fires the rules it should', async () => {
+    const r = await runAnalyzer(spamRules, await fixture('spammy.eml'));
+    const n = names(r);
+    for (const s of ['MISSING_DATE', 'MISSING_MID', 'TO_UNDISCLOSED', 'FORGED_OE', 'SUBJ_ALL_CAPS', 'SUBJ_EXCLAIM', 'SUBJ_FREE', 'MONEY_PHRASES', 'REMOVE_INSTRUCTIONS', 'NOT_SPAM_CLAIM', 'MIME_HTML_ONLY', 'HTML_HIDDEN_TEXT', 'HTML_FONT_BIG', 'FROM_NAME_ADDR', 'FROM_DIGITS', 'X_PRIORITY_HIGH', 'RCVD_HELO_IP', 'URL_IP_LITERAL']) {
+      assert.ok(n.includes(s), `${s} missing from ${n.join(', ')}`);
+    }
+    assert.match(r.symbols.find((s) => s.name === 'MONEY_PHRASES')!.detail!, /click here/);
+    const score = r.symbols.reduce((s, e) => s + RULES.find((x) => x.name === e.name)!.score, 0);
+    assert.ok(score >= 6, `only ${score}`);
+  });
+});
