@@ -185,8 +185,6 @@ export interface Database {
   connection_events: ConnectionEventsTable;
   ip_list_entries: IpListEntriesTable;
   url_block_entries: UrlBlockEntriesTable;
-}
-
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;
   bayes_meta: BayesMetaTable;
