@@ -21,6 +21,7 @@ export const BecConfig = z
 const SYMBOLS: SymbolDef[] = [
   { name: 'BEC_VIP_IMPERSONATION', description: "A high-profile user's name from an outside address", group: 'bec', score: 12, category: 'bec' },
   { name: 'BEC_LOOKALIKE_SENDER', description: 'Sender domain imitates a protected domain', group: 'bec', score: 12, category: 'bec' },
+  { name: 'BEC_TLD_SWAP_SENDER', description: 'Sender domain has the name of a protected domain under another suffix', group: 'bec', score: 2 },
   { name: 'BEC_PAYMENT_REQUEST', description: 'Payment, wire, gift-card or bank-change request with urgency, no links or attachments, from a diverted or first-time sender', group: 'bec', score: 8, category: 'bec' },
   { name: 'BEC_PAYMENT_LANGUAGE', description: 'Payment, wire, gift-card or bank-change language without links or attachments', group: 'bec', score: 2 },
   { name: 'BEC_REPLYTO_FREEMAIL', description: 'Reply-To on a free-mail domain while From is not', group: 'bec', score: 3 },
@@ -71,8 +72,12 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
     headers.push({ key: cfg.external_header.toLowerCase(), value: `yes; display name "${from.name.replace(/["\r\n]/g, '')}" of an internal user from ${fromDomain}` });
   }
 
-  const look = !internal ? lookalike(fromDomain, ctx.protectedDomains, []) : null;
+  // Another TLD with the same name (example.org for example.edu) is often a different, real
+  // organisation: it scores, but only a homoglyph or one-edit lookalike makes the message BEC.
+  const hit = !internal ? lookalike(fromDomain, ctx.protectedDomains, []) : null;
+  const look = hit && hit.how !== 'tld-swap' ? hit : null;
   if (look) out.push({ name: 'BEC_LOOKALIKE_SENDER', detail: `${fromDomain} imitates ${look.target.domain} (${look.how})` });
+  else if (hit) out.push({ name: 'BEC_TLD_SWAP_SENDER', detail: `${fromDomain} has the name of ${hit.target.domain} under another suffix` });
 
   const rt = msg.replyTo.find((r) => r.address !== from.address);
   let diverted = false;

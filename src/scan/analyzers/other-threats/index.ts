@@ -1,6 +1,7 @@
 // Other threats: evidence of something wrong without a sure verdict: declared and real types that
 // disagree, dangerous file types by policy, names with bidi overrides, evasive MIME, oversized
-// encoded headers, encrypted archives nobody could open, archive and parser limits.
+// encoded headers, encrypted archives nobody could open, archive limits (parser limits are the
+// pipeline's MIME_LIMITS_HIT).
 import { z } from 'zod';
 import { analyseFiles, ArchiveLimitsConfig, toLimits } from '../../../files/analysis.js';
 import { DEFAULT_DANGEROUS_EXTENSIONS, extensionOf, hasBidiOverride } from '../../../files/names.js';
@@ -21,7 +22,6 @@ const SYMBOLS: SymbolDef[] = [
   { name: 'LONG_ENCODED_HEADER', description: 'Oversized header made of encoded words', group: 'other', score: 3, category: 'other_threat' },
   { name: 'ENCRYPTED_ARCHIVE', description: 'Encrypted archive or document that no password from the message opened', group: 'other', score: 4, category: 'other_threat' },
   { name: 'ARCHIVE_UNSCANNABLE', description: 'Archive too deep, too large or corrupt to be fully scanned', group: 'other', score: 3, category: 'other_threat' },
-  { name: 'PARSE_LIMIT', description: 'The message hit a parser limit (parts, depth, size)', group: 'other', score: 2, category: 'other_threat' },
 ];
 
 /** Coarse families so that e.g. image/jpg vs image/jpeg, or docx declared as zip, are not mismatches. */
@@ -71,7 +71,6 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     if (i.kind === 'encrypted') out.push({ name: 'ENCRYPTED_ARCHIVE', detail: `${i.path}: ${i.detail}` });
     else if (i.kind !== 'bomb') out.push({ name: 'ARCHIVE_UNSCANNABLE', detail: `${i.path}: ${i.kind}: ${i.detail}` });
   }
-  if (msg.limitsHit.length) out.push({ name: 'PARSE_LIMIT', detail: msg.limitsHit.join(', ') });
   return out;
 }
 

@@ -60,9 +60,10 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     const d = a?.split('@')[1];
     if (d) hosts.set(d, `${label} ${a}`);
   }
+  // Sender domains are compared with brands only: a sender imitating the organisation is BEC's.
   for (const [host, where] of hosts) {
-    const hit = lookalike(host, ctx.protectedDomains, brands);
-    if (!hit) continue;
+    const hit = lookalike(host, where.startsWith('link') ? ctx.protectedDomains : [], brands);
+    if (!hit || hit.how === 'tld-swap') continue;
     if (hit.how === 'brand-in-name') emit('PHISH_BRAND_IN_URL', `${where}: ${host} uses ${hit.target.brand}`);
     else emit('PHISH_LOOKALIKE_DOMAIN', `${where}: ${host} imitates ${hit.target.domain} (${hit.how}${host.includes('xn--') ? ', punycode' : ''})`);
   }
@@ -71,7 +72,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     if (u.source === 'href' && u.text) {
       const shown = domainShown(u.text);
       const shownReg = shown ? registrable(shown) : null;
-      const realReg = u.host ? registrable(u.host) : null;
+      const realReg = u.host ? (registrable(u.host) ?? u.host) : null;
       if (shownReg && realReg && shownReg !== realReg) emit('PHISH_LINK_TEXT_MISMATCH', `shows ${shown}, goes to ${u.host}`);
     }
     if (/^(data:(text\/html|application|image\/svg)|javascript:)/i.test(u.url)) emit('PHISH_DATA_URL', u.url.slice(0, 80));
