@@ -8,7 +8,7 @@ import type { Database } from '../store/schema.js';
 export class ListImportError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'DirectoryError';
+    this.name = 'ListImportError';
   }
 }
 

@@ -2,7 +2,7 @@
 // domain's high-profile users, used by the malware and BEC analyzers.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { importHashes, importVips, parseHashList, parseVipCsv } from '../../files/lists.js';
+import { importHashes, importVips, ListImportError, parseHashList, parseVipCsv } from '../../files/lists.js';
 import { action, printJson, UsageError, withStore } from '../context.js';
 
 function readInput(file: string): string {
@@ -10,6 +10,16 @@ function readInput(file: string): string {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** List errors name the line: they are the user's to fix, so they print without a stack. */
+function parsed<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ListImportError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -22,7 +32,7 @@ export function registerThreatCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       action(async (file: string, opts: { source: string; json?: boolean }, cmd: Command) => {
-        const entries = parseHashList(readInput(file));
+        const entries = parsed(() => parseHashList(readInput(file)));
         await withStore(cmd, async ({ db }) => {
           const r = await importHashes(db, entries, opts.source);
           if (opts.json) printJson(r);
@@ -37,7 +47,7 @@ export function registerThreatCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
-        const entries = parseVipCsv(readInput(file));
+        const entries = parsed(() => parseVipCsv(readInput(file)));
         await withStore(cmd, async ({ db }) => {
           const r = await importVips(db, entries);
           if (opts.json) printJson(r);
