@@ -54,12 +54,14 @@ export function inspectMime(rawBytes: Uint8Array, knownHashes: ReadonlySet<strin
     salvaged.push({ name, content });
   };
   const boundaries: string[] = [];
-  for (const b of headerBlocks(raw)) {
+  for (const [index, b] of headerBlocks(raw).entries()) {
     const ct = fields(b.text, 'content-type');
     if (ct.length > 1 && new Set(ct.map((c) => c.toLowerCase())).size > 1) anomalies.push({ kind: 'double_content_type', detail: ct.join(' | ').slice(0, 200) });
     const cte = fields(b.text, 'content-transfer-encoding');
     if (cte.length > 1 && new Set(cte.map((c) => c.toLowerCase())).size > 1) anomalies.push({ kind: 'double_cte', detail: cte.join(' | ') });
-    for (const c of ct) {
+    // Only the message's own boundary is checked for use: a part header quoted in a body
+    // ("the report is placed inside of the mime boundary: …") declares nothing.
+    for (const c of index === 0 ? ct : []) {
       const m = /boundary\s*=\s*(?:"([^"]+)"|([^\s;]+))/i.exec(c);
       if (m) boundaries.push((m[1] ?? m[2])!);
     }
@@ -80,6 +82,9 @@ export function inspectMime(rawBytes: Uint8Array, knownHashes: ReadonlySet<strin
     const body = m[1]!;
     const lines = body.split(/\r?\n/).filter((l) => l.trim().length);
     if (lines.length === 0) continue;
+    // Prose after a quoted "Content-Transfer-Encoding: base64" is not a base64 body.
+    const clean = lines.filter((l) => /^[A-Za-z0-9+/]{16,}={0,2}\s*$/.test(l)).length;
+    if (clean < Math.max(1, lines.length / 2)) continue;
     const garbage = lines.filter((l) => /[^A-Za-z0-9+/=\s]/.test(l)).length;
     if (garbage > 0) anomalies.push({ kind: 'bad_base64', detail: `${garbage} line(s) with characters outside base64` });
     add(`salvaged-base64-${salvaged.length + 1}`, Buffer.from(lines.join('').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));

@@ -4,8 +4,8 @@
 /** Types that run code or mount containers when a user opens them; configurable per deployment. */
 export const DEFAULT_DANGEROUS_EXTENSIONS = [
   'exe', 'scr', 'com', 'pif', 'js', 'jse', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'cmd', 'bat', 'ps1', 'psm1', 'lnk', 'iso', 'img', 'vhd',
-  'vhdx', 'one', 'jar', 'msi', 'msp', 'cab', 'chm', 'cpl', 'dll', 'reg', 'scf', 'sct', 'url', 'appx', 'msix', 'application', 'gadget',
-  'inf', 'xll', 'library-ms', 'settingcontent-ms', 'apk', 'dmg', 'pkg', 'app', 'elf', 'sh',
+  'vhdx', 'one', 'jar', 'msi', 'msp', 'cab', 'chm', 'cpl', 'dll', 'reg', 'scf', 'sct', 'appx', 'msix', 'application', 'gadget',
+  'inf', 'xll', 'library-ms', 'settingcontent-ms', 'apk', 'dmg', 'pkg', 'app', 'elf',
 ] as const;
 
 /** Extensions whose files are programs (for double-extension and "executable in disguise" checks). */

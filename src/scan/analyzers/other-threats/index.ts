@@ -19,6 +19,7 @@ const SYMBOLS: SymbolDef[] = [
   { name: 'TYPE_MISMATCH', description: 'Declared Content-Type or extension disagrees with the real type', group: 'other', score: 3, category: 'other_threat' },
   { name: 'FILENAME_BIDI_OVERRIDE', description: 'File name contains a right-to-left override or other bidi control that hides its extension', group: 'other', score: 8, category: 'other_threat' },
   { name: 'MIME_EVASION', description: 'MIME structure that hides content from scanners (broken boundaries, duplicate headers, garbage base64, uuencode)', group: 'other', score: 5, category: 'other_threat' },
+  { name: 'MIME_UNCLOSED_BOUNDARY', description: 'A multipart body without its closing delimiter (old mailers do this too)', group: 'other', score: 1 },
   { name: 'LONG_ENCODED_HEADER', description: 'Oversized header made of encoded words', group: 'other', score: 3, category: 'other_threat' },
   { name: 'ENCRYPTED_ARCHIVE', description: 'Encrypted archive or document that no password from the message opened', group: 'other', score: 4, category: 'other_threat' },
   { name: 'ARCHIVE_UNSCANNABLE', description: 'Archive too deep, too large or corrupt to be fully scanned', group: 'other', score: 3, category: 'other_threat' },
@@ -63,7 +64,9 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     }
   }
   for (const a of msg.attachments) if (a.filename && hasBidiOverride(a.filename) && !out.some((e) => e.name === 'FILENAME_BIDI_OVERRIDE')) out.push({ name: 'FILENAME_BIDI_OVERRIDE', detail: JSON.stringify(a.filename) });
-  const evasive = files.mime.anomalies.filter((a) => a.kind !== 'long_encoded_header');
+  const evasive = files.mime.anomalies.filter((a) => a.kind !== 'long_encoded_header' && a.kind !== 'unclosed_boundary');
+  const unclosed = files.mime.anomalies.find((a) => a.kind === 'unclosed_boundary');
+  if (unclosed) out.push({ name: 'MIME_UNCLOSED_BOUNDARY', detail: unclosed.detail });
   if (evasive.length) out.push({ name: 'MIME_EVASION', detail: evasive.map((a) => `${a.kind}: ${a.detail}`).join('; ').slice(0, 500) });
   const longHdr = files.mime.anomalies.find((a) => a.kind === 'long_encoded_header');
   if (longHdr) out.push({ name: 'LONG_ENCODED_HEADER', detail: longHdr.detail });

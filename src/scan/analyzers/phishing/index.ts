@@ -22,19 +22,23 @@ export const PhishingConfig = z
 const SYMBOLS: SymbolDef[] = [
   { name: 'PHISH_LOOKALIKE_DOMAIN', description: 'A link or sender domain imitates a protected or brand domain (homoglyph, punycode, one edit, other TLD)', group: 'phishing', score: 10, category: 'phishing' },
   { name: 'PHISH_BRAND_IN_URL', description: 'A brand name used inside an unrelated domain', group: 'phishing', score: 3 },
-  { name: 'PHISH_LINK_TEXT_MISMATCH', description: 'Link text shows one domain, the link goes to another', group: 'phishing', score: 6, category: 'phishing' },
+  { name: 'PHISH_LINK_TEXT_MISMATCH', description: 'Link text shows a protected or brand domain (or the link goes to an IP address, or the mail asks to log in) while the link goes elsewhere', group: 'phishing', score: 6, category: 'phishing' },
+  { name: 'LINK_TEXT_MISMATCH', description: 'Link text shows one domain, the link goes to another (newsletter click tracking does this too)', group: 'phishing', score: 1 },
   { name: 'PHISH_CREDENTIAL_FORM', description: 'A password form in the message or an HTML attachment', group: 'phishing', score: 10, category: 'phishing' },
   { name: 'PHISH_FORM', description: 'An HTML form that posts elsewhere', group: 'phishing', score: 2 },
   { name: 'PHISH_LOGIN_URGENCY', description: 'Login or verification wording with urgency, and a link', group: 'phishing', score: 5, category: 'phishing' },
   { name: 'PHISH_LOGIN_WORDING', description: 'Login or verification wording with a link', group: 'phishing', score: 1 },
-  { name: 'PHISH_DATA_URL', description: 'A data: or javascript: link', group: 'phishing', score: 6, category: 'phishing' },
+  { name: 'PHISH_DATA_URL', description: 'A data: link that opens a page or file', group: 'phishing', score: 6, category: 'phishing' },
+  { name: 'JAVASCRIPT_LINK', description: 'A javascript: link (old newsletters use them for pop-ups)', group: 'phishing', score: 1 },
   { name: 'PHISH_SHORTENER_LOGIN', description: 'URL shortener in a login prompt', group: 'phishing', score: 4, category: 'phishing' },
   { name: 'PHISH_DISPLAY_NAME_BRAND', description: 'Display name claims a brand or the service desk from an unrelated domain', group: 'phishing', score: 6, category: 'phishing' },
 ];
 
 const LOGIN = /\b(verify|confirm|validate|re-?activate|unlock|update|restore)\b.{0,40}\b(account|password|mailbox|e-?mail|identity|credentials|login|log-in|sign[- ]?in)\b|\b(sign[- ]?in|log[- ]?in)\b.{0,30}\b(to (?:avoid|keep|restore|verify|confirm)|now|immediately|below)\b|\bpassword (?:expires?|expired|expiry)\b|\bmailbox (?:is )?(?:full|quota|storage)\b/i;
-const URGENCY = /\b(urgent(?:ly)?|immediately|within (?:24|48|12) hours|today|suspend(?:ed)?|deactivat(?:ed|ion)|locked|terminat(?:ed|ion)|final (?:notice|warning)|action required|unusual (?:sign-?in )?activity|expires? (?:today|soon))\b/i;
+const URGENCY = /\b(urgent(?:ly)?|immediately|within (?:24|48|12) hours|expires? today|by today|suspend(?:ed)?|deactivat(?:ed|ion)|locked|terminat(?:ed|ion)|final (?:notice|warning)|action required|unusual (?:sign-?in )?activity|expires? (?:today|soon))\b/i;
 const SERVICE_DESK = /\b(it ?(?:service ?)?(?:desk|support|help ?desk|department|team)|help ?desk|service ?desk|webmail|mail ?(?:admin|administrator|server|system)|e-?mail (?:admin|administrator|support|team)|system administrator|account (?:team|services)|security team|postmaster)\b/i;
+
+const SERVICE_WORDS = new Set(['support', 'service', 'services', 'team', 'security', 'account', 'accounts', 'billing', 'no', 'reply', 'noreply', 'customer', 'care', 'notification', 'notifications', 'alert', 'alerts', 'online', '365', 'office', 'id', 'help', 'center', 'centre', 'inc', 'the', 'via', 'mail', 'admin', 'verification', 'payments', 'payment', 'info', 'official', 'store', 'prime', 'onedrive', 'sharepoint', 'teams', 'outlook', 'cloud', 'icloud', 'ads', 'business']);
 
 function domainShown(text: string): string | null {
   const t = text.trim().toLowerCase();
@@ -68,14 +72,23 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     else emit('PHISH_LOOKALIKE_DOMAIN', `${where}: ${host} imitates ${hit.target.domain} (${hit.how}${host.includes('xn--') ? ', punycode' : ''})`);
   }
 
+  const body = `${msg.subject}\n${msg.text}\n${msg.htmlText}`;
+  const login = LOGIN.exec(body);
+  // Newsletters show a domain and link through their click tracker: only a shown domain that
+  // belongs to the organisation or a brand, an IP-literal target, or a login prompt makes it phishing.
+  const owned = new Set([...ctx.protectedDomains, ...brands.flatMap((b) => b.domains)].map((d) => registrable(d) ?? d));
   for (const u of msg.urls) {
     if (u.source === 'href' && u.text) {
       const shown = domainShown(u.text);
       const shownReg = shown ? registrable(shown) : null;
       const realReg = u.host ? (registrable(u.host) ?? u.host) : null;
-      if (shownReg && realReg && shownReg !== realReg) emit('PHISH_LINK_TEXT_MISMATCH', `shows ${shown}, goes to ${u.host}`);
+      if (shownReg && realReg && shownReg !== realReg) {
+        const strong = owned.has(shownReg) || /^\[?[0-9a-f:.]+\]?$/.test(u.host) || login !== null;
+        emit(strong ? 'PHISH_LINK_TEXT_MISMATCH' : 'LINK_TEXT_MISMATCH', `shows ${shown}, goes to ${u.host}`);
+      }
     }
-    if (/^(data:(text\/html|application|image\/svg)|javascript:)/i.test(u.url)) emit('PHISH_DATA_URL', u.url.slice(0, 80));
+    if (/^data:(text\/html|application|image\/svg)/i.test(u.url)) emit('PHISH_DATA_URL', u.url.slice(0, 80));
+    else if (/^javascript:/i.test(u.url)) emit('JAVASCRIPT_LINK', u.url.slice(0, 80));
   }
 
   // Forms in the body and in HTML attachments (attachments come from the shared file analysis).
@@ -90,9 +103,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     }
   }
 
-  const body = `${msg.subject}\n${msg.text}\n${msg.htmlText}`;
   const linked = msg.urls.some((u) => u.source === 'href' || u.source === 'form' || u.source === 'text');
-  const login = LOGIN.exec(body);
   if (login && linked) {
     const urgent = URGENCY.exec(body);
     if (urgent) emit('PHISH_LOGIN_URGENCY', `"${login[0].slice(0, 60)}" with "${urgent[0]}"`);
@@ -105,9 +116,15 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   const name = (msg.from?.name ?? '').toLowerCase();
   if (name && senderReg) {
     const ownDomain = ctx.protectedDomains.some((d) => registrable(d) === senderReg);
+    // The name must be the brand plus service words ("PayPal", "Apple Support", "Microsoft 365
+    // Security Team"), not a publication that mentions it ("Lockergnome Apple Core").
+    const words = name.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
     const brand = brands.find((b) => {
-      const token = b.name.toLowerCase();
-      return new RegExp(`(^|[^a-z])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z]|$)`).test(name) && !b.domains.some((d) => registrable(d) === senderReg);
+      const bw = b.name.toLowerCase().split(/\s+/);
+      const at = words.findIndex((_, i) => bw.every((w, k) => words[i + k] === w));
+      if (at < 0 || b.domains.some((d) => registrable(d) === senderReg)) return false;
+      const rest = [...words.slice(0, at), ...words.slice(at + bw.length)];
+      return rest.every((w) => SERVICE_WORDS.has(w));
     });
     if (brand) emit('PHISH_DISPLAY_NAME_BRAND', `"${msg.from!.name}" <${msg.from!.address}> is not ${brand.domains[0]}`);
     else if (!ownDomain && SERVICE_DESK.test(name) && ctx.protectedDomains.length > 0) {

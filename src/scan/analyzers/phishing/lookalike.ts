@@ -34,10 +34,16 @@ export interface LookalikeHit {
   how: 'homoglyph' | 'edit-distance' | 'tld-swap' | 'brand-in-name';
 }
 
+const parsed = new Map<string, { label: string; suffix: string; registrable: string } | null>();
+
 function labelOf(domain: string): { label: string; suffix: string; registrable: string } | null {
+  const hit = parsed.get(domain);
+  if (hit !== undefined) return hit;
   const p = parse(domain, { allowPrivateDomains: false });
-  if (!p.domain || !p.domainWithoutSuffix) return null;
-  return { label: p.domainWithoutSuffix, suffix: p.publicSuffix ?? '', registrable: p.domain };
+  const v = !p.domain || !p.domainWithoutSuffix ? null : { label: p.domainWithoutSuffix, suffix: p.publicSuffix ?? '', registrable: p.domain };
+  if (parsed.size > 5000) parsed.clear();
+  parsed.set(domain, v);
+  return v;
 }
 
 export interface Brand {
@@ -85,7 +91,7 @@ export function registrable(host: string): string | null {
 }
 
 export const DEFAULT_BRANDS: Brand[] = [
-  { name: 'Microsoft', domains: ['microsoft.com', 'office.com', 'office365.com', 'microsoftonline.com', 'live.com', 'outlook.com', 'sharepoint.com', 'onedrive.com', 'windows.net', 'azure.com', 'hotmail.com'] },
+  { name: 'Microsoft', domains: ['microsoft.com', 'office.com', 'office365.com', 'microsoftonline.com', 'live.com', 'outlook.com', 'sharepoint.com', 'onedrive.com', 'azure.com', 'hotmail.com'] },
   { name: 'PayPal', domains: ['paypal.com', 'paypal.me', 'paypalobjects.com'] },
   { name: 'Apple', domains: ['apple.com', 'icloud.com', 'me.com'] },
   { name: 'Google', domains: ['google.com', 'gmail.com', 'googlemail.com', 'youtube.com', 'googleusercontent.com', 'gstatic.com'] },
