@@ -83,7 +83,10 @@ export function inspectMime(rawBytes: Uint8Array, knownHashes: ReadonlySet<strin
     const lines = body.split(/\r?\n/).filter((l) => l.trim().length);
     if (lines.length === 0) continue;
     // Prose after a quoted "Content-Transfer-Encoding: base64" is not a base64 body.
-    const clean = lines.filter((l) => /^[A-Za-z0-9+/]{16,}={0,2}\s*$/.test(l)).length;
+    const clean = lines.filter((l) => {
+      const t = l.trim();
+      return t.length >= 16 && !/\s/.test(t) && (t.match(/[A-Za-z0-9+/=]/g)?.length ?? 0) / t.length >= 0.85;
+    }).length;
     if (clean < Math.max(1, lines.length / 2)) continue;
     const garbage = lines.filter((l) => /[^A-Za-z0-9+/=\s]/.test(l)).length;
     if (garbage > 0) anomalies.push({ kind: 'bad_base64', detail: `${garbage} line(s) with characters outside base64` });
