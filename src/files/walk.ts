@@ -151,6 +151,12 @@ async function openWith7z(n: FileNode, ext: string, passwords: readonly string[]
       issues.push({ kind: 'encrypted', path: n.path, detail: 'encrypted archive (headers too); no password from the message opened it', members: [] });
       return null;
     }
+    // Member names that climb out of the extraction dir are refused before 7z writes anything.
+    const escaping = listed.find((e) => e.path.startsWith('/') || /^[A-Za-z]:/.test(e.path) || e.path.split(/[\\/]/).includes('..'));
+    if (escaping) {
+      issues.push({ kind: 'corrupt', path: n.path, detail: `member path escapes the archive: ${escaping.path.slice(0, 120)}` });
+      return null;
+    }
     const encrypted = listPassword !== null || listed.some((e) => e.encrypted);
     let total = 0;
     for (const e of listed) {

@@ -53,8 +53,10 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     const f = r.file;
     const ext = extensionOf(f.name);
     if (dangerous.has(ext)) out.push({ name: 'DANGEROUS_FILE_TYPE', detail: `${f.path} (.${ext})` });
+    if (r.encryptedDocument) out.push({ name: 'ENCRYPTED_ARCHIVE', detail: `${f.path}: password-protected Office document (contents not scanned)` });
     if (hasBidiOverride(f.name)) out.push({ name: 'FILENAME_BIDI_OVERRIDE', detail: JSON.stringify(f.path) });
-    if (f.sniffedType) {
+    // An encrypted OOXML document is an OLE container by design: not a mismatch.
+    if (f.sniffedType && !r.encryptedDocument) {
       const real = family(f.sniffedType);
       const declared = r.declaredType && r.declaredType !== 'application/octet-stream' ? family(r.declaredType) : null;
       const byExt = EXT_FAMILY[ext] ?? null;
