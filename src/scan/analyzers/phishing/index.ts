@@ -3,7 +3,6 @@
 // another, credential-harvest cues (password forms, login wording with urgency, data:/javascript:
 // links, shorteners in login prompts) and display names that claim a brand or the service desk.
 import { z } from 'zod';
-import { analyseFiles } from '../../../files/analysis.js';
 import { inspectHtml } from '../../../files/html.js';
 import type { Analyzer, AnalyzerContext, Emit, ParsedMessage, SymbolDef } from '../../types.js';
 import { DEFAULT_BRANDS, lookalike, registrable, type Brand } from './lookalike.js';
@@ -94,8 +93,11 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   // Forms in the body and in HTML attachments (attachments come from the shared file analysis).
   const pages: { where: string; html: string }[] = [];
   if (msg.html) pages.push({ where: 'message body', html: msg.html });
-  const files = await analyseFiles(msg);
-  for (const r of files.reports) if (r.html && r.file.depth <= 1 && !r.salvaged) pages.push({ where: r.file.path, html: Buffer.from(r.file.content).toString('utf8') });
+  // HTML attachments as the parser delivered them (no archive walk needed for a login page).
+  for (const a of msg.attachments) {
+    const name = (a.filename ?? '').toLowerCase();
+    if (a.size < 5 * 1024 * 1024 && (a.sniffedType === 'text/html' || a.declaredType === 'text/html' || /\.s?html?$|\.svg$/.test(name))) pages.push({ where: a.filename ?? 'attachment.html', html: Buffer.from(a.content).toString('utf8') });
+  }
   for (const p of pages) {
     for (const f of inspectHtml(p.html).forms) {
       if (f.password) emit('PHISH_CREDENTIAL_FORM', `${p.where}: password form${f.action ? ` posting to ${f.action.slice(0, 100)}` : ''}`);
