@@ -119,3 +119,13 @@ describe('evasive MIME', () => {
     assert.deepEqual(f.salvaged.find((s) => s.name === 'x.bin')?.content, Buffer.alloc(100, 7));
   });
 });
+
+describe('analyzer configuration', () => {
+  test('a bad key is named with its full path', async () => {
+    const { analyzerConfig } = await import('../../src/files/config.js');
+    const { MalwareConfig } = await import('../../src/scan/analyzers/malware/index.js');
+    assert.throws(() => analyzerConfig(MalwareConfig, 'malware', { clamd: { timeout_ms: -1 } }), /scan\.analyzers\.malware\.clamd\.timeout_ms: /);
+    assert.throws(() => analyzerConfig(MalwareConfig, 'malware', { clamd: { adress: 'x' } }), /scan\.analyzers\.malware\.clamd/);
+    assert.equal(analyzerConfig(MalwareConfig, 'malware', {}).clamd.timeout_ms, 8000);
+  });
+});

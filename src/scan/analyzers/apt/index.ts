@@ -3,6 +3,7 @@
 // HTML smuggling, dropper containers (LNK, ISO/IMG/VHD, OneNote) and encrypted archives that hold
 // a program. Reads the shared file analysis; no scanner of its own.
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import { analyseFiles, ArchiveLimitsConfig, toLimits } from '../../../files/analysis.js';
 import { EXECUTABLE_TYPES, extensionOf, isExecutableExtension } from '../../../files/names.js';
 import { inspectHtml } from '../../../files/html.js';
@@ -28,7 +29,7 @@ const SYMBOLS: SymbolDef[] = [
 ];
 
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {
-  const cfg = AptConfig.parse(ctx.config ?? {});
+  const cfg = analyzerConfig(AptConfig, 'apt', ctx.config);
   const files = await analyseFiles(msg, toLimits(cfg.archive));
   const out: Emit[] = [];
   const once = new Set<string>();

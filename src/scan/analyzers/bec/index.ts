@@ -4,6 +4,7 @@
 // between sender and recipient (from the message trace). Outside mail that borrows an internal
 // name is tagged with a header so that clients can show it as external.
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import { vipsFor, type VipEntry } from '../../../files/lists.js';
 import type { Analyzer, AnalyzerContext, AnalyzerResult, Emit, HeaderField, ParsedMessage, SymbolDef } from '../../types.js';
 import { lookalike, registrable } from '../phishing/lookalike.js';
@@ -51,7 +52,7 @@ async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: st
 }
 
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<AnalyzerResult> {
-  const cfg = BecConfig.parse(ctx.config ?? {});
+  const cfg = analyzerConfig(BecConfig, 'bec', ctx.config);
   const out: Emit[] = [];
   const headers: HeaderField[] = [];
   const from = msg.from;

@@ -3,6 +3,7 @@
 // encoded headers, encrypted archives nobody could open, archive limits (parser limits are the
 // pipeline's MIME_LIMITS_HIT).
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import { analyseFiles, ArchiveLimitsConfig, toLimits } from '../../../files/analysis.js';
 import { DEFAULT_DANGEROUS_EXTENSIONS, extensionOf, hasBidiOverride } from '../../../files/names.js';
 import type { Analyzer, AnalyzerContext, Emit, ParsedMessage, SymbolDef } from '../../types.js';
@@ -44,7 +45,7 @@ function family(type: string): string {
 const EXT_FAMILY: Record<string, string> = { pdf: 'pdf', jpg: 'image', jpeg: 'image', png: 'image', gif: 'image', doc: 'ole', xls: 'ole', ppt: 'ole', docx: 'zip', xlsx: 'zip', pptx: 'zip', zip: 'zip', rtf: 'rtf', txt: 'text', csv: 'text' };
 
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {
-  const cfg = OtherThreatsConfig.parse(ctx.config ?? {});
+  const cfg = analyzerConfig(OtherThreatsConfig, 'other-threats', ctx.config);
   const dangerous = new Set(cfg.dangerous_extensions.map((e) => e.toLowerCase()));
   const files = await analyseFiles(msg, toLimits(cfg.archive));
   const out: Emit[] = [];

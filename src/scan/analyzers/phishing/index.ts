@@ -3,6 +3,7 @@
 // another, credential-harvest cues (password forms, login wording with urgency, data:/javascript:
 // links, shorteners in login prompts) and display names that claim a brand or the service desk.
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import { inspectHtml } from '../../../files/html.js';
 import type { Analyzer, AnalyzerContext, Emit, ParsedMessage, SymbolDef } from '../../types.js';
 import { DEFAULT_BRANDS, lookalike, registrable, type Brand } from './lookalike.js';
@@ -46,7 +47,7 @@ function domainShown(text: string): string | null {
 }
 
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {
-  const cfg = PhishingConfig.parse(ctx.config ?? {});
+  const cfg = analyzerConfig(PhishingConfig, 'phishing', ctx.config);
   const brands: Brand[] = [...cfg.brands, ...cfg.extra_brands];
   const out: Emit[] = [];
   const seen = new Set<string>();
