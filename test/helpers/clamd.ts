@@ -72,5 +72,9 @@ export async function startClamd(opts: { unix?: boolean } = {}): Promise<Running
       child.kill('SIGTERM');
     });
   after(stop);
+  // A test process that dies without running its hooks must not leave clamd behind.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
   return { address, spec: opts.unix ? `unix:${sockPath}` : `tcp://127.0.0.1:${port}`, stop };
 }
