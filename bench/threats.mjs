@@ -32,6 +32,7 @@ writeFileSync(path.join(tmp, 'test.ndb'), `Rampart.Test.EICAR:0:*:${Buffer.from(
 writeFileSync(path.join(tmp, 'test.hdb'), execFileSync('sigtool', ['--md5', '/usr/share/clamav-testfiles/clam.exe']));
 writeFileSync(path.join(tmp, 'clamd.conf'), `DatabaseDirectory ${tmp}\nTCPSocket ${port}\nTCPAddr 127.0.0.1\nForeground yes\nStreamMaxLength 50M\nTemporaryDirectory ${tmp}\n`);
 const clamd = spawn('clamd', ['-c', path.join(tmp, 'clamd.conf')], { stdio: 'ignore' });
+process.once('exit', () => clamd.kill('SIGKILL'));
 const address = { kind: 'tcp', host: '127.0.0.1', port };
 for (let i = 0; !(await ping(address, 500)); i++) { if (i > 300) throw new Error('clamd did not start'); await new Promise((r) => setTimeout(r, 100)); }
 const store = await openStore({ url: 'sqlite:bench.db', dataDir: tmp });
