@@ -146,9 +146,16 @@ function zipMembers(buf: Uint8Array, want: (name: string) => boolean, maxBytes =
 export async function inspectMacros(content: Uint8Array, sniffedType: string | null): Promise<MacroReport | null> {
   if (sniffedType === 'application/x-ole-storage') return reportFromCfb(content);
   if (sniffedType?.startsWith('application/vnd.openxmlformats') || sniffedType === 'application/vnd.oasis.opendocument' || sniffedType === 'application/zip') {
-    const parts = await zipMembers(content, (n) => /vbaProject\.bin$/i.test(n) || /^Basic\/.+\.xml$/i.test(n) || /activeX\d*\.bin$/i.test(n));
-    if (parts.length === 0) return null;
-    const reports = parts.map((p) => (/\.bin$/i.test(p.name) ? reportFromCfb(p.content) : basicReport(p.content.toString('utf8'))));
+    const parts = await zipMembers(content, (n) => /vbaProject\.bin$/i.test(n) || /^Basic\/.+\.xml$/i.test(n) || /activeX\d*\.bin$/i.test(n) || n === 'content.xml');
+    const events = parts.find((p) => p.name === 'content.xml');
+    const code = parts.filter((p) => p.name !== 'content.xml');
+    if (code.length === 0) return null;
+    const reports = code.map((p) => (/\.bin$/i.test(p.name) ? reportFromCfb(p.content) : basicReport(p.content.toString('utf8'))));
+    // OpenDocument binds macros to document events (office:load, dom:load …) in content.xml.
+    if (events) {
+      const bound = [...events.content.toString('utf8').matchAll(/<script:event-listener\b[^>]*script:event-name="((?:office|dom):(?:load|new|open|focus))"[^>]*xlink:href="vnd\.sun\.star\.script:([^"?]+)/g)].map((m) => `${m[1]} → ${m[2]}`);
+      if (bound.length) reports.push({ hasMacros: true, modules: [], autoExec: bound, suspicious: [] });
+    }
     return {
       hasMacros: reports.some((r) => r.hasMacros),
       modules: reports.flatMap((r) => r.modules),
