@@ -65,12 +65,13 @@ async function report(file: FileNode, declaredType: string | null, salvaged: boo
   };
 }
 
-export function analyseFiles(msg: ParsedMessage, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<MessageFiles> {
+/** The shared analysis; the first caller's signal (analyzers of one stage share one deadline) aborts 7z. */
+export function analyseFiles(msg: ParsedMessage, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS, signal?: AbortSignal): Promise<MessageFiles> {
   let perMsg = cache.get(msg);
   if (!perMsg) cache.set(msg, (perMsg = new Map()));
-  const key = JSON.stringify(limits);
+  const key = JSON.stringify({ ...limits, signal: undefined });
   let p = perMsg.get(key);
-  if (!p) perMsg.set(key, (p = compute(msg, limits)));
+  if (!p) perMsg.set(key, (p = compute(msg, signal ? { ...limits, signal } : limits)));
   return p;
 }
 

@@ -22,9 +22,9 @@ export type ListResult =
 // A password that cannot be right: 7z must never prompt on a terminal for one.
 const NO_PASSWORD = '\u0001rampart-no-password';
 
-function run(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('7z', args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    execFile('7z', args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? ((err as unknown as { code: number }).code) : 255) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && !stdout ? String(err.message) : '') });
     });
@@ -60,8 +60,8 @@ export async function stage(content: Uint8Array, ext: string): Promise<SevenZipJ
   return { dir, file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function list(job: SevenZipJob, password: string | null, timeoutMs: number): Promise<ListResult> {
-  const r = await run(['l', '-slt', '-y', `-p${password ?? NO_PASSWORD}`, '--', job.file], job.dir, timeoutMs);
+export async function list(job: SevenZipJob, password: string | null, timeoutMs: number, signal?: AbortSignal): Promise<ListResult> {
+  const r = await run(['l', '-slt', '-y', `-p${password ?? NO_PASSWORD}`, '--', job.file], job.dir, timeoutMs, signal);
   const text = r.stdout + r.stderr;
   if (/Wrong password|Can not open encrypted archive/i.test(text)) return { kind: 'wrong_password' };
   if (r.code !== 0 && !/^----------$/m.test(r.stdout)) return { kind: 'error', message: text.trim().split('\n').slice(-2).join(' ') };
@@ -71,10 +71,10 @@ export async function list(job: SevenZipJob, password: string | null, timeoutMs:
 export type ExtractResult = { kind: 'ok'; files: { path: string; content: Buffer }[] } | { kind: 'wrong_password' } | { kind: 'error'; message: string };
 
 /** Extracts everything (after the caller checked the listing against its limits). */
-export async function extract(job: SevenZipJob, password: string | null, timeoutMs: number, maxTotal: number): Promise<ExtractResult> {
+export async function extract(job: SevenZipJob, password: string | null, timeoutMs: number, maxTotal: number, signal?: AbortSignal): Promise<ExtractResult> {
   const out = path.join(job.dir, 'out');
   await rm(out, { recursive: true, force: true });
-  const r = await run(['x', '-y', '-bd', `-p${password ?? NO_PASSWORD}`, `-o${out}`, '--', job.file], job.dir, timeoutMs);
+  const r = await run(['x', '-y', '-bd', `-p${password ?? NO_PASSWORD}`, `-o${out}`, '--', job.file], job.dir, timeoutMs, signal);
   const text = r.stdout + r.stderr;
   if (/Wrong password|Data Error in encrypted file|CRC Failed in encrypted file/i.test(text)) return { kind: 'wrong_password' };
   const files: { path: string; content: Buffer }[] = [];

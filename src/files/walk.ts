@@ -18,6 +18,8 @@ export interface ArchiveLimits {
   /** Uncompressed/compressed size of a member (or archive) above which it is a bomb. */
   maxRatio: number;
   timeoutMs: number;
+  /** Kills a running 7z when the scan is abandoned (the analyzer's time budget ran out). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxDepth: 5, maxMembers: 1000, maxTotalBytes: 100 * 1024 * 1024, maxRatio: 200, timeoutMs: 15_000 };
@@ -143,7 +145,8 @@ async function openWith7z(n: FileNode, ext: string, passwords: readonly string[]
     let listed: sevenZip.SevenZipEntry[] | null = null;
     let listPassword: string | null = null;
     for (const pw of [null, ...passwords]) {
-      const l = await sevenZip.list(job, pw, limits.timeoutMs);
+      if (limits.signal?.aborted) { issues.push({ kind: 'corrupt', path: n.path, detail: 'scan abandoned before the archive was opened' }); return null; }
+      const l = await sevenZip.list(job, pw, limits.timeoutMs, limits.signal);
       if (l.kind === 'ok') { listed = l.entries; listPassword = pw; break; }
       if (l.kind === 'error') { issues.push({ kind: 'corrupt', path: n.path, detail: l.message }); return null; }
     }
@@ -170,7 +173,8 @@ async function openWith7z(n: FileNode, ext: string, passwords: readonly string[]
     if (budget.bytes > limits.maxTotalBytes) throw new Bomb(`more than ${limits.maxTotalBytes} bytes unpacked`);
     const tries = encrypted ? (listPassword !== null ? [listPassword] : passwords) : [null];
     for (const pw of tries) {
-      const x = await sevenZip.extract(job, pw, limits.timeoutMs, limits.maxTotalBytes);
+      if (limits.signal?.aborted) { issues.push({ kind: 'corrupt', path: n.path, detail: 'scan abandoned before the archive was opened' }); return null; }
+      const x = await sevenZip.extract(job, pw, limits.timeoutMs, limits.maxTotalBytes, limits.signal);
       if (x.kind === 'ok') return { files: x.files, password: pw, encrypted };
       if (x.kind === 'error') { issues.push({ kind: 'corrupt', path: n.path, detail: x.message }); return null; }
     }

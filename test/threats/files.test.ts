@@ -129,3 +129,15 @@ describe('analyzer configuration', () => {
     assert.equal(analyzerConfig(MalwareConfig, 'malware', {}).clamd.timeout_ms, 8000);
   });
 });
+
+describe('abandoned scans', () => {
+  test('an aborted signal stops 7z work: the encrypted archive is left unopened', async () => {
+    const ctl = new AbortController();
+    ctl.abort();
+    const r = await walkFiles([{ name: 'enc.7z', content: readFileSync('test/fixtures/threats/files/enc-clam.7z') }], ['Blue7Harbor'], { ...DEFAULT_ARCHIVE_LIMITS, signal: ctl.signal });
+    assert.equal(r.files.length, 1);
+    assert.match(r.issues[0]!.detail, /abandoned/);
+    const ok = await walkFiles([{ name: 'enc.7z', content: readFileSync('test/fixtures/threats/files/enc-clam.7z') }], ['Blue7Harbor']);
+    assert.equal(ok.files.length, 2);
+  });
+});

@@ -30,7 +30,7 @@ const SYMBOLS: SymbolDef[] = [
 
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {
   const cfg = analyzerConfig(AptConfig, 'apt', ctx.config);
-  const files = await analyseFiles(msg, toLimits(cfg.archive));
+  const files = await analyseFiles(msg, toLimits(cfg.archive), ctx.signal);
   const out: Emit[] = [];
   const once = new Set<string>();
   const emit = (name: string, detail: string) => {

@@ -47,7 +47,7 @@ const EXT_FAMILY: Record<string, string> = { pdf: 'pdf', jpg: 'image', jpeg: 'im
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {
   const cfg = analyzerConfig(OtherThreatsConfig, 'other-threats', ctx.config);
   const dangerous = new Set(cfg.dangerous_extensions.map((e) => e.toLowerCase()));
-  const files = await analyseFiles(msg, toLimits(cfg.archive));
+  const files = await analyseFiles(msg, toLimits(cfg.archive), ctx.signal);
   const out: Emit[] = [];
   for (const r of files.reports) {
     if (r.salvaged) continue;
