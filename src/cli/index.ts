@@ -11,6 +11,7 @@ import { registerQueueCommands } from './commands/queue.js';
 import { registerTrace } from './commands/trace.js';
 import { registerUrlCommands } from './commands/urls.js';
 import { registerTrain } from './commands/train.js';
+import { registerThreatCommands } from './commands/threats.js';
 
 const program = new Command();
 program
@@ -29,5 +30,6 @@ registerQueueCommands(program);
 registerTrace(program);
 registerUrlCommands(program);
 registerTrain(program);
+registerThreatCommands(program);
 
 await program.parseAsync(process.argv);

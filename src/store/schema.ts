@@ -188,6 +188,8 @@ export interface Database {
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;
   bayes_meta: BayesMetaTable;
+  threat_hashes: ThreatHashesTable;
+  vip_users: VipUsersTable;
 }
 
 export type Domain = Selectable<DomainsTable>;
@@ -197,3 +199,22 @@ export type Message = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type MessageUpdate = Updateable<MessagesTable>;
 export type MessageRecipient = Selectable<MessageRecipientsTable>;
+
+/** Known-bad file hashes (threats): lower-case hex SHA-256. */
+export interface ThreatHashesTable {
+  sha256: string;
+  name: string;
+  source: string;
+  added_at: string;
+}
+
+/** High-profile users per protected domain (threats, BEC): names impostors borrow. */
+export interface VipUsersTable {
+  id: Generated<number>;
+  domain: string;
+  name: string;
+  /** Lower-cased address of the real person. */
+  address: string;
+  title: string | null;
+  added_at: string;
+}

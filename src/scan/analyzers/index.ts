@@ -8,6 +8,11 @@ import { urlReputationAnalyzer } from './url-reputation/index.js';
 import { bayes } from './bayes/index.js';
 import { graymail } from './graymail/index.js';
 import { spamRules } from './spam-rules/index.js';
+import { aptAnalyzer } from './apt/index.js';
+import { becAnalyzer } from './bec/index.js';
+import { malwareAnalyzer } from './malware/index.js';
+import { otherThreatsAnalyzer } from './other-threats/index.js';
+import { phishingAnalyzer } from './phishing/index.js';
 
 export const ALL_ANALYZERS: readonly Analyzer[] = [
   messageLimits,
@@ -17,4 +22,5 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   bayes,
   spamRules,
   graymail,
+  malwareAnalyzer, aptAnalyzer, phishingAnalyzer, becAnalyzer, otherThreatsAnalyzer,
 ];

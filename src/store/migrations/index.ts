@@ -6,6 +6,7 @@ import * as delivery from './005_delivery.js';
 import * as scan from './100_scan.js';
 import * as reputation from './120_reputation.js';
 import * as bayes from './110_bayes.js';
+import * as threats from './200_threats.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '100_scan': scan,
   '120_reputation': reputation,
   '110_bayes': bayes,
+  '200_threats': threats,
 };

@@ -1,0 +1,111 @@
+// Business email compromise: an executive's display name from an outside address, Reply-To that
+// diverts answers to free mail or another domain, a sender domain that imitates a protected one,
+// payment/gift-card/bank-change language with urgency and nothing to click, and a first contact
+// between sender and recipient (from the message trace). Outside mail that borrows an internal
+// name is tagged with a header so that clients can show it as external.
+import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
+import { vipsFor, type VipEntry } from '../../../files/lists.js';
+import type { Analyzer, AnalyzerContext, AnalyzerResult, Emit, HeaderField, ParsedMessage, SymbolDef } from '../../types.js';
+import { lookalike, registrable } from '../phishing/lookalike.js';
+
+export const BecConfig = z
+  .object({
+    /** High-profile users besides those imported into the store (rampart vips import). */
+    vips: z.array(z.object({ domain: z.string(), name: z.string(), address: z.string(), title: z.string().nullable().default(null) }).strict()).default([]),
+    free_mail: z.array(z.string()).default(['gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'ymail.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com', 'aol.com', 'icloud.com', 'me.com', 'mail.com', 'gmx.com', 'gmx.net', 'gmx.de', 'web.de', 'protonmail.com', 'proton.me', 'zoho.com', 'yandex.com', 'yandex.ru', 'mail.ru', 'qq.com', '163.com', 'tutanota.com']),
+    /** Header added to outside mail that uses an internal name. */
+    external_header: z.string().default('X-Rampart-External'),
+  })
+  .strict();
+
+const SYMBOLS: SymbolDef[] = [
+  { name: 'BEC_VIP_IMPERSONATION', description: "A high-profile user's name from an outside address", group: 'bec', score: 12, category: 'bec' },
+  { name: 'BEC_LOOKALIKE_SENDER', description: 'Sender domain imitates a protected domain', group: 'bec', score: 12, category: 'bec' },
+  { name: 'BEC_TLD_SWAP_SENDER', description: 'Sender domain has the name of a protected domain under another suffix', group: 'bec', score: 2 },
+  { name: 'BEC_PAYMENT_REQUEST', description: 'Payment, wire, gift-card or bank-change request with urgency, no links or attachments, from a diverted or first-time sender', group: 'bec', score: 8, category: 'bec' },
+  { name: 'BEC_PAYMENT_LANGUAGE', description: 'Payment, wire, gift-card or bank-change language without links or attachments', group: 'bec', score: 2 },
+  { name: 'BEC_REPLYTO_FREEMAIL', description: 'Reply-To on a free-mail domain while From is not', group: 'bec', score: 3 },
+  { name: 'BEC_REPLYTO_DIVERGENT', description: 'Reply-To on another domain than From', group: 'bec', score: 1 },
+  { name: 'BEC_FIRST_CONTACT', description: 'First message from this sender to this recipient in the message trace', group: 'bec', score: 1 },
+  { name: 'EXTERNAL_SENDER_INTERNAL_NAME', description: 'Outside mail using an internal name; tagged as external', group: 'bec', score: 1 },
+];
+
+const PAYMENT = /\b(wire (?:transfer|payment)|bank (?:transfer|details|account|information)|(?:new|updated?|changed?) (?:bank(?:ing)?|account|payment) (?:details|information|account|instructions)|gift ?cards?|itunes cards?|google play cards?|steam cards?|scratch (?:off|the card)|remit(?:tance)?|swift|iban|routing number|account number|invoice (?:payment|attached|due|overdue)|outstanding (?:invoice|payment|balance)|process (?:a|the) (?:payment|transfer)|payroll|direct deposit|transfer (?:of|the) (?:funds|amount))\b/i;
+const URGENT = /\b(urgent(?:ly)?|asap|as soon as possible|today|right away|immediately|quick(?:ly)? favou?r|are you (?:available|at your desk|around)|confidential|discreet|before (?:noon|end of day|eod|cob)|i'?m in a meeting|can'?t talk)\b/i;
+
+function nameKey(s: string): string {
+  return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z ]/g, ' ').split(/\s+/).filter((w) => w.length > 1).sort().join(' ');
+}
+
+async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: string, rcpt: string): Promise<boolean | null> {
+  if (!ctx.db) return null;
+  let q = ctx.db
+    .selectFrom('messages as m')
+    .innerJoin('message_recipients as r', 'r.message_id', 'm.id')
+    .select('m.id')
+    .where('m.mail_from', '=', sender)
+    .where('r.address', '=', rcpt);
+  if (msg.id) q = q.where('m.id', '!=', msg.id);
+  const row = await q.limit(1).executeTakeFirst();
+  return !row;
+}
+
+async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<AnalyzerResult> {
+  const cfg = analyzerConfig(BecConfig, 'bec', ctx.config);
+  const out: Emit[] = [];
+  const headers: HeaderField[] = [];
+  const from = msg.from;
+  if (!from) return { symbols: out };
+  const fromDomain = from.address.split('@')[1] ?? '';
+  const fromReg = registrable(fromDomain) ?? fromDomain;
+  const internal = ctx.protectedDomains.some((d) => (registrable(d) ?? d) === fromReg);
+  const free = new Set(cfg.free_mail);
+
+  const vips: VipEntry[] = [...cfg.vips.map((v) => ({ ...v, address: v.address.toLowerCase(), domain: v.domain.toLowerCase() })), ...(ctx.db ? await vipsFor(ctx.db, ctx.protectedDomains) : [])];
+  const nk = from.name ? nameKey(from.name) : '';
+  const vip = nk.includes(' ') ? vips.find((v) => nameKey(v.name) === nk && v.address !== from.address) : undefined;
+  if (vip && !internal) {
+    out.push({ name: 'BEC_VIP_IMPERSONATION', detail: `"${from.name}" <${from.address}> is not ${vip.address}` });
+  }
+  if (!internal && (vip || (nk && vips.some((v) => nameKey(v.name) === nk)))) {
+    out.push({ name: 'EXTERNAL_SENDER_INTERNAL_NAME', detail: `${from.name} from ${fromDomain}` });
+    headers.push({ key: cfg.external_header.toLowerCase(), value: `yes; display name "${from.name.replace(/["\r\n]/g, '')}" of an internal user from ${fromDomain}` });
+  }
+
+  // Another TLD with the same name (example.org for example.edu) is often a different, real
+  // organisation: it scores, but only a homoglyph or one-edit lookalike makes the message BEC.
+  const hit = !internal ? lookalike(fromDomain, ctx.protectedDomains, []) : null;
+  const look = hit && hit.how !== 'tld-swap' ? hit : null;
+  if (look) out.push({ name: 'BEC_LOOKALIKE_SENDER', detail: `${fromDomain} imitates ${look.target.domain} (${look.how})` });
+  else if (hit) out.push({ name: 'BEC_TLD_SWAP_SENDER', detail: `${fromDomain} has the name of ${hit.target.domain} under another suffix` });
+
+  const rt = msg.replyTo.find((r) => r.address !== from.address);
+  let diverted = false;
+  if (rt) {
+    const rtDomain = rt.address.split('@')[1] ?? '';
+    const rtReg = registrable(rtDomain) ?? rtDomain;
+    if (free.has(rtReg) && !free.has(fromReg)) { out.push({ name: 'BEC_REPLYTO_FREEMAIL', detail: `From ${from.address}, Reply-To ${rt.address}` }); diverted = true; }
+    else if (rtReg !== fromReg) { out.push({ name: 'BEC_REPLYTO_DIVERGENT', detail: `From ${from.address}, Reply-To ${rt.address}` }); diverted = free.has(rtReg); }
+  }
+
+  const body = `${msg.subject}\n${msg.text || msg.htmlText}`;
+  const pay = PAYMENT.exec(body);
+  const urgent = URGENT.exec(body);
+  const bare = msg.attachments.filter((a) => a.disposition === 'attachment' || a.filename).length === 0 && msg.urls.filter((u) => u.source === 'href' || u.source === 'text').length <= 1;
+  let first: boolean | null = null;
+  const rcpt = msg.envelope.rcptTo[0] ?? msg.to[0]?.address;
+  const sender = msg.envelope.mailFrom || from.address;
+  if (rcpt && !internal) {
+    first = await firstContact(ctx, msg, sender.toLowerCase(), rcpt.toLowerCase());
+    if (first) out.push({ name: 'BEC_FIRST_CONTACT', detail: `${sender} → ${rcpt}` });
+  }
+  if (pay && bare && !internal) {
+    out.push({ name: 'BEC_PAYMENT_LANGUAGE', detail: `"${pay[0]}"${urgent ? ` with "${urgent[0]}"` : ''}` });
+    if (urgent && (diverted || vip || look || first === true || (rt && !free.has(fromReg))))
+      out.push({ name: 'BEC_PAYMENT_REQUEST', detail: `"${pay[0]}" + "${urgent[0]}"${diverted ? ', replies diverted' : ''}${first ? ', first contact' : ''}${vip ? ', VIP name' : ''}` });
+  }
+  return { symbols: out, headers };
+}
+
+export const becAnalyzer: Analyzer = { name: 'bec', family: 'bec', stage: 'normal', symbols: SYMBOLS, analyze };

@@ -1,0 +1,143 @@
+// File analysis units: archive limits (members, depth, ratio, total size), candidate passwords,
+// names (double extension, bidi override), lookalike domains, evasive MIME salvage.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { inspectMime } from '../../src/files/mime.js';
+import { doubleExtension, extensionOf, hasBidiOverride } from '../../src/files/names.js';
+import { candidatePasswords } from '../../src/files/passwords.js';
+import { DEFAULT_ARCHIVE_LIMITS, walkFiles } from '../../src/files/walk.js';
+import { DEFAULT_BRANDS, lookalike, skeleton } from '../../src/scan/analyzers/phishing/lookalike.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function zipDir(dir: string, name: string, files: Record<string, string | Buffer>, args: string[] = []): Buffer {
+  for (const [n, c] of Object.entries(files)) writeFileSync(path.join(dir, n), c);
+  execFileSync('zip', ['-q', ...args, name, ...Object.keys(files)], { cwd: dir });
+  return readFileSync(path.join(dir, name));
+}
+
+describe('archive walking', () => {
+  test('member-count limit refuses the archive as a bomb', async () => {
+    const dir = tempDir();
+    const files = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, `file ${i}`]));
+    const zip = zipDir(dir, 'many.zip', files);
+    const r = await walkFiles([{ name: 'many.zip', content: zip }], [], { ...DEFAULT_ARCHIVE_LIMITS, maxMembers: 10 });
+    assert.equal(r.issues[0]?.kind, 'bomb');
+    assert.match(r.issues[0]!.detail, /more than 10 members/);
+    const ok = await walkFiles([{ name: 'many.zip', content: zip }], []);
+    assert.equal(ok.files.length, 31);
+  });
+
+  test('nesting deeper than the limit is reported, not followed', async () => {
+    const dir = tempDir();
+    let cur = zipDir(dir, 'l0.zip', { 'deep.txt': 'bottom' });
+    for (let i = 1; i <= 4; i++) { writeFileSync(path.join(dir, `in${i}.zip`), cur); cur = zipDir(dir, `l${i}.zip`, { [`in${i}.zip`]: cur }); }
+    const r = await walkFiles([{ name: 'top.zip', content: cur }], [], { ...DEFAULT_ARCHIVE_LIMITS, maxDepth: 2 });
+    assert.ok(r.issues.some((i) => i.kind === 'too_deep'));
+    assert.ok(!r.files.some((f) => f.name === 'deep.txt'));
+    const all = await walkFiles([{ name: 'top.zip', content: cur }], []);
+    assert.ok(all.files.some((f) => f.name === 'deep.txt' && f.depth === 5));
+  });
+
+  test('a generated zip bomb is refused from its declared sizes, quickly', async () => {
+    const bomb = readFileSync('test/fixtures/threats/files/bomb.zip');
+    const r = await walkFiles([{ name: 'bomb.zip', content: bomb }], []);
+    assert.equal(r.files.length, 1, 'nothing unpacked');
+    assert.match(r.issues[0]!.detail, /compression ratio \d+:1/);
+    const total = await walkFiles([{ name: 'bomb.zip', content: bomb }], [], { ...DEFAULT_ARCHIVE_LIMITS, maxRatio: 100_000, maxTotalBytes: 10 * 1024 * 1024 });
+    assert.match(total.issues[0]!.detail, /bytes uncompressed/);
+  });
+
+  test('encrypted zip: the right candidate password opens it (ZipCrypto and AES), a wrong one leaves a listed issue', async () => {
+    const dir = tempDir();
+    const zc = zipDir(dir, 'zc.zip', { 'run.exe': 'MZ fake' }, ['-P', 'pa55word']);
+    execFileSync('7z', ['a', '-bd', '-tzip', '-mem=AES256', '-psecret42', 'aes.zip', 'run.exe'], { cwd: dir });
+    const aes = readFileSync(path.join(dir, 'aes.zip'));
+    const a = await walkFiles([{ name: 'zc.zip', content: zc }], ['nope', 'pa55word']);
+    assert.ok(a.files.some((f) => f.name === 'run.exe' && f.password === 'pa55word' && f.fromEncrypted));
+    const b = await walkFiles([{ name: 'aes.zip', content: aes }], ['secret42']);
+    assert.ok(b.files.some((f) => f.name === 'run.exe' && f.password === 'secret42'));
+    const c = await walkFiles([{ name: 'aes.zip', content: aes }], ['wrong']);
+    assert.equal(c.issues[0]?.kind, 'encrypted');
+    assert.deepEqual(c.issues[0]?.members, ['run.exe']);
+  });
+});
+
+describe('candidate passwords', () => {
+  test('phrases, quoted words and tokens near the attachment name', () => {
+    const pw = candidatePasswords('Hello,\nthe password is: X7-tango!\nOr try "harbor99".\ninvoice.zip opens with 4471\n', ['invoice.zip']);
+    assert.ok(pw.includes('X7-tango'), pw.join(','));
+    assert.ok(pw.includes('harbor99'));
+    assert.ok(pw.includes('4471'));
+    assert.ok(!pw.includes('invoice.zip'));
+  });
+});
+
+describe('names', () => {
+  test('double extensions, bidi overrides, extensions', () => {
+    assert.equal(doubleExtension('invoice.pdf.exe'), '.pdf.exe');
+    assert.equal(doubleExtension('Scan.JPG   .scr'), '.jpg.scr');
+    assert.equal(doubleExtension('archive.tar.gz'), null);
+    assert.equal(doubleExtension('report.final.pdf'), null);
+    assert.ok(hasBidiOverride('photo_\u202Egpj.exe'));
+    assert.equal(extensionOf('photo_\u202Egpj.exe'), 'exe');
+    assert.equal(extensionOf('a/b/setup.VBS'), 'vbs');
+  });
+});
+
+describe('lookalike domains', () => {
+  const P = ['example.edu'];
+  test('homoglyphs, digits, punycode, one edit, other TLD, brand in subdomain', () => {
+    assert.equal(lookalike('exarnple.edu', P, [])?.how, 'homoglyph');
+    assert.equal(lookalike('examp1e.edu', P, [])?.how, 'homoglyph');
+    assert.equal(lookalike('exmple.edu', P, [])?.how, 'edit-distance');
+    assert.equal(lookalike('example.com', P, [])?.how, 'tld-swap');
+    assert.equal(lookalike(new URL('https://p\u0430ypal.com').host, [], DEFAULT_BRANDS)?.target.domain, 'paypal.com');
+    assert.equal(lookalike('paypal.com.account-check.net', [], DEFAULT_BRANDS)?.how, 'brand-in-name');
+    assert.equal(skeleton('rnicros0ft'), skeleton('microsoft'));
+  });
+  test('the real domains and their subdomains are not lookalikes', () => {
+    assert.equal(lookalike('example.edu', P, DEFAULT_BRANDS), null);
+    assert.equal(lookalike('mail.example.edu', P, DEFAULT_BRANDS), null);
+    assert.equal(lookalike('www.paypal.com', P, DEFAULT_BRANDS), null);
+    assert.equal(lookalike('login.microsoftonline.com', P, DEFAULT_BRANDS), null);
+    assert.equal(lookalike('news.bbc.co.uk', P, DEFAULT_BRANDS), null);
+  });
+});
+
+describe('evasive MIME', () => {
+  test('a clean, well-formed message has no anomalies', () => {
+    const raw = Buffer.from('From: a@b.example\r\nContent-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--\r\n');
+    assert.deepEqual(inspectMime(raw, new Set()).anomalies, []);
+  });
+  test('uuencoded content is salvaged and named', () => {
+    const uu = execFileSync('uuencode', ['x.bin'], { input: Buffer.alloc(100, 7) }).toString();
+    const f = inspectMime(Buffer.from(`From: a@b.example\r\nSubject: x\r\n\r\nsee\r\n${uu}`), new Set());
+    assert.equal(f.anomalies[0]?.kind, 'uuencode');
+    assert.deepEqual(f.salvaged.find((s) => s.name === 'x.bin')?.content, Buffer.alloc(100, 7));
+  });
+});
+
+describe('analyzer configuration', () => {
+  test('a bad key is named with its full path', async () => {
+    const { analyzerConfig } = await import('../../src/files/config.js');
+    const { MalwareConfig } = await import('../../src/scan/analyzers/malware/index.js');
+    assert.throws(() => analyzerConfig(MalwareConfig, 'malware', { clamd: { timeout_ms: -1 } }), /scan\.analyzers\.malware\.clamd\.timeout_ms: /);
+    assert.throws(() => analyzerConfig(MalwareConfig, 'malware', { clamd: { adress: 'x' } }), /scan\.analyzers\.malware\.clamd/);
+    assert.equal(analyzerConfig(MalwareConfig, 'malware', {}).clamd.timeout_ms, 8000);
+  });
+});
+
+describe('abandoned scans', () => {
+  test('an aborted signal stops 7z work: the encrypted archive is left unopened', async () => {
+    const ctl = new AbortController();
+    ctl.abort();
+    const r = await walkFiles([{ name: 'enc.7z', content: readFileSync('test/fixtures/threats/files/enc-clam.7z') }], ['Blue7Harbor'], { ...DEFAULT_ARCHIVE_LIMITS, signal: ctl.signal });
+    assert.equal(r.files.length, 1);
+    assert.match(r.issues[0]!.detail, /abandoned/);
+    const ok = await walkFiles([{ name: 'enc.7z', content: readFileSync('test/fixtures/threats/files/enc-clam.7z') }], ['Blue7Harbor']);
+    assert.equal(ok.files.length, 2);
+  });
+});
