@@ -37,7 +37,9 @@ export async function composeMail(opts: { from: string; to: { name: string; addr
 export function spoolSubmitter(db: Kysely<Database>, spool: Spool): MailSubmitter {
   return async (mail) => {
     const domains = new Map((await db.selectFrom('domains').select(['id', 'name']).execute()).map((d) => [d.name, d.id]));
-    const head = mail.raw.subarray(0, Math.min(mail.raw.length, 8192)).toString('utf8');
+    const text = mail.raw.subarray(0, Math.min(mail.raw.length, 16384)).toString('utf8');
+    const end = text.search(/\r?\n\r?\n/);
+    const head = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
     return spool.accept({
       envelope: { clientIp: '127.0.0.1', clientHostname: 'localhost', helo: null, tls: false, mailFrom: mail.from, rcptTo: mail.to },
       recipients: mail.to.map((address) => ({ address, domainId: domains.get(address.split('@')[1]!.toLowerCase()) ?? null })),

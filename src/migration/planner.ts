@@ -58,6 +58,9 @@ export function plan(input: { domains: PlanDomain[]; waves: Wave[]; today: Day; 
     .filter((d) => d.status === 'pending' && d.date === null)
     // Pinned domains (the pilot) go first so that unpinned ones never take their places.
     .sort((a, b) => Number(b.pinnedWaveId !== null) - Number(a.pinnedWaveId !== null) || (a.name < b.name ? -1 : 1));
+  // A wave that has pinned domains (a pilot) is reserved for them.
+  const reserved = new Set(input.domains.map((d) => d.pinnedWaveId).filter((w): w is number => w !== null));
+  const open = waves.filter((w) => !reserved.has(w.id));
   const result: PlanResult = { assignments: [], unplaced: [] };
   for (const d of candidates) {
     const pinned = d.pinnedWaveId === null ? null : waves.find((w) => w.id === d.pinnedWaveId);
@@ -65,9 +68,9 @@ export function plan(input: { domains: PlanDomain[]; waves: Wave[]; today: Day; 
       result.unplaced.push({ name: d.name, reason: 'pinned to a wave that no longer exists' });
       continue;
     }
-    const slot = firstFreeDay(pinned ? [pinned] : waves, used, earliest);
+    const slot = firstFreeDay(pinned ? [pinned] : open, used, earliest);
     if (!slot) {
-      result.unplaced.push({ name: d.name, reason: pinned ? `no free day left in pinned wave ${pinned.name} on or after ${earliest}` : `no free day left in any wave on or after ${earliest}` });
+      result.unplaced.push({ name: d.name, reason: pinned ? `no free day left in pinned wave ${pinned.name} on or after ${earliest}` : `no free day left in any wave without pins on or after ${earliest}` });
       continue;
     }
     used.set(slot.day, (used.get(slot.day) ?? 0) + 1);
