@@ -22,8 +22,9 @@ const noDns: MigrationResolver = {
   txt: async () => ({ ok: false, error: 'no DNS in this test' }),
 };
 
-export function programmeDeps(store: Store, opts: { config?: unknown; clock: Clock; submit?: MailSubmitter; resolver?: MigrationResolver }): ProgrammeDeps & { spool: Spool } {
-  const spool = new Spool(store.db, tempDir('rampart-mig-spool-'), 'test');
+/** Call at describe level or in a test (tempDir cleans up after the enclosing suite or test), or pass spoolDir. */
+export function programmeDeps(store: Store, opts: { config?: unknown; clock: Clock; submit?: MailSubmitter; resolver?: MigrationResolver; spoolDir?: string }): ProgrammeDeps & { spool: Spool } {
+  const spool = new Spool(store.db, opts.spoolDir ?? tempDir('rampart-mig-spool-'), 'test');
   return {
     db: store.db,
     config: MigrationConfig.parse(opts.config ?? {}),
