@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDomainCommands } from './commands/domains.js';
 import { registerServe } from './commands/serve.js';
+import { registerMigrateCommands } from './commands/migrate.js';
 
 const program = new Command();
 program
@@ -13,5 +14,6 @@ program
 
 registerServe(program);
 registerDomainCommands(program);
+registerMigrateCommands(program);
 
 await program.parseAsync(process.argv);

@@ -27,8 +27,8 @@ export const MigrationConfig = z
     hold_back_days: days.default(1),
     /** How long an acknowledgement link stays valid. */
     ack_link_days: z.number().int().positive().default(60),
-    /** Directory of the editable mail templates; relative paths are relative to the working directory. */
-    templates_dir: z.string().default('templates/migration'),
+    /** Directory of the editable mail templates (relative to the working directory); absent: the bundled templates/migration. */
+    templates_dir: z.string().min(1).optional(),
     /** What the readiness checks compare DNS and mail servers against. */
     gateway: z
       .object({

@@ -59,7 +59,7 @@ export async function moveDomain(deps: ProgrammeDeps, name: string, to: Day, who
   if (candidates.length === 0) throw new MigrationError(`${to} is not in any wave (${waves.map((w) => `${w.name}: ${w.startsOn} to ${w.endsOn}`).join('; ') || 'no waves defined'})`);
   const problems = candidates.map((w) => ({ w, p: dayProblem(w, to, used, earliest) }));
   const fit = problems.find((x) => x.p === null);
-  if (!fit) throw new MigrationError(`cannot move ${d.name} to ${to}: ${problems.map((x) => x.p).join('; ')}${who.force ? '' : ' (--force allows any day from tomorrow)'}`);
+  if (!fit) throw new MigrationError(`cannot move ${d.name} to ${to}: ${problems.map((x) => x.p).join('; ')}${who.force ? '' : ' (--force only waives the minimum notice)'}`);
   await repo.reschedule(d.domainId, to, fit.w.id, { actor: who.actor, reason: `moved from ${d.date} to ${to}: ${who.reason}`, at: deps.now() });
   const moved = await repo.requireDomain(d.name);
   const told = (await wasTold(deps, d.domainId)) ? await tellContacts(deps, moved, d.date, who.reason) : 0;
