@@ -144,12 +144,40 @@ export type Stage = 'connect' | 'prefilter' | 'normal' | 'postfilter';
 /** DNS lookup in the shape mailauth expects: resolve(name, rrtype) like dns.promises.resolve. */
 export type DnsResolve = (name: string, rrtype: string) => Promise<any>;
 
+export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+
+/** Sender-authentication facts, produced at prefilter stage for later analyzers (phishing, BEC). */
+export interface AuthFacts {
+  spf: { result: AuthResult; domain: string | null };
+  dkim: { result: AuthResult; domain: string | null; selector: string | null; aligned: boolean }[];
+  dmarc: { result: AuthResult; policy: string | null; domain: string | null };
+  arc: { result: AuthResult };
+}
+
+/** Facts one analyzer establishes for analyzers of later stages. Typed keys only: no note bags. */
+export interface Facts {
+  auth?: AuthFacts;
+}
+
+export interface AnalyzerResult {
+  symbols: Emit[];
+  /** Headers to add to the delivered message (e.g. Authentication-Results, ARC set). */
+  headers?: HeaderField[];
+  facts?: Facts;
+}
+
 export interface AnalyzerContext {
   resolve: DnsResolve;
   now(): Date;
-  /** Analyzer-specific configuration section (already validated by the analyzer). */
+  /** Analyzer-specific configuration section (scan.analyzers.<name>), validated by the analyzer. */
   config: Record<string, unknown>;
   signal: AbortSignal;
+  /** Facts from analyzers of earlier stages. */
+  facts: Readonly<Facts>;
+  /** The protected domains (canonical names), for lookalike and internal-sender checks. */
+  protectedDomains: readonly string[];
+  /** The store, for analyzers that learn or look at history (Bayes, first contact); null offline. */
+  db: import('kysely').Kysely<import('../store/schema.js').Database> | null;
 }
 
 export interface Analyzer {
@@ -157,7 +185,7 @@ export interface Analyzer {
   family: Family;
   stage: Stage;
   symbols: readonly SymbolDef[];
-  analyze(message: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> | Emit[];
+  analyze(message: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[] | AnalyzerResult> | Emit[] | AnalyzerResult;
 }
 
 export interface Verdict {
