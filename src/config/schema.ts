@@ -68,6 +68,11 @@ export const DeliveryConfig = z
     /** Envelope sender of DSNs and notices. */
     postmaster: z.string().default('postmaster@rampart.localdomain'),
     poll_interval: duration.default(1000),
+    /** Smarthost (host or host:port) for all mail to domains that are not protected; MX lookup when unset. */
+    relay_host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host or host:port')
+      .optional(),
   })
   .strict();
 

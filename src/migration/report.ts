@@ -71,7 +71,7 @@ export async function programmeReport(deps: Pick<ProgrammeDeps, 'db' | 'now'>): 
     for (const d of mine) bs[d.status] = (bs[d.status] ?? 0) + 1;
     return { wave: w.name, from: w.startsOn, to: w.endsOn, dailyCapacity: w.dailyCapacity, domains: mine.length, addresses: mine.reduce((n, d) => n + d.addresses, 0), byStatus: bs };
   });
-  const notices = { queued: 0, deferred: 0, delivered: 0, bounced: 0, expired: 0, held: 0, acknowledged: 0, unknown: 0 } satisfies Record<NoticeState, number>;
+  const notices = { queued: 0, deferred: 0, delivered: 0, bounced: 0, expired: 0, held: 0, deleted: 0, acknowledged: 0, unknown: 0 } satisfies Record<NoticeState, number>;
   for (const n of await listNotices(deps)) notices[n.state]++;
   const addresses = domains.reduce((n, d) => n + d.addresses, 0);
   const addressesProtected = byStatus.migrated.addresses;
