@@ -1,9 +1,9 @@
 // How the programme sends mail: a rendered template becomes an RFC 5322 message and goes through
 // Rampart's own spool and delivery, so every notice has a queue id and a delivery record.
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Store } from '../store/db.js';
 import type { Spool } from '../spool/spool.js';
+import { submitLocalMessage } from '../spool/submit.js';
 import type { Rendered } from './templates.js';
 
 export interface OutgoingMail {
@@ -29,23 +29,7 @@ export async function composeMail(opts: { from: string; to: { name: string; addr
   return composer.compile().build();
 }
 
-/**
- * A submitter that writes straight into the spool (messages + message_recipients rows), for use
- * until the delivery branch's submitLocalMessage is wired in; the delivery engine picks the
- * queued rows up either way.
- */
-export function spoolSubmitter(db: Kysely<Database>, spool: Spool): MailSubmitter {
-  return async (mail) => {
-    const domains = new Map((await db.selectFrom('domains').select(['id', 'name']).execute()).map((d) => [d.name, d.id]));
-    const text = mail.raw.subarray(0, Math.min(mail.raw.length, 16384)).toString('utf8');
-    const end = text.search(/\r?\n\r?\n/);
-    const head = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
-    return spool.accept({
-      envelope: { clientIp: '127.0.0.1', clientHostname: 'localhost', helo: null, tls: false, mailFrom: mail.from, rcptTo: mail.to },
-      recipients: mail.to.map((address) => ({ address, domainId: domains.get(address.split('@')[1]!.toLowerCase()) ?? null })),
-      chunks: [mail.raw],
-      messageId: /^Message-ID:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? null,
-      subject: /^Subject:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? null,
-    });
-  };
+/** The gateway's own local submission (spool + delivery engine) as a MailSubmitter. */
+export function localSubmitter(store: Store, spool: Spool): MailSubmitter {
+  return (mail) => submitLocalMessage(store, spool, mail);
 }

@@ -10,7 +10,7 @@ import { Spool } from '../spool/spool.js';
 import { dnsResolver } from './checks/resolver.js';
 import type { ProgrammeDeps } from './context.js';
 import { LinkSigner, loadLinkKey } from './links.js';
-import { spoolSubmitter, type MailSubmitter } from './mail.js';
+import { localSubmitter, type MailSubmitter } from './mail.js';
 import { Templates } from './templates.js';
 import { runMigrationTick, type TickSummary } from './tick.js';
 
@@ -25,7 +25,7 @@ export function buildProgrammeDeps(config: RampartConfig, store: Store, opts: { 
     db: store.db,
     config: config.migration,
     publicUrl: config.web.public_url,
-    submit: opts.submit ?? spoolSubmitter(store.db, spool),
+    submit: opts.submit ?? localSubmitter(store, spool),
     templates: new Templates(templatesDir(config)),
     links: new LinkSigner(loadLinkKey({ secret: config.secret, dataDir: config.data_dir })),
     resolver: dnsResolver(config.dns.servers, config.dns.timeout),

@@ -1,4 +1,4 @@
-// Builds the migration programme's dependencies for a test: a store, a spool-backed submitter,
+// Builds the migration programme's dependencies for a test: a store, the gateway's local submission,
 // the real templates, a link signer and a settable clock.
 import path from 'node:path';
 import type { Store } from '../../src/store/db.js';
@@ -6,7 +6,7 @@ import { Spool } from '../../src/spool/spool.js';
 import { MigrationConfig } from '../../src/migration/config.js';
 import type { ProgrammeDeps } from '../../src/migration/context.js';
 import { LinkSigner } from '../../src/migration/links.js';
-import { spoolSubmitter, type MailSubmitter } from '../../src/migration/mail.js';
+import { localSubmitter, type MailSubmitter } from '../../src/migration/mail.js';
 import { Templates } from '../../src/migration/templates.js';
 import type { MigrationResolver } from '../../src/migration/checks/resolver.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -29,7 +29,7 @@ export function programmeDeps(store: Store, opts: { config?: unknown; clock: Clo
     db: store.db,
     config: MigrationConfig.parse(opts.config ?? {}),
     publicUrl: 'http://gateway.test',
-    submit: opts.submit ?? spoolSubmitter(store.db, spool),
+    submit: opts.submit ?? localSubmitter(store, spool),
     templates: new Templates(TEMPLATES_DIR),
     links: new LinkSigner(Buffer.alloc(32, 7)),
     resolver: opts.resolver ?? noDns,

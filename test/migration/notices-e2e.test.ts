@@ -17,24 +17,49 @@ import { planProgramme } from '../../src/migration/schedule.js';
 import { runMigrationTick } from '../../src/migration/tick.js';
 import { registerMigrationSite } from '../../src/migration/web/site.js';
 import type { Store } from '../../src/store/db.js';
-import { sqliteDatabase } from '../helpers/db.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { buildProgrammeDeps } from '../../src/migration/service.js';
+import type { ProgrammeDeps } from '../../src/migration/context.js';
+import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
+import { Spool } from '../../src/spool/spool.js';
+import { openStore } from '../../src/store/db.js';
 import { tempDir } from '../helpers/tmp.js';
-import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
-import { programmeDeps, type Clock } from './harness.js';
-import { deliverQueued, startMailPeer, type MailPeer } from './peers.js';
+import { startDnsServer, type DnsFixture } from '../helpers/dns-server.js';
+import type { Clock } from './harness.js';
+import { startMailPeer, type MailPeer } from './peers.js';
 
 describe('migration notices, escalation and readiness checks end to end', () => {
   let store: Store;
-  let dns: TestDnsServer;
+  let dns: DnsFixture;
   let good: MailPeer, bounce: MailPeer, quiet: MailPeer, broken: MailPeer, office: MailPeer;
   let app: FastifyInstance;
-  let deps: ReturnType<typeof programmeDeps>;
+  let deps: ProgrammeDeps;
+  let engine: DeliveryHandle;
   const clock: Clock = { now: new Date('2026-11-02T10:00:00Z') };
   const at = (iso: string) => (clock.now = new Date(iso));
-  const spoolDir = tempDir('rampart-mig-spool-');
+  // At suite level: a tempDir made inside before() would be removed when the hook ends.
+  const dataDir = tempDir('rampart-mig-e2e-');
+
+  /** Waits until the delivery engine has settled every message the programme sent (not DSNs). */
+  async function settled(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const open = await store.db
+        .selectFrom('message_recipients as r')
+        .innerJoin('messages as m', 'm.id', 'r.message_id')
+        .select('r.id')
+        .where('r.status', 'in', ['queued', 'deferred'])
+        .where('m.mail_from', '!=', '')
+        .execute();
+      if (open.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`${open.length} programme message(s) still not delivered or bounced`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   before(async () => {
-    store = await (await sqliteDatabase()).open();
+    store = await openStore({ url: 'sqlite:rampart.db', dataDir });
     [good, bounce, quiet, broken, office] = await Promise.all([startMailPeer(), startMailPeer(), startMailPeer(), startMailPeer({ rejectAll: true }), startMailPeer()]);
     bounce.reject.add('gone@bounce.test');
     dns = await startDnsServer({
@@ -55,11 +80,14 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     await dir.addDomain('broken.test', { routes: [{ host: '127.0.0.1', port: broken.port, tls: 'none' }] });
     await dir.addDomain('office.test', { routes: [{ host: '127.0.0.1', port: office.port }] });
     for (const a of ['a@good.test', 'b@good.test', 'c@good.test', 'x@quiet.test']) await dir.addRecipient(a);
-    deps = programmeDeps(store, {
-      clock,
-      spoolDir,
-      resolver: dnsResolver([dns.address], 2000),
-      config: {
+    const config = parseConfig({
+      data_dir: dataDir,
+      smtp: { hostname: 'gw.rampart.test' },
+      dns: { servers: [dns.address], timeout: '2s' },
+      delivery: { retry_schedule: ['200ms'], poll_interval: '50ms', connection_timeout: '5s', postmaster: 'postmaster@gw.rampart.test' },
+      web: { public_url: 'http://gateway.test' },
+      migration: {
+        from: 'migration@office.test',
         min_notice_days: 14,
         reminder_days: [7, 3, 1],
         escalate_manager_days: 5,
@@ -70,12 +98,17 @@ describe('migration notices, escalation and readiness checks end to end', () => 
         gateway: { mx_hosts: ['mx1.gateway.test', 'mx2.gateway.test'], spf_include: '_spf.gateway.test', spf_ips: ['192.0.2.25'], max_mx_ttl: 300, round_trip_timeout: 30, probe_timeout: 10 },
       },
     });
+    const spool = new Spool(store.db, `${dataDir}/spool`, 'node-a');
+    // The real wiring: local submission into the spool, the real delivery engine relaying it.
+    deps = buildProgrammeDeps(config, store, { spool, now: () => clock.now });
+    engine = startDelivery({ config, store, spool, logger: createLogger('silent'), resolver: dns.resolver(2000) });
     app = Fastify({ logger: false });
     await registerMigrationSite(app, deps);
     await app.ready();
   });
 
   after(async () => {
+    await engine?.stop();
     await app?.close();
     await Promise.all([good, bounce, quiet, broken, office].map((p) => p?.close()));
     await dns?.close();
@@ -102,8 +135,10 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     assert.deepEqual(tick.errors, []);
     const notices = await listNotices(deps);
     assert.equal(notices.length, 5);
-    assert.ok(notices.every((n) => n.delivery === 'queued' && n.queueId.length > 0));
-    await deliverQueued(store.db, clock.now);
+    // Each notice is tracked by its queue id and its own message_recipients row.
+    assert.ok(notices.every((n) => n.queueId.length > 0 && n.delivery !== 'unknown'), JSON.stringify(notices));
+    assert.equal(new Set(notices.map((n) => n.queueId)).size, 5, 'one message per contact');
+    await settled();
     // Broken.test's server refuses every recipient, so its contact's notice bounces too.
     const byAddress = Object.fromEntries((await listNotices(deps)).map((n) => [n.contactAddress, n]));
     assert.equal(byAddress['it@good.test']!.state, 'delivered');
@@ -111,6 +146,10 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     assert.equal(byAddress['gone@bounce.test']!.state, 'bounced');
     assert.match(byAddress['gone@bounce.test']!.reply!, /^550 5\.1\.1 <gone@bounce\.test>: Recipient address rejected/);
     assert.equal(byAddress['it@broken.test']!.state, 'bounced');
+    // Delivery also sent a DSN for the bounced notice to the programme's own address.
+    const deadline = Date.now() + 15_000;
+    while (!office.received.some((m) => m.to.includes('migration@office.test') && /gone@bounce\.test/.test(m.raw)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(office.received.some((m) => m.to.includes('migration@office.test') && m.from === '' && /gone@bounce\.test/.test(m.raw)), 'a DSN reached migration@office.test');
     const mail = await PostalMime.parse(good.received.find((m) => m.to.includes('it@good.test'))!.raw);
     assert.equal(mail.subject, 'Action needed: good.test moves to the Rampart mail gateway on 2026-11-18');
     assert.match(mail.text!, /add "include:_spf\.gateway\.test" to your domain's SPF record/);
@@ -154,7 +193,7 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     assert.deepEqual(tick.escalations.map((e) => `${e.target} ${e.domains.join(',')}`), ['manager bounce.test,broken.test']);
     const again = await runMigrationTick(deps, clock.now);
     assert.deepEqual([again.reminders, again.escalations], [[], []], 'a second tick the same day sends nothing twice');
-    await deliverQueued(store.db, clock.now);
+    await settled();
     const toManager = office.received.filter((m) => m.to.includes('manager@office.test'));
     assert.equal(toManager.length, 1);
     const escalation = await PostalMime.parse(toManager[0]!.raw);
@@ -170,7 +209,7 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     at('2026-11-14T08:00:00Z');
     tick = await runMigrationTick(deps, clock.now);
     assert.deepEqual(tick.escalations.map((e) => `${e.target} ${e.domains.join(',')}`), ['manager bounce.test,broken.test,quiet.test', 'sponsor bounce.test,broken.test']);
-    await deliverQueued(store.db, clock.now);
+    await settled();
     assert.equal(office.received.filter((m) => m.to.includes('sponsor@office.test')).length, 1);
 
     // The day before: bounce.test has no acknowledged contact and is held back; broken.test was confirmed.
@@ -200,14 +239,8 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     const dnsr = await run('good.test', 'dns');
     assert.equal(dnsr.result.ok, true, dnsr.result.summary);
     assert.match(dnsr.result.steps[0]!.found, /authorised by include:_spf\.gateway\.test/);
-    // The round trip needs delivery running while the check waits.
-    const pump = setInterval(() => void deliverQueued(store.db).catch(() => {}), 200);
-    let cut;
-    try {
-      cut = await run('good.test', 'cutover');
-    } finally {
-      clearInterval(pump);
-    }
+    // The round trip: submitted to the spool, relayed by the delivery engine, seen delivered.
+    const cut = await run('good.test', 'cutover');
     assert.equal(cut.result.ok, true, cut.result.summary);
     assert.match(cut.result.summary, /test message \w+ was delivered to your server/);
     assert.equal(cut.status, 'ready');
