@@ -24,18 +24,29 @@ function covers(mechanism: string, gatewayIp: string): boolean {
   }
 }
 
-/** What in an SPF record authorises the gateway, or null. */
+/**
+ * What in an SPF record authorises the gateway, or null: include: of the gateway's SPF name, or
+ * ip4:/ip6: mechanisms that together cover every gateway address. Only pass (+) qualifiers count.
+ */
 export function spfAuthorises(record: string, gw: Gateway): string | null {
-  const terms = record.trim().split(/\s+/).slice(1);
-  for (const t of terms) {
-    const m = /^[+?~-]?(include|ip4|ip6):(.+)$/i.exec(t);
-    if (!m) continue;
-    if (t.startsWith('-') || t.startsWith('~') || t.startsWith('?')) continue;
-    const [, kind, value] = m;
-    if (kind!.toLowerCase() === 'include' && hostEq(value!, gw.spf_include)) return t;
-    if (kind!.toLowerCase() !== 'include' && gw.spf_ips.length && gw.spf_ips.every((ip) => covers(value!, ip))) return t;
+  const mechanisms = record
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .filter((t) => !/^[-~?]/.test(t))
+    .map((t) => /^\+?(include|ip4|ip6):(.+)$/i.exec(t))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ kind: m[1]!.toLowerCase(), value: m[2]!, text: m[0].replace(/^\+/, '') }));
+  const include = mechanisms.find((m) => m.kind === 'include' && hostEq(m.value, gw.spf_include));
+  if (include) return include.text;
+  if (gw.spf_ips.length === 0) return null;
+  const used: string[] = [];
+  for (const ip of gw.spf_ips) {
+    const m = mechanisms.find((x) => x.kind !== 'include' && covers(x.value, ip));
+    if (!m) return null;
+    if (!used.includes(m.text)) used.push(m.text);
   }
-  return null;
+  return used.join(' ');
 }
 
 export async function dnsCheck(domain: string, resolver: MigrationResolver, gw: Gateway): Promise<{ ok: boolean; summary: string; steps: CheckStep[] }> {
