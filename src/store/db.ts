@@ -59,10 +59,10 @@ export async function openStore(opts: OpenOptions): Promise<Store> {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  // Kysely looks for its migration tables in every schema unless told which one: a second schema in
-  // the same PostgreSQL database (another node's, a test's) would make it skip creating its own.
+  // Kysely looks for its migration tables by name in every schema unless told which one: with
+  // several schemas in one PostgreSQL database (tests, tenants) it would find another schema's.
   const schema = isPostgres(db) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
-  const migrator = new Migrator({ db, provider, migrationTableSchema: schema });
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
