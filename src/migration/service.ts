@@ -13,6 +13,8 @@ import { LinkSigner, loadLinkKey } from './links.js';
 import { localSubmitter, type MailSubmitter } from './mail.js';
 import { Templates } from './templates.js';
 import { runMigrationTick, type TickSummary } from './tick.js';
+import { registerMigrationSite, type SiteDeps } from './web/site.js';
+import type { FastifyPluginAsync } from 'fastify';
 
 /** The configured templates directory, or the bundled one (the same relative place from src/ and dist/). */
 export function templatesDir(config: RampartConfig): string {
@@ -61,4 +63,15 @@ export function startMigrationTicker(deps: ProgrammeDeps, log: TickLogger, inter
     clearInterval(timer);
     await running;
   };
+}
+
+/**
+ * The public site as a plugin for the console's `plugins` list, e.g. in the gateway:
+ *   const programme = buildProgrammeDeps(config, store, { spool });
+ *   startConsole({ …, plugins: [migrationSitePlugin(programme, (req) => req.principal?.role === 'operator')] });
+ *   stops.push(async () => startMigrationTicker(programme, log)());   // or keep the stop function
+ * The console's CSRF check must exempt /migration/ (public forms, no session involved).
+ */
+export function migrationSitePlugin(deps: ProgrammeDeps, operatorGuard?: SiteDeps['operatorGuard']): FastifyPluginAsync {
+  return async (app) => registerMigrationSite(app, { ...deps, operatorGuard });
 }

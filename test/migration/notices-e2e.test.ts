@@ -13,7 +13,7 @@ import { importProgramme } from '../../src/migration/import.js';
 import { acknowledgeContact, listNotices } from '../../src/migration/notices.js';
 import { programmeReport } from '../../src/migration/report.js';
 import { MigrationRepository } from '../../src/migration/repository.js';
-import { planProgramme } from '../../src/migration/schedule.js';
+import { overrideHold, planProgramme } from '../../src/migration/schedule.js';
 import { runMigrationTick } from '../../src/migration/tick.js';
 import { registerMigrationSite } from '../../src/migration/web/site.js';
 import type { Store } from '../../src/store/db.js';
@@ -223,6 +223,9 @@ describe('migration notices, escalation and readiness checks end to end', () => 
     assert.equal((await repo.requireDomain('broken.test')).status, 'notified');
     const report = await programmeReport(deps);
     assert.deepEqual(report.heldBack.map((d) => d.domain), ['bounce.test']);
+    assert.match(report.heldBack[0]!.lastReason, /held back automatically/);
+    // quiet.test (18th) has no acknowledged contact either; an operator lets it go ahead anyway.
+    await overrideHold(deps, 'quiet.test', { actor: 'operator', reason: 'confirmed with the college by phone call to the head of IT' });
   });
 
   it('runs the three checks live: they pass for a prepared domain (→ ready) and fail clearly for a broken one', async () => {
@@ -266,7 +269,12 @@ describe('migration notices, escalation and readiness checks end to end', () => 
 
   it('marks a ready domain migrated when MX points at the gateway after its date', async () => {
     at('2026-11-17T09:00:00Z');
-    assert.deepEqual((await runMigrationTick(deps, clock.now)).migrated, [], 'not before its date');
+    const before = await runMigrationTick(deps, clock.now);
+    assert.deepEqual(before.migrated, [], 'not before its date');
+    assert.deepEqual(before.heldBack, [], 'quiet.test is not held back: the operator overrode the hold');
+    const quietLine = (await programmeReport(deps)).domains.find((d) => d.domain === 'quiet.test')!;
+    assert.equal(quietLine.holdOverride, true);
+    assert.equal(quietLine.status, 'notified');
     at('2026-11-18T09:00:00Z');
     const tick = await runMigrationTick(deps, clock.now);
     assert.deepEqual(tick.migrated, ['good.test']);
