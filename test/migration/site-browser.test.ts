@@ -13,7 +13,8 @@ import { importProgramme } from '../../src/migration/import.js';
 import { listNotices, sendDueNotices } from '../../src/migration/notices.js';
 import { MigrationRepository } from '../../src/migration/repository.js';
 import { planProgramme } from '../../src/migration/schedule.js';
-import { registerMigrationSite } from '../../src/migration/web/site.js';
+import { migrationSitePlugin } from '../../src/migration/service.js';
+import formbody from '@fastify/formbody';
 import { openStore, type Store } from '../../src/store/db.js';
 import { startDnsServer, type DnsFixture } from '../helpers/dns-server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -61,7 +62,9 @@ describe('public migration site and calendar in Chromium', { skip: existsSync(CH
     await planProgramme(deps, { apply: true, actor: 'test' });
     await sendDueNotices(deps);
     app = Fastify({ logger: false });
-    await registerMigrationSite(app, { ...deps, operatorGuard: (req) => req.headers.cookie?.includes('operator=yes') ?? false });
+    // As the console mounts it: a plugin in an app that already parses forms.
+    await app.register(formbody);
+    await app.register(migrationSitePlugin(deps, (req) => req.headers.cookie?.includes('operator=yes') ?? false));
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
