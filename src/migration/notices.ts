@@ -135,19 +135,36 @@ export async function sendToContact(
 export async function sendDueNotices(deps: ProgrammeDeps, actor = 'system'): Promise<{ notified: string[]; noContacts: string[] }> {
   const repo = new MigrationRepository(deps.db);
   const out = { notified: [] as string[], noContacts: [] as string[] };
-  for (const d of await repo.listDomains()) {
-    if (d.status !== 'scheduled' || !d.date) continue;
+  const due = (await repo.listDomains()).filter((d) => d.status === 'scheduled' && d.date);
+  // Each message costs a few fsyncs; several in flight let them overlap.
+  await eachLimited(due, 8, async (d) => {
     const contacts = await repo.contacts(d.domainId);
     if (contacts.length === 0) {
       out.noContacts.push(d.name);
-      continue;
+      return;
     }
     const already = new Set((await listNotices(deps, { domainId: d.domainId })).filter((n) => n.forDate === d.date).map((n) => n.contactId));
-    for (const c of contacts) if (!already.has(c.id)) await sendToContact(deps, d, c, 'notice');
+    await Promise.all(contacts.filter((c) => !already.has(c.id)).map((c) => sendToContact(deps, d, c, 'notice')));
     await repo.transition(d.domainId, 'notified', { actor, reason: `notice sent to ${contacts.map((c) => c.address).join(', ')}`, at: deps.now() });
     out.notified.push(d.name);
-  }
+  });
+  out.notified.sort();
+  out.noContacts.sort();
   return out;
+}
+
+/** Runs fn over items with at most `limit` in flight; the first error is thrown after all settle. */
+export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item).catch((e: unknown) => errors.push(e));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
 }
 
 /** Records an acknowledgement of one notice (by link or in the console). Idempotent. */

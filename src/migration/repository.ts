@@ -50,14 +50,16 @@ export interface TransitionRecord {
 export class MigrationRepository {
   constructor(readonly db: Kysely<Database>) {}
 
-  async listDomains(): Promise<ProgrammeDomain[]> {
-    const rows = await this.db
+  async listDomains(filter: { name?: string; domainId?: number } = {}): Promise<ProgrammeDomain[]> {
+    let q = this.db
       .selectFrom('mig_domains')
       .innerJoin('domains', 'domains.id', 'mig_domains.domain_id')
       .leftJoin('mig_waves', 'mig_waves.id', 'mig_domains.wave_id')
       .select(['mig_domains.domain_id', 'domains.name', 'mig_domains.status', 'mig_domains.wave_id', 'mig_waves.name as wave_name', 'mig_domains.pinned_wave_id', 'mig_domains.migration_date', 'mig_domains.hold_override', 'mig_domains.held_back_at'])
-      .orderBy('domains.name')
-      .execute();
+      .orderBy('domains.name');
+    if (filter.name !== undefined) q = q.where('domains.name', '=', filter.name);
+    if (filter.domainId !== undefined) q = q.where('mig_domains.domain_id', '=', filter.domainId);
+    const rows = await q.execute();
     return rows.map((r) => ({
       domainId: r.domain_id,
       name: r.name,
@@ -74,7 +76,7 @@ export class MigrationRepository {
   async getDomain(name: string): Promise<ProgrammeDomain | undefined> {
     const canonical = canonicalDomain(name);
     if (!canonical) return undefined;
-    return (await this.listDomains()).find((d) => d.name === canonical);
+    return (await this.listDomains({ name: canonical }))[0];
   }
 
   async requireDomain(name: string): Promise<ProgrammeDomain> {
