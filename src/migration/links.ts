@@ -1,5 +1,6 @@
-// Signed, expiring acknowledgement links: the token names one notice and its expiry, and is
-// authenticated with HMAC-SHA256 under a key from the configuration or the data directory.
+// Signed, expiring acknowledgement links: the token carries one notice's random nonce and its
+// expiry, authenticated with HMAC-SHA256 under a key from the configuration or the data directory.
+// A nonce rather than the row id lets the link be written before the notice row exists.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,27 +10,32 @@ export class LinkSigner {
     if (key.length < 16) throw new Error('link key must be at least 16 bytes');
   }
 
-  /** A token for acknowledging notice `noticeId`, valid until `expires`. */
-  sign(noticeId: number, expires: Date): string {
-    const exp = Math.floor(expires.getTime() / 1000);
-    return `${noticeId}.${exp}.${this.mac(noticeId, exp)}`;
+  /** A fresh random nonce for a notice (22 URL-safe characters). */
+  static nonce(): string {
+    return randomBytes(16).toString('base64url');
   }
 
-  /** The notice id when the token is authentic and unexpired; otherwise why not. */
-  verify(token: string, now: Date): { ok: true; noticeId: number } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' } {
-    const m = /^(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  /** A token for acknowledging the notice with this nonce, valid until `expires`. */
+  sign(nonce: string, expires: Date): string {
+    const exp = Math.floor(expires.getTime() / 1000);
+    return `${nonce}.${exp}.${this.mac(nonce, exp)}`;
+  }
+
+  /** The notice's nonce when the token is authentic and unexpired; otherwise why not. */
+  verify(token: string, now: Date): { ok: true; nonce: string } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' } {
+    const m = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!m) return { ok: false, reason: 'malformed' };
-    const noticeId = Number(m[1]);
+    const nonce = m[1]!;
     const exp = Number(m[2]);
-    const expected = Buffer.from(this.mac(noticeId, exp));
+    const expected = Buffer.from(this.mac(nonce, exp));
     const given = Buffer.from(m[3]!);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
     if (now.getTime() / 1000 > exp) return { ok: false, reason: 'expired' };
-    return { ok: true, noticeId };
+    return { ok: true, nonce };
   }
 
-  private mac(noticeId: number, exp: number): string {
-    return createHmac('sha256', this.key).update(`migration-ack:${noticeId}:${exp}`).digest('base64url');
+  private mac(nonce: string, exp: number): string {
+    return createHmac('sha256', this.key).update(`migration-ack:${nonce}:${exp}`).digest('base64url');
   }
 }
 

@@ -5,6 +5,7 @@ import { nowIso } from '../store/dialect.js';
 import type { MigNoticesTable, RecipientStatus } from '../store/schema.js';
 import { ackLink, siteLink, stepsText, type ProgrammeDeps } from './context.js';
 import { addDays, daysBetween, dayOf, type Day } from './dates.js';
+import { LinkSigner } from './links.js';
 import { composeMail } from './mail.js';
 import type { Contact, ProgrammeDomain } from './repository.js';
 import { MigrationRepository } from './repository.js';
@@ -32,7 +33,7 @@ export interface NoticeView {
   state: NoticeState;
 }
 
-export async function listNotices(deps: Pick<ProgrammeDeps, 'db'>, filter: { domainId?: number; noticeId?: number } = {}): Promise<NoticeView[]> {
+export async function listNotices(deps: Pick<ProgrammeDeps, 'db'>, filter: { domainId?: number; noticeId?: number; nonce?: string } = {}): Promise<NoticeView[]> {
   let q = deps.db
     .selectFrom('mig_notices as n')
     .innerJoin('mig_contacts as c', 'c.id', 'n.contact_id')
@@ -41,6 +42,7 @@ export async function listNotices(deps: Pick<ProgrammeDeps, 'db'>, filter: { dom
     .orderBy('n.id');
   if (filter.domainId !== undefined) q = q.where('n.domain_id', '=', filter.domainId);
   if (filter.noticeId !== undefined) q = q.where('n.id', '=', filter.noticeId);
+  if (filter.nonce !== undefined) q = q.where('n.ack_nonce', '=', filter.nonce);
   return (await q.execute()).map((r) => {
     const delivery = (r.delivery ?? 'unknown') as RecipientStatus | 'unknown';
     return {
@@ -93,39 +95,34 @@ export async function sendToContact(
 ): Promise<number> {
   const now = deps.now();
   const date = domain.date ?? 'not yet set (postponed)';
+  // The row is written once the message is queued: a crash in between means the next tick sends
+  // the notice again (a duplicate mail), never a notice row without its message.
+  const nonce = LinkSigner.nonce();
+  const expires = new Date(now.getTime() + deps.config.ack_link_days * 86_400_000);
+  const common = {
+    domain: domain.name,
+    date,
+    contact_name: contact.name,
+    role: contact.role,
+    steps: stepsText(deps.config),
+    ack_link: ackLink(deps.publicUrl, deps.links.sign(nonce, expires)),
+    site_link: siteLink(deps.publicUrl, domain.name),
+  };
+  const rendered =
+    kind === 'notice'
+      ? deps.templates.render('notice', { ...common, ack_deadline: domain.date ? addDays(domain.date, -(deps.config.escalate_manager_days + 1)) : 'as soon as possible' })
+      : kind === 'reminder'
+        ? deps.templates.render('reminder', { ...common, days_left: String(domain.date ? daysBetween(dayOf(now), domain.date) : '') })
+        : deps.templates.render('change-of-date', { ...common, old_date: opts.oldDate ?? '', reason: opts.reason ?? '' });
+  const raw = await composeMail({ from: deps.config.from, to: contact, rendered, date: now, headers: { 'X-Rampart-Migration': `${kind}; domain=${domain.name}` } });
+  const queueId = await deps.submit({ from: deps.config.from, to: [contact.address], raw });
+  const row = await deps.db.selectFrom('message_recipients').select('id').where('message_id', '=', queueId).where('address', '=', contact.address).executeTakeFirst();
   const inserted = await deps.db
     .insertInto('mig_notices')
-    .values({ domain_id: domain.domainId, contact_id: contact.id, kind, for_date: domain.date ?? '', reminder_offset: opts.reminderOffset ?? null, queue_id: '', recipient_row_id: null, sent_at: nowIso(now), ack_at: null, ack_via: null })
+    .values({ domain_id: domain.domainId, contact_id: contact.id, kind, for_date: domain.date ?? '', reminder_offset: opts.reminderOffset ?? null, queue_id: queueId, recipient_row_id: row?.id ?? null, ack_nonce: nonce, sent_at: nowIso(now), ack_at: null, ack_via: null })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const noticeId = inserted.id;
-  try {
-    const expires = new Date(now.getTime() + deps.config.ack_link_days * 86_400_000);
-    const common = {
-      domain: domain.name,
-      date,
-      contact_name: contact.name,
-      role: contact.role,
-      steps: stepsText(deps.config),
-      ack_link: ackLink(deps.publicUrl, deps.links.sign(noticeId, expires)),
-      site_link: siteLink(deps.publicUrl, domain.name),
-    };
-    const rendered =
-      kind === 'notice'
-        ? deps.templates.render('notice', { ...common, ack_deadline: domain.date ? addDays(domain.date, -(deps.config.escalate_manager_days + 1)) : 'as soon as possible' })
-        : kind === 'reminder'
-          ? deps.templates.render('reminder', { ...common, days_left: String(domain.date ? daysBetween(dayOf(now), domain.date) : '') })
-          : deps.templates.render('change-of-date', { ...common, old_date: opts.oldDate ?? '', reason: opts.reason ?? '' });
-    const raw = await composeMail({ from: deps.config.from, to: contact, rendered, date: now, headers: { 'X-Rampart-Migration': `${kind}; domain=${domain.name}; notice=${noticeId}` } });
-    const queueId = await deps.submit({ from: deps.config.from, to: [contact.address], raw });
-    const row = await deps.db.selectFrom('message_recipients').select('id').where('message_id', '=', queueId).where('address', '=', contact.address).executeTakeFirst();
-    await deps.db.updateTable('mig_notices').set({ queue_id: queueId, recipient_row_id: row?.id ?? null }).where('id', '=', noticeId).execute();
-    return noticeId;
-  } catch (err) {
-    // Nothing was queued: the notice must not look sent.
-    await deps.db.deleteFrom('mig_notices').where('id', '=', noticeId).execute();
-    throw err;
-  }
+  return inserted.id;
 }
 
 /**

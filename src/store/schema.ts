@@ -181,6 +181,8 @@ export interface MigNoticesTable {
   /** Spool queue id (messages.id) of the mail; delivery state is its message_recipients row. */
   queue_id: string;
   recipient_row_id: number | null;
+  /** Random value named by the signed acknowledgement link. */
+  ack_nonce: string;
   sent_at: string;
   ack_at: string | null;
   ack_via: 'link' | 'console' | null;

@@ -158,13 +158,15 @@ describe('migration notices, escalation and readiness checks end to end', () => 
 
   it('acknowledges by signed link (GET shows a button, POST records), and refuses a tampered link', async () => {
     const mail = await PostalMime.parse(good.received.find((m) => m.to.includes('it@good.test'))!.raw);
-    const link = /http:\/\/gateway\.test(\/migration\/ack\/[0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)/.exec(mail.text!)?.[1];
+    const link = /http:\/\/gateway\.test(\/migration\/ack\/[A-Za-z0-9_-]{22}\.[0-9]+\.[A-Za-z0-9_-]{43})/.exec(mail.text!)?.[1];
     assert.ok(link, 'the notice carries an acknowledgement link');
     const show = await app.inject({ method: 'GET', url: link });
     assert.equal(show.statusCode, 200);
     assert.match(show.body, /good\.test<\/strong> moves to the mail gateway on <strong>2026-11-18/);
     assert.equal((await listNotices(deps)).find((n) => n.contactAddress === 'it@good.test')!.state, 'delivered', 'opening the link alone does not acknowledge');
-    const tampered = link.replace(/\/(\d+)\./, (_m, id: string) => `/${Number(id) + 1}.`);
+    // Another notice's nonce with this link's signature: refused.
+    const other = await store.db.selectFrom('mig_notices').select('ack_nonce').where('kind', '=', 'notice').execute();
+    const tampered = link.replace(/ack\/[A-Za-z0-9_-]{22}/, `ack/${other.map((o) => o.ack_nonce).find((n) => !link.includes(n))}`);
     const bad = await app.inject({ method: 'POST', url: tampered });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /not valid/);

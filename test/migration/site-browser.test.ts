@@ -124,7 +124,8 @@ describe('public migration site and calendar in Chromium', { skip: existsSync(CH
   it('acknowledges a notice by its link in the browser', async () => {
     const good = await new MigrationRepository(store.db).requireDomain('good.test');
     const notice = (await listNotices(deps, { domainId: good.domainId }))[0]!;
-    const token = deps.links.sign(notice.id, new Date(clock.now.getTime() + 86_400_000));
+    const { ack_nonce: nonce } = await store.db.selectFrom('mig_notices').select('ack_nonce').where('id', '=', notice.id).executeTakeFirstOrThrow();
+    const token = deps.links.sign(nonce, new Date(clock.now.getTime() + 86_400_000));
     const page = await browser.newPage();
     await page.goto(`${base}/migration/ack/${token}`);
     assert.equal((await listNotices(deps, { noticeId: notice.id }))[0]!.ackAt, null, 'showing the page does not acknowledge');
@@ -132,7 +133,7 @@ describe('public migration site and calendar in Chromium', { skip: existsSync(CH
     await page.waitForSelector('#ack-done');
     assert.match((await page.textContent('#ack-done'))!, /good\.test \(migration on 2026-11-11\) is recorded/);
     assert.equal((await listNotices(deps, { noticeId: notice.id }))[0]!.ackVia, 'link');
-    const expired = deps.links.sign(notice.id, new Date(clock.now.getTime() - 1000));
+    const expired = deps.links.sign(nonce, new Date(clock.now.getTime() - 1000));
     await page.goto(`${base}/migration/ack/${expired}`);
     assert.equal(await page.textContent('#ack-error'), 'This link has expired.');
     await page.close();

@@ -28,10 +28,13 @@ describe('migration units', () => {
   it('signs acknowledgement links that expire and cannot be altered', () => {
     const s = new LinkSigner(Buffer.alloc(32, 1));
     const now = new Date('2026-11-02T00:00:00Z');
-    const t = s.sign(42, new Date('2026-12-01T00:00:00Z'));
-    assert.deepEqual(s.verify(t, now), { ok: true, noticeId: 42 });
+    const nonce = LinkSigner.nonce();
+    assert.match(nonce, /^[A-Za-z0-9_-]{22}$/);
+    const t = s.sign(nonce, new Date('2026-12-01T00:00:00Z'));
+    assert.deepEqual(s.verify(t, now), { ok: true, nonce });
     assert.deepEqual(s.verify(t, new Date('2026-12-02T00:00:00Z')), { ok: false, reason: 'expired' });
-    assert.deepEqual(s.verify(t.replace(/^42\./, '43.'), now), { ok: false, reason: 'bad-signature' });
+    assert.deepEqual(s.verify(t.replace(/\.(\d+)\./, (_m, e: string) => `.${Number(e) + 86400}.`), now), { ok: false, reason: 'bad-signature' }, 'a longer expiry is not accepted');
+    assert.deepEqual(s.verify(`${LinkSigner.nonce()}${t.slice(22)}`, now), { ok: false, reason: 'bad-signature' });
     assert.deepEqual(new LinkSigner(Buffer.alloc(32, 2)).verify(t, now), { ok: false, reason: 'bad-signature' });
     assert.deepEqual(s.verify('42.x.y', now), { ok: false, reason: 'malformed' });
   });

@@ -83,7 +83,7 @@ export async function registerMigrationSite(app: FastifyInstance, deps: SiteDeps
   const noticeFor = async (token: string) => {
     const v = deps.links.verify(token, deps.now());
     if (!v.ok) return { error: v.reason === 'expired' ? 'This link has expired.' : 'This link is not valid (it may have been cut or changed).' } as const;
-    const notice = (await listNotices(deps, { noticeId: v.noticeId }))[0];
+    const notice = (await listNotices(deps, { nonce: v.nonce }))[0];
     const domain = notice && (await repo.listDomains({ domainId: notice.domainId }))[0];
     if (!notice || !domain) return { error: 'This notice no longer exists.' } as const;
     return { notice, domain } as const;

@@ -59,6 +59,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reminder_offset', 'integer')
     .addColumn('queue_id', 'text', (c) => c.notNull())
     .addColumn('recipient_row_id', 'integer')
+    .addColumn('ack_nonce', 'text', (c) => c.notNull().unique())
     .addColumn('sent_at', 'text', (c) => c.notNull())
     .addColumn('ack_at', 'text')
     .addColumn('ack_via', 'text')
