@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { registerDomainCommands } from './commands/domains.js';
 import { registerServe } from './commands/serve.js';
+import { registerQueueCommands } from './commands/queue.js';
+import { registerTrace } from './commands/trace.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 
 const program = new Command();
@@ -14,6 +16,8 @@ program
 
 registerServe(program);
 registerDomainCommands(program);
+registerQueueCommands(program);
+registerTrace(program);
 registerMigrateCommands(program);
 
 await program.parseAsync(process.argv);

@@ -45,6 +45,10 @@ export const SmtpConfig = z
       .default({}),
     /** Number of SMTP worker processes; 0 means one per CPU core. */
     workers: z.number().int().min(0).default(0),
+    /** How often each SMTP process reloads its in-memory copy of the directory. */
+    directory_refresh: duration.default(5000),
+    /** On shutdown, how long sessions in flight may take before they are cut. */
+    shutdown_grace: duration.default(30_000),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../src/config/load.js';
 import { Directory, type RouteInput } from '../../src/directory/repository.js';
 import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
 import { DATABASES } from '../helpers/db.js';
@@ -65,7 +66,8 @@ for (const kind of DATABASES) {
         assert.equal(a.host, `127.0.0.1:${ds.port}`);
         assert.match(a.reply ?? '', /^250 .*Ok: queued/);
       }
-      assert.equal(existsSync(f.spool.pathOf(id)), false, 'spool file removed once every recipient is final');
+      // The file goes right after the commit that settles the message.
+      await waitFor('spool file removed once every recipient is final', () => !existsSync(f!.spool.pathOf(id)));
     });
 
     it('two engines on one queue deliver every recipient exactly once', async (t) => {
@@ -169,6 +171,22 @@ describe('delivery routing and TLS (SQLite)', () => {
     assert.ok(attempts.length >= 2);
     assert.equal(attempts[0]!.outcome, 'deferred');
     assert.equal(attempts.at(-1)!.outcome, 'delivered');
+  });
+
+  it('bounces a message larger than the SIZE the downstream announces (552 5.3.4)', async () => {
+    const small = await startDownstream({ size: 64 });
+    downs.push(small);
+    await domainWith('small.test', [{ host: '127.0.0.1', port: small.port, tls: 'none' }]);
+    // From the null sender, so no DSN is generated for this one.
+    const m = await spoolMessage(f.spool, '', ['x@small.test']);
+    const r = await waitFor('bounced', async () => (await recipients(f, m.id)).find((x) => x.status === 'bounced'));
+    assert.match(r.last_reply ?? '', /^552 5\.3\.4 message too big/);
+    assert.equal(small.received.length, 0);
+  });
+
+  it('rejects a malformed delivery.relay_host naming the field', () => {
+    assert.throws(() => parseConfig({ delivery: { relay_host: 'smart host:25' } }), /delivery\.relay_host: expected host or host:port/);
+    assert.equal(parseConfig({ delivery: { relay_host: 'smarthost.example.org:2525' } }).delivery.relay_host, 'smarthost.example.org:2525');
   });
 
   it('reuses connections per route', async () => {

@@ -32,6 +32,8 @@ export interface DownstreamOptions {
   /** Delay before answering the data (ms). */
   dataDelay?: number;
   port?: number;
+  /** SIZE limit announced in EHLO. */
+  size?: number;
 }
 
 export interface Downstream {
@@ -53,6 +55,7 @@ export async function startDownstream(opts: DownstreamOptions = {}): Promise<Dow
   const options: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: opts.starttls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    size: opts.size,
     logger: false,
     onConnect(_s, cb) {
       ds.connections++;

@@ -2,6 +2,7 @@
 // groups them by message and route, relays each group over a pooled SMTP session (at most
 // delivery.concurrency at once), and records every outcome. See README "Delivery".
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RampartConfig } from '../../config/schema.js';
@@ -83,7 +84,7 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
   }, LEASE_MS / 4);
   renewTimer.unref();
   const unsubscribe = onQueued(() => void tick());
-  setImmediate(() => void tick());
+  setTimeout(() => void tick(), 50);
 
   async function tick(): Promise<void> {
     if (stopped) return;
@@ -114,7 +115,7 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
       ticking = false;
       if (again && !stopped) {
         again = false;
-        setImmediate(() => void tick());
+        setTimeout(() => void tick(), 50);
       }
     }
   }
@@ -190,9 +191,10 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
   }
 
   async function settle(message: Message, results: Map<Claimed, Result>): Promise<void> {
-    await recordResults({ db, spool, config, token, now: now() }, message, results);
+    const rec = await recordResults({ db, spool, config, token, now: now() }, message, results);
     for (const [row, r] of results) log.info({ queue_id: message.id, to: row.address, relay: r.host, status: r.kind, reply: r.reply }, 'delivery attempt');
-    await finalizeMessage(db, message.id);
+    if (rec.settled) await unlink(message.spool_path).catch(() => {});
+    else if (rec.recheck) await finalizeMessage(db, message.id);
   }
 
   return {

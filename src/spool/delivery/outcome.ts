@@ -10,6 +10,7 @@ import { readHeaderBlock } from '../headers.js';
 import { localAcceptInput } from '../submit.js';
 import type { Spool, StagedFile } from '../spool.js';
 import { notifyQueued } from '../events.js';
+import { deriveStatus, PENDING } from '../status.js';
 import type { Claimed } from './claims.js';
 
 export type Result = { kind: 'delivered' | 'temporary' | 'permanent'; reply: string; host: string | null };
@@ -43,7 +44,19 @@ export interface RecordContext {
 }
 
 /** Applies the results; returns how many recipient rows this engine still owned and updated. */
-export async function recordResults(ctx: RecordContext, message: Message, results: Map<Claimed, Result>): Promise<number> {
+export interface Recorded {
+  /** Recipient rows this engine still owned and updated. */
+  updated: number;
+  /** The message became final in this transaction: its spool file can go. */
+  settled: boolean;
+  /**
+   * Other recipients of the message were in flight when we committed. On PostgreSQL two such
+   * transactions cannot see each other, so the caller runs finalizeMessage after the commit.
+   */
+  recheck: boolean;
+}
+
+export async function recordResults(ctx: RecordContext, message: Message, results: Map<Claimed, Result>): Promise<Recorded> {
   const { config, now } = ctx;
   const at = now.toISOString();
   const expiry = new Date(message.received_at).getTime() + config.delivery.lifetime;
@@ -79,6 +92,8 @@ export async function recordResults(ctx: RecordContext, message: Message, result
   }
   let updated = 0;
   let failedUpdated = 0;
+  let settled = false;
+  let recheck = false;
   try {
     await ctx.db.transaction().execute(async (trx) => {
       for (const p of planned) {
@@ -98,6 +113,15 @@ export async function recordResults(ctx: RecordContext, message: Message, result
           .execute();
       }
       if (dsn && failedUpdated) await ctx.spool.record(trx, dsn.staged, { ...dsn.input, receivedAt: now });
+      // Settling in the same transaction saves a commit (an fsync) per message.
+      const all = await trx.selectFrom('message_recipients').select(['status', 'claimed_by']).where('message_id', '=', message.id).execute();
+      const final = deriveStatus(all.map((r) => r.status));
+      if (final) {
+        const res = await trx.updateTable('messages').set({ status: final }).where('id', '=', message.id).where('status', '=', 'queued').executeTakeFirst();
+        settled = Number(res.numUpdatedRows) === 1;
+      } else {
+        recheck = all.some((r) => PENDING.includes(r.status) && r.claimed_by !== null);
+      }
     });
   } catch (err) {
     if (dsn) await unlink(dsn.staged.path).catch(() => {});
@@ -105,5 +129,5 @@ export async function recordResults(ctx: RecordContext, message: Message, result
   }
   if (dsn && !failedUpdated) await unlink(dsn.staged.path).catch(() => {});
   if (dsn && failedUpdated) notifyQueued();
-  return updated;
+  return { updated, settled, recheck };
 }

@@ -83,7 +83,6 @@ export class SessionPool {
         ({ pooled, reused } = await this.acquire(hop));
       } catch (err) {
         failures.push(`${last}: ${(err as Error).message}`);
-        if (err instanceof HopError && err.code && err.code >= 500 && hops.length === 1) break;
         continue;
       }
       let result = await this.sendOn(pooled, from, to, file, size);
@@ -200,7 +199,10 @@ export class SessionPool {
           this.discard(p.conn);
           return resolve('stale');
         }
-        if (e.code === 'ESTREAM') {
+        if (e.code === 'EMESSAGE' && !e.responseCode && /size larger than allowed/i.test(e.message)) {
+          // The server announced a SIZE limit below this message: it will never take it.
+          for (const r of to) replies.set(r, { code: 552, reply: `552 5.3.4 message too big for this host (${e.message})` });
+        } else if (e.code === 'ESTREAM') {
           // Our own spool file could not be read: not the recipient's problem, retry later.
           for (const r of to) replies.set(r, { code: 0, reply: `4.3.0 cannot read the spooled message: ${e.message}` });
         } else {
