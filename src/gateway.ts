@@ -85,6 +85,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     //    stops.push(await startDelivery(config, store, log));
     //    stops.push(await startConsole(config, store, log));
     // Each pushes an async stop function (graceMs) => Promise<void>; SMTP is stopped first.
+    // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
+    stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
 
     let stopped: Promise<void> | undefined;
     return {

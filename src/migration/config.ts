@@ -23,6 +23,11 @@ export const MigrationConfig = z
     escalate_manager_days: days.default(5),
     /** Escalate to the sponsor too from this many days before the date. */
     escalate_sponsor_days: days.default(2),
+    /** How often a gateway node runs the periodic job, in milliseconds or a duration like 15m. */
+    tick_interval: z
+      .union([z.number().int().positive(), z.string().regex(/^\d+(s|m|h)$/, 'expected a duration like 30s, 15m or 1h')])
+      .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[v.slice(-1) as 's']))
+      .default(15 * 60_000),
     /** Hold a domain back automatically when no contact acknowledged this many days before. */
     hold_back_days: days.default(1),
     /** How long an acknowledgement link stays valid. */

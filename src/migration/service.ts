@@ -65,6 +65,11 @@ export function startMigrationTicker(deps: ProgrammeDeps, log: TickLogger, inter
   };
 }
 
+/** What the gateway starts: the programme wired to this node's spool, ticking every migration.tick_interval. */
+export async function startMigrationTickerFor(config: RampartConfig, store: Store, spool: Spool, log: TickLogger): Promise<() => Promise<void>> {
+  return startMigrationTicker(buildProgrammeDeps(config, store, { spool }), log, config.migration.tick_interval);
+}
+
 /**
  * The public site as a plugin for the console's `plugins` list, e.g. in the gateway:
  *   const programme = buildProgrammeDeps(config, store, { spool });
