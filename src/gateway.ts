@@ -79,14 +79,14 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     // only after startGateway returns, and tests send SIGTERM as soon as they read that line.
     const delivery = startDelivery({ config, store, logger: log, spool });
     stops.push(() => delivery.stop());
+    // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
+    stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
     log.info({ host: config.smtp.host, port: smtpPort, data_dir: path.resolve(config.data_dir) }, 'smtp ingress listening');
 
     // ── Other parts of the node start here, in the primary (one line each), e.g.
     //    stops.push(await startDelivery(config, store, log));
     //    stops.push(await startConsole(config, store, log));
     // Each pushes an async stop function (graceMs) => Promise<void>; SMTP is stopped first.
-    // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
-    stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
 
     let stopped: Promise<void> | undefined;
     return {
