@@ -75,14 +75,12 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
       workerPids = workers.pids;
       stops.push((grace) => workers.stop(grace));
     }
-    // Delivery starts before the "listening" line: `rampart serve` installs its signal handlers
-    // only after startGateway returns, and tests send SIGTERM as soon as they read that line.
+    log.info({ host: config.smtp.host, port: smtpPort, data_dir: path.resolve(config.data_dir) }, 'smtp ingress listening');
+
     const delivery = startDelivery({ config, store, logger: log, spool });
     stops.push(() => delivery.stop());
     // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
     stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
-    log.info({ host: config.smtp.host, port: smtpPort, data_dir: path.resolve(config.data_dir) }, 'smtp ingress listening');
-
     // ── Other parts of the node start here, in the primary (one line each), e.g.
     //    stops.push(await startDelivery(config, store, log));
     //    stops.push(await startConsole(config, store, log));

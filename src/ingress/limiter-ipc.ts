@@ -22,8 +22,16 @@ export function serveLimits(worker: Worker, table: LimitTable): void {
 export function ipcLimiter(timeoutMs = 5000): Limiter {
   let next = 1;
   const pending = new Map<number, (r: LimitRefusal | null) => void>();
+  /** Acquires we gave up on, with their ip: a late grant must be handed back. */
+  const abandoned = new Map<number, string>();
   process.on('message', (msg: Answer) => {
     if (!msg || typeof msg !== 'object' || !('rampartLimitAnswer' in msg)) return;
+    const late = abandoned.get(msg.rampartLimitAnswer);
+    if (late !== undefined) {
+      abandoned.delete(msg.rampartLimitAnswer);
+      if (msg.refusal === null && process.connected) process.send!({ rampartLimit: 'release', ip: late } satisfies Request);
+      return;
+    }
     const resolve = pending.get(msg.rampartLimitAnswer);
     pending.delete(msg.rampartLimitAnswer);
     resolve?.(msg.refusal);
@@ -33,6 +41,7 @@ export function ipcLimiter(timeoutMs = 5000): Limiter {
       const id = next++;
       const timer = setTimeout(() => {
         pending.delete(id);
+        if (kind === 'acquire') abandoned.set(id, ip);
         resolve(kind === 'acquire' ? 'too_many_connections' : 'rate_limit');
       }, timeoutMs);
       pending.set(id, (r) => {

@@ -7,6 +7,7 @@ import PostalMime from 'postal-mime';
 import { Directory } from '../../src/directory/repository.js';
 import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
 import { Router } from '../../src/spool/delivery/routing.js';
+import { submitLocalMessage } from '../../src/spool/submit.js';
 import { startDnsServer, type DnsFixture } from '../helpers/dns-server.js';
 import { fixture, messageIdOf, spoolMessage, startDownstream, waitFor, type Downstream, type Fixture } from './helpers.js';
 
@@ -92,6 +93,40 @@ describe('DSN through the smarthost (SQLite)', () => {
     assert.match(email.text ?? '', /retry time ran out/);
     assert.match(ds, /^Status: 4\.2\.0$/m);
     assert.match(ds, /^Final-Recipient: rfc822; busy@corp\.test$/m);
+  });
+});
+
+describe('submitLocalMessage (SQLite)', () => {
+  let f: Fixture;
+  let engine: DeliveryHandle;
+  let inbound: Downstream;
+  let outside: Downstream;
+  before(async () => {
+    inbound = await startDownstream();
+    outside = await startDownstream();
+    f = (await fixture('sqlite', { relay_host: `127.0.0.1:${outside.port}` }))!;
+    await new Directory(f.store.db).addDomain('corp.test', { routes: [{ host: '127.0.0.1', port: inbound.port, tls: 'none' }] });
+    engine = startDelivery({ config: f.config, store: f.store, logger: f.logger, spool: f.spool });
+  });
+  after(async () => {
+    await engine.stop();
+    await inbound.close();
+    await outside.close();
+    await f.close();
+  });
+
+  it('queues generated mail: protected recipients by their route, others by the smarthost', async () => {
+    const raw = Buffer.from('From: Rampart <postmaster@gw.rampart.test>\r\nSubject: Your migration date\r\nMessage-ID: <notice-1@gw.rampart.test>\r\n\r\nHello.\r\n');
+    const id = await submitLocalMessage(f.store, f.spool, { from: 'postmaster@gw.rampart.test', to: ['IT@Corp.test', 'contact@elsewhere.test'], raw });
+    const row = await f.store.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual([row.message_id, row.subject, row.client_ip, row.mail_from], ['<notice-1@gw.rampart.test>', 'Your migration date', '127.0.0.1', 'postmaster@gw.rampart.test']);
+    const rcpts = await f.store.db.selectFrom('message_recipients').select(['address', 'domain_id']).where('message_id', '=', id).orderBy('address').execute();
+    assert.deepEqual(rcpts.map((r) => [r.address, r.domain_id === null]), [['contact@elsewhere.test', true], ['it@corp.test', false]]);
+    await waitFor('delivered', async () => (await status(f, id)) === 'delivered');
+    assert.deepEqual(inbound.received.map((r) => r.to), [['it@corp.test']]);
+    assert.deepEqual(outside.received.map((r) => r.to), [['contact@elsewhere.test']]);
+    await assert.rejects(submitLocalMessage(f.store, f.spool, { from: 'not an address', to: ['a@corp.test'], raw }), /not a valid sender address/);
+    await assert.rejects(submitLocalMessage(f.store, f.spool, { from: '', to: [], raw }), /at least one recipient/);
   });
 });
 

@@ -76,12 +76,28 @@ describe('two SMTP worker processes', () => {
   });
 });
 
-describe('message rate across workers', () => {
+describe('message rate and total connections across workers', () => {
   let gw: TestGateway;
   before(async () => {
-    gw = await startTestGateway({ workers: 2, domains: [{ name: 'protected.test', catchAll: true }], config: { smtp: { max_messages_per_ip_per_minute: 6 } } });
+    gw = await startTestGateway({
+      workers: 2,
+      domains: [{ name: 'protected.test', catchAll: true }],
+      config: { smtp: { max_messages_per_ip_per_minute: 6, max_connections: 4, max_connections_per_ip: 3 } },
+    });
   });
   after(() => gw.stop());
+
+  it('holds the total connection limit across workers', async () => {
+    const a = [await RawSmtp.connect(gw.port, '127.0.0.1'), await RawSmtp.connect(gw.port, '127.0.0.1')];
+    const b = [await RawSmtp.connect(gw.port, '127.0.0.2'), await RawSmtp.connect(gw.port, '127.0.0.2')];
+    for (const c of [...a, ...b]) assert.equal((await c.reply()).code, 220);
+    const extra = await RawSmtp.connect(gw.port, '127.0.0.3');
+    const r = await extra.reply();
+    assert.equal(r.code, 421);
+    assert.match(r.text, /^4\.7\.0 Too many connections,/);
+    for (const c of [...a, ...b, extra]) c.close();
+    await eventually(async () => gw.gateway.limits.connections().total === 0, 'slots released');
+  });
 
   it('counts MAIL FROM of every worker against one per-IP rate', async () => {
     const codes: number[] = [];

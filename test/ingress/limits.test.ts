@@ -22,11 +22,12 @@ describe('size and recipient limits', () => {
   });
   after(() => gw.stop());
 
-  it('refuses SIZE= over the limit at MAIL FROM with 552 5.3.4', async () => {
+  it('advertises the extensions and refuses SIZE= over the limit at MAIL FROM with 552 5.3.4', async () => {
     const c = await RawSmtp.connect(gw.port);
     await c.reply();
     const ehlo = await c.cmd('EHLO client.test');
-    assert.ok(ehlo.lines.includes('SIZE 2000'), ehlo.text);
+    for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'STARTTLS', 'SIZE 2000']) assert.ok(ehlo.lines.includes(ext), `${ext} in ${ehlo.text}`);
+    assert.ok(!ehlo.lines.some((l) => l.startsWith('AUTH')), 'no AUTH on an inbound MX');
     const r = await c.cmd('MAIL FROM:<s@outside.test> SIZE=5000');
     assert.equal(r.code, 552);
     assert.match(r.text, /^5\.3\.4 /);

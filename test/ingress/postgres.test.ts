@@ -29,7 +29,8 @@ describe('ingress on PostgreSQL', () => {
     const rcpts = await gw.db.selectFrom('message_recipients').select(['message_id', 'status']).execute();
     assert.equal(rcpts.length, 100);
     assert.equal(new Set(rcpts.map((r) => r.message_id)).size, 100);
-    assert.ok(rcpts.every((r) => r.status === 'queued'));
+    // The gateway's delivery engine may already have tried them (protected.test has no route: deferred).
+    assert.ok(rcpts.every((r) => r.status === 'queued' || r.status === 'deferred'));
     await run('smtp-source', ['-A', '-m', '1', '-f', 'sender@outside.test', '-t', 'nobody@protected.test', `127.0.0.1:${gw.port}`], { timeout: 30_000 }).catch(() => {});
     await eventually(async () => {
       const rows = await gw.db.selectFrom('connection_events').select(['reason', 'domain']).execute();

@@ -22,7 +22,7 @@ async function serve(dir: string): Promise<{ child: ChildProcess; port: number; 
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 90_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /"port":(\d+),"data_dir".*"msg":"smtp ingress listening"/.exec(out);

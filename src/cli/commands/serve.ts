@@ -15,21 +15,27 @@ export function registerServe(program: Command): void {
         // under IPC and commit churn and keeps it resident (the workers get --max-semi-space-size).
         v8.setFlagsFromString('--semi-space-growth-factor=1');
         const { startGateway } = await import('../../gateway.js');
-        const gateway = await startGateway(config);
+        // Handlers first: a signal during start-up waits for the start and then stops cleanly.
         let signals = 0;
+        let starting: Promise<{ stop(): Promise<void> }> | undefined;
         const onSignal = (sig: NodeJS.Signals) => {
           if (++signals > 1) process.exit(1);
           process.stderr.write(`rampart: ${sig}: stopping (sessions in flight get up to ${config.smtp.shutdown_grace} ms)\n`);
-          gateway.stop().then(
-            () => process.exit(0),
-            (err) => {
-              process.stderr.write(`rampart: error while stopping: ${(err as Error).message}\n`);
-              process.exit(1);
-            },
-          );
+          if (!starting) process.exit(0);
+          starting
+            .then((gateway) => gateway.stop())
+            .then(
+              () => process.exit(0),
+              (err) => {
+                process.stderr.write(`rampart: error while stopping: ${(err as Error).message}\n`);
+                process.exit(1);
+              },
+            );
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
+        starting = startGateway(config);
+        await starting;
       }),
     );
 }

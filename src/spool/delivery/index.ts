@@ -105,7 +105,13 @@ export function startDelivery(opts: DeliveryOptions): DeliveryHandle {
         const want = Math.min(500, (concurrency - active.size) * 4);
         const rows = await claimDue(db, node, token, now(), want);
         if (!rows.length) break;
-        await plan(rows);
+        try {
+          await plan(rows);
+        } catch (err) {
+          // Give the rows back at once rather than holding them until the lease runs out.
+          await dropClaims(db, token, now(), rows.map((r) => r.id)).catch(() => {});
+          throw err;
+        }
         pump();
         if (rows.length < want) break;
       }
