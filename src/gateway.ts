@@ -79,6 +79,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
 
     const delivery = startDelivery({ config, store, logger: log, spool });
     stops.push(() => delivery.stop());
+    // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
+    stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
     // ── Other parts of the node start here, in the primary (one line each), e.g.
     //    stops.push(await startDelivery(config, store, log));
     //    stops.push(await startConsole(config, store, log));

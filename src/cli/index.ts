@@ -12,6 +12,7 @@ import { registerTrace } from './commands/trace.js';
 import { registerUrlCommands } from './commands/urls.js';
 import { registerTrain } from './commands/train.js';
 import { registerThreatCommands } from './commands/threats.js';
+import { registerMigrateCommands } from './commands/migrate.js';
 
 const program = new Command();
 program
@@ -31,5 +32,6 @@ registerTrace(program);
 registerUrlCommands(program);
 registerTrain(program);
 registerThreatCommands(program);
+registerMigrateCommands(program);
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
 // sample file stays short; unknown keys are errors so a typo never silently changes behaviour.
 import { z } from 'zod';
 import { ScanConfig } from '../scan/config.js';
+import { MigrationConfig } from '../migration/config.js';
 
 const duration = z
   .union([z.number().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration like 30s, 5m, 2h or 5d')])
@@ -118,7 +119,7 @@ export const RampartConfig = z
     dns: DnsConfig.default(DnsConfig.parse({})),
     scan: ScanConfig.default(ScanConfig.parse({})),
     web: WebConfig.default(WebConfig.parse({})),
-    migration: z.record(z.string(), z.unknown()).default({}),
+    migration: MigrationConfig.prefault({}),
   })
   .strict();
 

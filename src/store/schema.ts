@@ -190,6 +190,13 @@ export interface Database {
   bayes_meta: BayesMetaTable;
   threat_hashes: ThreatHashesTable;
   vip_users: VipUsersTable;
+  mig_waves: MigWavesTable;
+  mig_domains: MigDomainsTable;
+  mig_contacts: MigContactsTable;
+  mig_transitions: MigTransitionsTable;
+  mig_notices: MigNoticesTable;
+  mig_escalations: MigEscalationsTable;
+  mig_checks: MigChecksTable;
 }
 
 export type Domain = Selectable<DomainsTable>;
@@ -217,4 +224,89 @@ export interface VipUsersTable {
   address: string;
   title: string | null;
   added_at: string;
+}
+
+// Migration programme tables (src/migration/). Dates without time are YYYY-MM-DD (UTC).
+export interface MigWavesTable {
+  id: Generated<number>;
+  name: string;
+  starts_on: string;
+  ends_on: string;
+  daily_capacity: number;
+  /** JSON array of YYYY-MM-DD dates and weekday names (sat, sun) on which nothing migrates. */
+  blackout: string;
+  created_at: string;
+}
+
+export interface MigDomainsTable {
+  domain_id: number;
+  /** A MigrationStatus (src/migration/states.ts). */
+  status: string;
+  wave_id: number | null;
+  pinned_wave_id: number | null;
+  migration_date: string | null;
+  /** 1 when an operator let the domain go ahead without an acknowledged contact. */
+  hold_override: number;
+  held_back_at: string | null;
+  updated_at: string;
+}
+
+export interface MigContactsTable {
+  id: Generated<number>;
+  domain_id: number;
+  name: string;
+  address: string;
+  role: 'primary' | 'deputy';
+  created_at: string;
+}
+
+export interface MigTransitionsTable {
+  id: Generated<number>;
+  domain_id: number;
+  from_status: string | null;
+  to_status: string;
+  at: string;
+  actor: string;
+  reason: string;
+}
+
+export interface MigNoticesTable {
+  id: Generated<number>;
+  domain_id: number;
+  contact_id: number;
+  kind: 'notice' | 'reminder' | 'change';
+  /** The migration date the mail announced; an acknowledgement counts for that date only. */
+  for_date: string;
+  reminder_offset: number | null;
+  /** Spool queue id (messages.id) of the mail; delivery state is its message_recipients row. */
+  queue_id: string;
+  recipient_row_id: number | null;
+  /** Random value named by the signed acknowledgement link. */
+  ack_nonce: string;
+  sent_at: string;
+  ack_at: string | null;
+  ack_via: 'link' | 'console' | null;
+}
+
+export interface MigEscalationsTable {
+  id: Generated<number>;
+  day: string;
+  target: 'manager' | 'sponsor';
+  address: string;
+  queue_id: string;
+  /** JSON array of the domain names listed. */
+  domains: string;
+  sent_at: string;
+}
+
+export interface MigChecksTable {
+  id: Generated<number>;
+  domain_id: number;
+  check_name: 'smtp' | 'dns' | 'cutover';
+  ok: number;
+  at: string;
+  duration_ms: number;
+  summary: string;
+  /** JSON: the steps with what was found. */
+  detail: string;
 }

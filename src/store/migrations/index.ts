@@ -7,6 +7,7 @@ import * as scan from './100_scan.js';
 import * as reputation from './120_reputation.js';
 import * as bayes from './110_bayes.js';
 import * as threats from './200_threats.js';
+import * as migration from './400_migration.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '120_reputation': reputation,
   '110_bayes': bayes,
   '200_threats': threats,
+  '400_migration': migration,
 };
