@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDomainCommands } from './commands/domains.js';
 import { registerServe } from './commands/serve.js';
+import { registerUserCommands } from './commands/users.js';
 
 const program = new Command();
 program
@@ -13,5 +14,6 @@ program
 
 registerServe(program);
 registerDomainCommands(program);
+registerUserCommands(program);
 
 await program.parseAsync(process.argv);

@@ -2,7 +2,9 @@
 // names sort in the order they must run.
 import type { Migration } from 'kysely';
 import * as core from './001_core.js';
+import * as console_ from './300_console.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
+  '300_console': console_,
 };
