@@ -1,6 +1,102 @@
-// Starts every part of a gateway node. Filled in by the ingress and delivery work.
+// Starts every part of a gateway node: the store, the spool's crash cleanup, the SMTP ingress
+// (worker processes sharing the port, limits kept here in the primary), and — in the marked
+// place — the delivery engine and the web console.
+import os from 'node:os';
+import path from 'node:path';
 import type { RampartConfig } from './config/schema.js';
+import { createLogger, type Logger } from './log.js';
+import { startSmtpWorkers } from './ingress/cluster.js';
+import { localAccept, RowCommitter } from './ingress/group-commit.js';
+import { LimitTable, localLimiter } from './ingress/limits.js';
+import { spoolDir, startIngressProcess, type IngressOverrides, type IngressProcess } from './ingress/process.js';
+import { loadTlsMaterial } from './ingress/tls.js';
+import { Spool } from './spool/spool.js';
+import { openStore, type Store } from './store/db.js';
 
-export async function startGateway(config: RampartConfig): Promise<void> {
-  throw new Error(`rampart serve is not implemented yet (data_dir ${config.data_dir})`);
+export interface GatewayOptions {
+  /**
+   * Serve SMTP in this process instead of worker processes. Tests use it to inject a scan hook
+   * or connection check (functions cannot cross a process boundary).
+   */
+  inProcess?: boolean;
+  ingress?: IngressOverrides;
+  log?: Logger;
+}
+
+export interface Gateway {
+  config: RampartConfig;
+  store: Store;
+  /** The SMTP port actually bound (useful with smtp.port 0). */
+  smtpPort: number;
+  limits: LimitTable;
+  /** SMTP worker pids; empty in the in-process mode. */
+  workerPids(): number[];
+  /** The ingress itself in the in-process mode. */
+  ingress: IngressProcess | null;
+  /** Graceful stop: no new connections, sessions in flight finish within graceMs, store closed. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startGateway(config: RampartConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+  const log = opts.log ?? createLogger(config.log.level);
+  const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
+  /** Stop functions, run in the order the parts were started: SMTP first stops taking mail. */
+  const stops: ((graceMs: number) => Promise<void>)[] = [];
+  try {
+    const spool = new Spool(store.db, spoolDir(config), os.hostname());
+    const orphans = await spool.removeOrphans();
+    if (orphans.length) log.warn({ count: orphans.length }, 'removed spool files that were never acknowledged');
+    const tls = await loadTlsMaterial({ ...config.smtp.tls, dataDir: config.data_dir, hostname: config.smtp.hostname });
+    const limits = new LimitTable({
+      maxConnections: config.smtp.max_connections,
+      maxConnectionsPerIp: config.smtp.max_connections_per_ip,
+      maxMessagesPerIpPerMinute: config.smtp.max_messages_per_ip_per_minute,
+    });
+
+    // This process is the node's single writer of message rows (group commit for all workers).
+    const committer = new RowCommitter(store.db, spool.queueDir, spool.node, log);
+
+    let smtpPort: number;
+    let ingress: IngressProcess | null = null;
+    let workerPids = (): number[] => [];
+    if (opts.inProcess) {
+      ingress = await startIngressProcess({ config, store, tls, limiter: localLimiter(limits), accept: (sp) => localAccept(sp, committer), log, overrides: opts.ingress });
+      smtpPort = ingress.port;
+      const proc = ingress;
+      stops.push((grace) => proc.close(grace));
+    } else {
+      const count = config.smtp.workers || os.availableParallelism();
+      const workers = await startSmtpWorkers({ config, tls, limits, committer, count, log });
+      smtpPort = workers.port;
+      workerPids = workers.pids;
+      stops.push((grace) => workers.stop(grace));
+    }
+    log.info({ host: config.smtp.host, port: smtpPort, data_dir: path.resolve(config.data_dir) }, 'smtp ingress listening');
+
+    // ── Other parts of the node start here, in the primary (one line each), e.g.
+    //    stops.push(await startDelivery(config, store, log));
+    //    stops.push(await startConsole(config, store, log));
+    // Each pushes an async stop function (graceMs) => Promise<void>; SMTP is stopped first.
+    if (config.web.enabled) stops.push(await (await import('./web/service.js')).startConsole({ config, store, log, spool }));
+
+    let stopped: Promise<void> | undefined;
+    return {
+      config,
+      store,
+      smtpPort,
+      limits,
+      workerPids: () => workerPids(),
+      ingress,
+      stop: (graceMs = config.smtp.shutdown_grace) =>
+        (stopped ??= (async () => {
+          for (const s of stops) await s(graceMs);
+          await store.close();
+          log.info('gateway stopped');
+        })()),
+    };
+  } catch (err) {
+    for (const s of stops) await s(0).catch(() => {});
+    await store.close();
+    throw err;
+  }
 }

@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerDomainCommands } from './commands/domains.js';
 import { registerServe } from './commands/serve.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerQueueCommands } from './commands/queue.js';
+import { registerTrace } from './commands/trace.js';
 
 const program = new Command();
 program
@@ -15,5 +17,7 @@ program
 registerServe(program);
 registerDomainCommands(program);
 registerUserCommands(program);
+registerQueueCommands(program);
+registerTrace(program);
 
 await program.parseAsync(process.argv);

@@ -44,6 +44,10 @@ export const SmtpConfig = z
       .default({}),
     /** Number of SMTP worker processes; 0 means one per CPU core. */
     workers: z.number().int().min(0).default(0),
+    /** How often each SMTP process reloads its in-memory copy of the directory. */
+    directory_refresh: duration.default(5000),
+    /** On shutdown, how long sessions in flight may take before they are cut. */
+    shutdown_grace: duration.default(30_000),
   })
   .strict();
 
@@ -67,6 +71,11 @@ export const DeliveryConfig = z
     /** Envelope sender of DSNs and notices. */
     postmaster: z.string().default('postmaster@rampart.localdomain'),
     poll_interval: duration.default(1000),
+    /** Smarthost (host or host:port) for all mail to domains that are not protected; MX lookup when unset. */
+    relay_host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host or host:port')
+      .optional(),
   })
   .strict();
 
@@ -97,6 +106,12 @@ export const WebConfig = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** Public URL of the console, used in links sent by mail. */
     public_url: z.string().default('http://localhost:8080'),
+    /** Session cookies carry the Secure flag (browsers accept it on http://localhost too). */
+    secure_cookies: z.boolean().default(true),
+    /** How often quarantine digests are sent; 0 turns them off. */
+    digest_interval: duration.default(86_400_000),
+    /** How long a digest's release links stay valid. */
+    digest_link_ttl: duration.default(7 * 86_400_000),
   })
   .passthrough();
 

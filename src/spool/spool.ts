@@ -9,6 +9,7 @@ import type { Database, MessageStatus, RecipientStatus } from '../store/schema.j
 import { nowIso } from '../store/dialect.js';
 import type { Envelope } from '../scan/types.js';
 import { newQueueId } from './ids.js';
+import { notifyQueued } from './events.js';
 
 export interface SpoolRecipient {
   address: string;
@@ -26,6 +27,12 @@ export interface AcceptInput {
   status?: Extract<MessageStatus, 'queued' | 'quarantined'>;
   verdict?: { category: string; score: number; action: string; symbols: string; would_action?: string | null; would_category?: string | null };
   receivedAt?: Date;
+}
+
+export interface StagedFile {
+  id: string;
+  path: string;
+  size: number;
 }
 
 export class SpoolError extends Error {
@@ -59,6 +66,23 @@ export class Spool {
    * when the file or the rows cannot be written; nothing half-written remains in that case.
    */
   async accept(input: AcceptInput): Promise<string> {
+    const staged = await this.stage(input.chunks);
+    try {
+      await this.db.transaction().execute((trx) => this.record(trx, staged, input));
+    } catch (err) {
+      await unlink(staged.path).catch(() => {});
+      throw new SpoolError(`cannot record message: ${(err as Error).message}`, err);
+    }
+    notifyQueued();
+    return staged.id;
+  }
+
+  /**
+   * First half of accept: the file is durable under queue/ but has no row yet (a crash now leaves
+   * an orphan that removeOrphans deletes). Used directly where the rows must join a larger
+   * transaction, e.g. a DSN committed together with the bounce that caused it.
+   */
+  async stage(chunks: Uint8Array[]): Promise<StagedFile> {
     const id = newQueueId();
     const tmp = path.join(this.tmpDir, id);
     const final = this.pathOf(id);
@@ -66,7 +90,7 @@ export class Spool {
     try {
       const fh = await open(tmp, 'wx', 0o640);
       try {
-        for (const c of input.chunks) {
+        for (const c of chunks) {
           await fh.write(c);
           size += c.byteLength;
         }
@@ -81,58 +105,56 @@ export class Spool {
       await unlink(final).catch(() => {});
       throw new SpoolError(`cannot write spool file: ${(err as Error).message}`, err);
     }
+    return { id, path: final, size };
+  }
+
+  /** Second half of accept: the message and recipient rows, inside the caller's transaction. */
+  async record(trx: Kysely<Database>, staged: StagedFile, input: Omit<AcceptInput, 'chunks'>): Promise<void> {
+    const { id, size } = staged;
     const at = nowIso(input.receivedAt);
     const status = input.status ?? 'queued';
     const rcptStatus: RecipientStatus = status === 'queued' ? 'queued' : 'held';
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('messages')
-          .values({
-            id,
-            received_at: at,
-            node: this.node,
-            client_ip: input.envelope.clientIp,
-            client_hostname: input.envelope.clientHostname,
-            helo: input.envelope.helo,
-            tls: input.envelope.tls ? 1 : 0,
-            mail_from: input.envelope.mailFrom,
-            message_id: input.messageId,
-            subject: input.subject,
-            size,
-            spool_path: final,
-            status,
-            category: input.verdict?.category ?? null,
-            score: input.verdict?.score ?? null,
-            action: input.verdict?.action ?? null,
-            symbols: input.verdict?.symbols ?? null,
-            would_action: input.verdict?.would_action ?? null,
-            would_category: input.verdict?.would_category ?? null,
-          })
-          .execute();
-        if (input.recipients.length) {
-          await trx
-            .insertInto('message_recipients')
-            .values(
-              input.recipients.map((r) => ({
-                message_id: id,
-                address: r.address,
-                domain_id: r.domainId,
-                status: rcptStatus,
-                attempts: 0,
-                next_attempt_at: rcptStatus === 'queued' ? at : null,
-                last_reply: null,
-                updated_at: at,
-              })),
-            )
-            .execute();
-        }
-      });
-    } catch (err) {
-      await unlink(final).catch(() => {});
-      throw new SpoolError(`cannot record message: ${(err as Error).message}`, err);
+    await trx
+      .insertInto('messages')
+      .values({
+        id,
+        received_at: at,
+        node: this.node,
+        client_ip: input.envelope.clientIp,
+        client_hostname: input.envelope.clientHostname,
+        helo: input.envelope.helo,
+        tls: input.envelope.tls ? 1 : 0,
+        mail_from: input.envelope.mailFrom,
+        message_id: input.messageId,
+        subject: input.subject,
+        size,
+        spool_path: staged.path,
+        status,
+        category: input.verdict?.category ?? null,
+        score: input.verdict?.score ?? null,
+        action: input.verdict?.action ?? null,
+        symbols: input.verdict?.symbols ?? null,
+        would_action: input.verdict?.would_action ?? null,
+        would_category: input.verdict?.would_category ?? null,
+      })
+      .execute();
+    if (input.recipients.length) {
+      await trx
+        .insertInto('message_recipients')
+        .values(
+          input.recipients.map((r) => ({
+            message_id: id,
+            address: r.address,
+            domain_id: r.domainId,
+            status: rcptStatus,
+            attempts: 0,
+            next_attempt_at: rcptStatus === 'queued' ? at : null,
+            last_reply: null,
+            updated_at: at,
+          })),
+        )
+        .execute();
     }
-    return id;
   }
 
   /**

@@ -62,7 +62,7 @@ export interface MessagesTable {
   would_category: string | null;
 }
 
-export type RecipientStatus = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired' | 'held';
+export type RecipientStatus = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired' | 'held' | 'deleted';
 
 export interface MessageRecipientsTable {
   id: Generated<number>;
@@ -74,6 +74,8 @@ export interface MessageRecipientsTable {
   next_attempt_at: string | null;
   last_reply: string | null;
   updated_at: string;
+  /** Delivery engine holding this recipient right now (node/pid/nonce); null when nobody does. */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeliveryAttemptsTable {

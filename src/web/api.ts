@@ -190,8 +190,6 @@ export function registerApi(app: FastifyInstance, ctx: WebContext): void {
   });
 }
 
-export const DIGEST_LINK_TTL_MS = 7 * 86_400_000;
-
 export function runDigests(ctx: WebContext) {
-  return sendDigests(ctx.store.db, { signer: ctx.signer, submit: ctx.submit!, publicUrl: ctx.config.web.public_url, from: ctx.config.delivery.postmaster, now: ctx.now(), linkTtlMs: DIGEST_LINK_TTL_MS });
+  return sendDigests(ctx.store.db, { signer: ctx.signer, submit: ctx.submit!, publicUrl: ctx.config.web.public_url, from: ctx.config.delivery.postmaster, now: ctx.now(), linkTtlMs: ctx.config.web.digest_link_ttl });
 }

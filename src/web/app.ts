@@ -48,6 +48,13 @@ export interface WebContext extends Required<Pick<WebDeps, 'config' | 'store'>> 
   secureCookies: boolean;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The console's wiring, for the node's digest timer. */
+    webContext: WebContext;
+  }
+}
+
 export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const app: FastifyInstance = Fastify({ // Per-request access lines stay out of the log; errors and warnings go in.
@@ -63,8 +70,10 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     api: new ApiRegistry(),
     learn: deps.learn,
     submit: deps.submit,
-    secureCookies: (deps.config.web as { secure_cookies?: boolean }).secure_cookies !== false,
+    secureCookies: deps.config.web.secure_cookies,
   };
+
+  app.decorate('webContext', ctx);
 
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');

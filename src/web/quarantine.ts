@@ -4,6 +4,8 @@
 import { readFile, unlink } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { parseMessage } from '../message/parse.js';
+import { notifyQueued } from '../spool/events.js';
+import { releaseHeld } from '../spool/release.js';
 import type { Database } from '../store/schema.js';
 import { audit } from './audit.js';
 import { ApiError } from './errors.js';
@@ -32,21 +34,30 @@ async function heldMessage(db: Kysely<Database>, p: Principal, id: string) {
 
 /**
  * Moves the held recipients the principal may act on (all for an operator; one address for a
- * signed digest link) back to 'queued'. The message leaves quarantine once nothing is held.
+ * signed digest link) back to the queue and returns them. When they are all the held recipients
+ * the delivery engine's releaseHeld does it (message and recipients at once); when the message
+ * also holds copies for someone else (another domain), only these recipients are released.
+ * Every update is conditional on 'held', so a second release moves nothing.
  */
 export async function releaseHeldRecipients(db: Kysely<Database>, id: string, p: Principal | { address: string }, now = new Date()): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
-    let held = trx.selectFrom('message_recipients').select(['id', 'address']).where('message_id', '=', id).where('status', '=', 'held');
-    held = 'address' in p ? held.where('address', '=', p.address) : held.where(recipientVisible(p));
-    const released: string[] = [];
-    for (const r of await held.execute()) {
-      const res = await trx.updateTable('message_recipients').set({ status: 'queued', next_attempt_at: now.toISOString(), updated_at: now.toISOString() }).where('id', '=', r.id).where('status', '=', 'held').executeTakeFirst();
+  const held = await db.selectFrom('message_recipients').select(['id', 'address']).where('message_id', '=', id).where('status', '=', 'held').execute();
+  let mine = db.selectFrom('message_recipients').select(['id', 'address']).where('message_id', '=', id).where('status', '=', 'held');
+  mine = 'address' in p ? mine.where('address', '=', p.address) : mine.where(recipientVisible(p));
+  const targets = await mine.execute();
+  if (!targets.length) return [];
+  if (targets.length === held.length) return (await releaseHeld(db, id, now)) ? targets.map((t) => t.address) : [];
+  const at = now.toISOString();
+  const released: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    for (const r of targets) {
+      const res = await trx.updateTable('message_recipients').set({ status: 'queued', next_attempt_at: at, claimed_by: null, updated_at: at }).where('id', '=', r.id).where('status', '=', 'held').executeTakeFirst();
       if (Number(res.numUpdatedRows) > 0) released.push(r.address);
     }
     const still = await trx.selectFrom('message_recipients').select('id').where('message_id', '=', id).where('status', '=', 'held').executeTakeFirst();
     if (released.length && !still) await trx.updateTable('messages').set({ status: 'queued' }).where('id', '=', id).where('status', '=', 'quarantined').execute();
-    return released;
   });
+  if (released.length) notifyQueued();
+  return released;
 }
 
 export async function quarantineAction(db: Kysely<Database>, p: Principal, id: string, action: QuarantineAction, opts: { learn?: Learn; ip?: string | null; now?: Date }): Promise<ActionResult> {

@@ -1,0 +1,23 @@
+// The injected connection-stage check (IP reputation, DNSBL, block lists) asked at connect, HELO,
+// MAIL and RCPT. The ingress only turns its answer into a reply and a recorded event.
+
+export interface ConnectionCheckContext {
+  ip: string;
+  helo: string | null;
+  stage: 'connect' | 'helo' | 'mail' | 'rcpt';
+  sender?: string;
+  recipient?: string;
+}
+
+/** A refusal: SMTP code and enhanced code, the text for the client, a stable reason id for reports. */
+export interface ConnectionRefusal {
+  code: number;
+  enhanced: string;
+  message: string;
+  reason: string;
+}
+
+export type ConnectionCheck = (ctx: ConnectionCheckContext) => Promise<ConnectionRefusal | null>;
+
+/** Default: no connection-stage checks. */
+export const noConnectionCheck: ConnectionCheck = async () => null;
