@@ -56,6 +56,9 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     // This process is the node's single writer of message rows (group commit for all workers).
     const committer = new RowCommitter(store.db, spool.queueDir, spool.node, log);
 
+    // The console starts before SMTP so the node is whole once "smtp ingress listening" is logged.
+    if (config.web.enabled) stops.push(await (await import('./web/service.js')).startConsole({ config, store, log, spool }));
+
     let smtpPort: number;
     let ingress: IngressProcess | null = null;
     let workerPids = (): number[] => [];
@@ -77,7 +80,6 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     //    stops.push(await startDelivery(config, store, log));
     //    stops.push(await startConsole(config, store, log));
     // Each pushes an async stop function (graceMs) => Promise<void>; SMTP is stopped first.
-    if (config.web.enabled) stops.push(await (await import('./web/service.js')).startConsole({ config, store, log, spool }));
 
     let stopped: Promise<void> | undefined;
     return {

@@ -88,12 +88,12 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     if (!(err instanceof ApiError) && !(err.statusCode && err.statusCode < 500)) req.log.error({ err }, 'request failed');
     if (req.url.startsWith('/api/') || req.url === '/metrics') return reply.status(e.status).send(errorBody(e));
     if (e.code === 'unauthenticated') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
-    return reply.status(e.status).type('text/html; charset=utf-8').send(errorPage(e, req.principal).value);
+    return reply.status(e.status).type('text/html; charset=utf-8').send(errorPage(e, req.principal, req.session?.csrf).value);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError('not_found');
     if (req.url.startsWith('/api/')) return reply.status(404).send(errorBody(e));
-    return reply.status(404).type('text/html; charset=utf-8').send(errorPage(e, req.principal).value);
+    return reply.status(404).type('text/html; charset=utf-8').send(errorPage(e, req.principal, req.session?.csrf).value);
   });
 
   registerAuth(app, deps.store.db, now);

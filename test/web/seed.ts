@@ -14,8 +14,17 @@ import type { RampartConfig } from '../../src/config/schema.js';
 export const PASSWORD = 'correct horse battery';
 export const NOW = new Date('2026-11-20T12:00:00.000Z');
 
-export function testConfig(dataDir: string, url: string): RampartConfig {
-  return parseConfig({ data_dir: dataDir, database: { url }, secret: 'test-secret-0123456789', web: { public_url: 'http://console.test' } });
+export function testConfig(dataDir: string, url: string, extra: Record<string, unknown> = {}): RampartConfig {
+  return parseConfig({
+    data_dir: dataDir,
+    database: { url },
+    secret: 'test-secret-0123456789',
+    web: { public_url: 'http://console.test', port: 0 },
+    // The seeded mail is dated in the past: keep it deliverable, and retry quickly.
+    delivery: { lifetime: '3650d', retry_schedule: ['200ms'], poll_interval: '50ms', connection_timeout: '3s', postmaster: 'postmaster@gw.rampart.test' },
+    smtp: { hostname: 'gw.rampart.test' },
+    ...extra,
+  });
 }
 
 export function htmlMessage(subject: string, to: string, extra = ''): Buffer {

@@ -114,9 +114,14 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const d = await getMessage(db, p, id);
-    const v = await safeView(db, p, id);
     const actions = d.message.status === 'quarantined' ? actionForms(id, csrf(req)) : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
-    return send(reply, page(d.message.subject || '(no subject)', p, html`${notice(req)}<p><a href="/messages/${id}">Verdict and delivery details</a></p>${safeViewBody(v, actions)}`, { csrf: csrf(req), current: '/quarantine' }));
+    // After delivery or deletion the body is gone from the spool; the page still says what happened.
+    const v = await safeView(db, p, id).catch((err) => {
+      if (err instanceof ApiError && err.code === 'not_found') return null;
+      throw err;
+    });
+    const body = v ? safeViewBody(v, actions) : html`${actions}<p class="muted">The message body is no longer stored.</p>`;
+    return send(reply, page(d.message.subject || '(no subject)', p, html`${notice(req)}<p><a href="/messages/${id}">Verdict and delivery details</a></p>${body}`, { csrf: csrf(req), current: '/quarantine' }));
   });
   app.post('/quarantine/:id/action', async (req, reply) => {
     const p = requireUser(req);

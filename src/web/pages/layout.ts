@@ -26,8 +26,8 @@ ${body}
 </main></body></html>`;
 }
 
-export function errorPage(e: ApiError, p: Principal | null): Html {
-  return page(e.status === 404 ? 'Not found' : 'Error', p, html`<p role="alert">${e.message}</p>${e.issues ? html`<ul>${e.issues.map((i) => html`<li>${i}</li>`)}</ul>` : ''}<p><a href="/report">Back to the report</a></p>`);
+export function errorPage(e: ApiError, p: Principal | null, csrf?: string): Html {
+  return page(e.status === 404 ? 'Not found' : 'Error', p, html`<p role="alert">${e.message}</p>${e.issues ? html`<ul>${e.issues.map((i) => html`<li>${i}</li>`)}</ul>` : ''}<p><a href="/report">Back to the report</a></p>`, { csrf });
 }
 
 export function csrfField(csrf: string | undefined): Html {
