@@ -58,7 +58,7 @@ declare module 'fastify' {
 export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const app: FastifyInstance = Fastify({ // Per-request access lines stay out of the log; errors and warnings go in.
-    loggerInstance: deps.logger?.child({ module: 'web' }, { level: 'warn' }) as FastifyBaseLogger | undefined, bodyLimit: 5 * 1024 * 1024, trustProxy: false });
+    loggerInstance: deps.logger?.child({ module: 'web' }, { level: 'warn' }) as FastifyBaseLogger | undefined, bodyLimit: 5 * 1024 * 1024, trustProxy: false, routerOptions: { maxParamLength: 2100 } });
   await app.register(cookie);
   await app.register(formbody);
   const ctx: WebContext = {
