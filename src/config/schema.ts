@@ -1,6 +1,7 @@
 // The configuration schema: one YAML file, validated here. Every section has defaults so the
 // sample file stays short; unknown keys are errors so a typo never silently changes behaviour.
 import { z } from 'zod';
+import { ScanConfig } from '../scan/config.js';
 
 const duration = z
   .union([z.number().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration like 30s, 5m, 2h or 5d')])
@@ -88,16 +89,8 @@ export const DnsConfig = z
   })
   .strict();
 
-export const ScanConfig = z
-  .object({
-    /** Time the scan may take before the DATA reply. */
-    timeout: duration.default(30_000),
-    /** What happens when the scan fails or times out: never an unscanned silent delivery. */
-    on_failure: z.enum(['tempfail', 'accept_and_quarantine']).default('tempfail'),
-    /** Worker threads for scanning; 0 means one per CPU core. */
-    threads: z.number().int().min(0).default(0),
-  })
-  .passthrough();
+// The scan section lives with the scan engine (typed scores, composites, thresholds).
+export { ScanConfig };
 
 export const WebConfig = z
   .object({

@@ -201,6 +201,21 @@ export interface Verdict {
 
 /** The answer of the scan hook before the final DATA reply; only the SMTP layer makes reply codes of it. */
 export type ScanDecision =
-  | { kind: 'accept'; verdict: Verdict | null; quarantine: boolean }
+  | {
+      kind: 'accept';
+      verdict: Verdict | null;
+      quarantine: boolean;
+      /** The message to spool instead of the received bytes, when policy rewrote a header (subject prefix). */
+      message?: Buffer;
+    }
   | { kind: 'reject'; verdict: Verdict; reason: string }
   | { kind: 'tempfail'; reason: string };
+
+/**
+ * Analyzers whose failure leaves the verdict untrustworthy (e.g. the malware scan timed out):
+ * the scan service turns such a verdict into `scan.on_failure` (tempfail or quarantine), never a
+ * clean delivery. Carried next to the verdict, not inside it, so the stored verdict stays as is.
+ */
+export interface IncompleteScan {
+  analyzers: string[];
+}

@@ -147,7 +147,40 @@ export interface DigestStateTable {
   last_sent_at: string;
 }
 
+/** Scan policy: category → action for a domain ('*' = global default). */
+export interface ScanPoliciesTable {
+  id: Generated<number>;
+  domain: string;
+  category: string;
+  action: string;
+  /** Prepended to the Subject when the action is tag. */
+  subject_prefix: string | null;
+  updated_at: string;
+}
+
+/** Monitor mode: the family only records what it would do for the domain until `until`. */
+export interface ScanMonitorsTable {
+  id: Generated<number>;
+  domain: string;
+  family: string;
+  until: string;
+  updated_at: string;
+}
+
+export interface ScanListsTable {
+  id: Generated<number>;
+  domain: string;
+  list: 'allow' | 'block';
+  kind: 'address' | 'domain' | 'ip';
+  value: string;
+  comment: string | null;
+  created_at: string;
+}
+
 export interface Database {
+  scan_policies: ScanPoliciesTable;
+  scan_monitors: ScanMonitorsTable;
+  scan_lists: ScanListsTable;
   domains: DomainsTable;
   routes: RoutesTable;
   recipients: RecipientsTable;

@@ -1,0 +1,125 @@
+// Reads and writes the scan policy (per-domain and global actions, monitor mode, allow/block
+// lists). Used by the CLI, the console and the scan workers (which cache a snapshot).
+import type { Kysely } from 'kysely';
+import { nowIso } from '../store/dialect.js';
+import type { Database } from '../store/schema.js';
+import { ACTIONS, CATEGORIES, FAMILIES, type Action, type Category, type Family } from '../scan/types.js';
+import { parseListValue, type ListEntry, type ListName } from './lists.js';
+import { GLOBAL, isAction, isCategory, isFamily, PolicySnapshot, type MonitorRow, type PolicyRow } from './snapshot.js';
+
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+}
+
+/** '*' (global) or a lower-cased domain name. */
+export function policyDomain(raw: string | undefined | null): string {
+  if (raw === undefined || raw === null || raw === '' || raw === GLOBAL) return GLOBAL;
+  const d = raw.trim().toLowerCase().replace(/\.$/, '');
+  if (!/^([a-z0-9-]+\.)+[a-z0-9-]+$/.test(d)) throw new PolicyError(`domain: ${raw} is not a domain name (or * for the global default)`);
+  return d;
+}
+
+export interface StoredListEntry extends ListEntry {
+  id: number;
+  comment: string | null;
+  created_at: string;
+}
+
+export class PolicyRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async setAction(domain: string, category: string, action: string, opts: { subjectPrefix?: string | null; now?: Date } = {}): Promise<void> {
+    const d = policyDomain(domain);
+    if (!isCategory(category)) throw new PolicyError(`category: ${category} is not one of ${CATEGORIES.join(', ')}`);
+    if (!isAction(action)) throw new PolicyError(`action: ${action} is not one of ${ACTIONS.join(', ')}`);
+    const prefix = opts.subjectPrefix ?? null;
+    if (prefix !== null && /[\r\n]/.test(prefix)) throw new PolicyError('subject prefix: must be one line');
+    const at = nowIso(opts.now);
+    await this.db
+      .insertInto('scan_policies')
+      .values({ domain: d, category, action, subject_prefix: prefix, updated_at: at })
+      .onConflict((oc) => oc.columns(['domain', 'category']).doUpdateSet({ action, subject_prefix: prefix, updated_at: at }))
+      .execute();
+  }
+
+  /** Removes a domain's own action for a category (it falls back to the global one). */
+  async clearAction(domain: string, category: Category): Promise<boolean> {
+    const r = await this.db.deleteFrom('scan_policies').where('domain', '=', policyDomain(domain)).where('category', '=', category).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async policies(domain?: string): Promise<PolicyRow[]> {
+    let q = this.db.selectFrom('scan_policies').select(['domain', 'category', 'action', 'subject_prefix']);
+    if (domain !== undefined) q = q.where('domain', 'in', [policyDomain(domain), GLOBAL]);
+    const rows = await q.orderBy('domain').orderBy('category').execute();
+    return rows.filter((r): r is PolicyRow => isCategory(r.category) && isAction(r.action));
+  }
+
+  async setMonitor(domain: string, family: string, until: string | Date, now?: Date): Promise<void> {
+    const d = policyDomain(domain);
+    if (!isFamily(family)) throw new PolicyError(`family: ${family} is not one of ${FAMILIES.join(', ')}`);
+    const t = typeof until === 'string' ? Date.parse(until) : until.getTime();
+    if (!Number.isFinite(t)) throw new PolicyError(`until: ${String(until)} is not an ISO-8601 time (e.g. 2026-11-28T08:00:00Z)`);
+    const iso = new Date(t).toISOString();
+    const at = nowIso(now);
+    await this.db
+      .insertInto('scan_monitors')
+      .values({ domain: d, family, until: iso, updated_at: at })
+      .onConflict((oc) => oc.columns(['domain', 'family']).doUpdateSet({ until: iso, updated_at: at }))
+      .execute();
+  }
+
+  async clearMonitor(domain: string, family: Family): Promise<boolean> {
+    const r = await this.db.deleteFrom('scan_monitors').where('domain', '=', policyDomain(domain)).where('family', '=', family).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async monitors(domain?: string): Promise<MonitorRow[]> {
+    let q = this.db.selectFrom('scan_monitors').select(['domain', 'family', 'until']);
+    if (domain !== undefined) q = q.where('domain', 'in', [policyDomain(domain), GLOBAL]);
+    const rows = await q.orderBy('domain').orderBy('family').execute();
+    return rows.filter((r): r is MonitorRow => isFamily(r.family));
+  }
+
+  /** Adds an entry; adding an existing one is not an error. Returns the normalised entry. */
+  async addListEntry(domain: string, list: ListName, raw: string, opts: { comment?: string; now?: Date } = {}): Promise<ListEntry> {
+    const d = policyDomain(domain);
+    let parsed;
+    try {
+      parsed = parseListValue(raw);
+    } catch (err) {
+      throw new PolicyError(`value: ${(err as Error).message}`);
+    }
+    await this.db
+      .insertInto('scan_lists')
+      .values({ domain: d, list, kind: parsed.kind, value: parsed.value, comment: opts.comment ?? null, created_at: nowIso(opts.now) })
+      .onConflict((oc) => oc.columns(['domain', 'list', 'value']).doNothing())
+      .execute();
+    return { domain: d, list, ...parsed };
+  }
+
+  async removeListEntry(domain: string, list: ListName, raw: string): Promise<boolean> {
+    let value: string;
+    try {
+      value = parseListValue(raw).value;
+    } catch (err) {
+      throw new PolicyError(`value: ${(err as Error).message}`);
+    }
+    const r = await this.db.deleteFrom('scan_lists').where('domain', '=', policyDomain(domain)).where('list', '=', list).where('value', '=', value).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async listEntries(filter: { domain?: string; list?: ListName } = {}): Promise<StoredListEntry[]> {
+    let q = this.db.selectFrom('scan_lists').selectAll();
+    if (filter.domain !== undefined) q = q.where('domain', '=', policyDomain(filter.domain));
+    if (filter.list) q = q.where('list', '=', filter.list);
+    return q.orderBy('domain').orderBy('list').orderBy('value').execute();
+  }
+
+  async snapshot(): Promise<PolicySnapshot> {
+    const [p, m, l] = await Promise.all([this.policies(), this.monitors(), this.listEntries()]);
+    return new PolicySnapshot(p, m, l);
+  }
+}
+
+export type { Action };

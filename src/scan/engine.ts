@@ -1,0 +1,90 @@
+// One scanning engine: parse once, run the pipeline, apply the policy. Each pool worker owns one
+// (with its own store connection and resolver); tests and tools can run one in-process.
+import { promises as dns } from 'node:dns';
+import type { Kysely } from 'kysely';
+import type { RampartConfig } from '../config/schema.js';
+import { parseMessage } from '../message/parse.js';
+import { decide, type Decided } from '../policy/decide.js';
+import { PolicyRepository } from '../policy/repository.js';
+import { PolicySnapshot } from '../policy/snapshot.js';
+import type { Database } from '../store/schema.js';
+import { Pipeline } from './pipeline.js';
+import type { Analyzer, DnsResolve, Envelope } from './types.js';
+
+export interface EngineOptions {
+  config: Pick<RampartConfig, 'scan' | 'dns'>;
+  analyzers: readonly Analyzer[];
+  db: Kysely<Database> | null;
+  resolve?: DnsResolve;
+  now?: () => Date;
+  /** How long the cached policy and domain list are used before they are read again. */
+  refreshMs?: number;
+}
+
+export interface ScanRequest {
+  raw: Uint8Array;
+  envelope: Envelope;
+  /** Recipient domains; when empty they are taken from the envelope recipients. */
+  domains?: string[];
+  id?: string | null;
+}
+
+export function configuredResolver(cfg: RampartConfig['dns']): DnsResolve {
+  const resolver = new dns.Resolver({ timeout: cfg.timeout, tries: cfg.tries });
+  if (cfg.servers.length) resolver.setServers(cfg.servers);
+  return (name, rrtype) => resolver.resolve(name, rrtype as 'TXT');
+}
+
+export class ScanEngine {
+  readonly pipeline: Pipeline;
+  private readonly resolve: DnsResolve;
+  private readonly now: () => Date;
+  private cache: { at: number; policy: PolicySnapshot; domains: string[] } | null = null;
+  private loading: Promise<void> | null = null;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.pipeline = new Pipeline(opts.analyzers, opts.config.scan);
+    this.resolve = opts.resolve ?? configuredResolver(opts.config.dns);
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async scan(req: ScanRequest): Promise<Decided> {
+    const state = await this.state();
+    const message = await parseMessage(req.raw, req.envelope, req.id ?? null);
+    const protectedDomains = state.domains;
+    const result = await this.pipeline.run(message, { resolve: this.resolve, now: this.now, db: this.opts.db, protectedDomains });
+    const domains = req.domains?.length ? req.domains : [...new Set(req.envelope.rcptTo.map((r) => r.slice(r.lastIndexOf('@') + 1).toLowerCase()).filter(Boolean))];
+    return decide({
+      result,
+      registry: this.pipeline.registry,
+      policy: state.policy,
+      envelope: req.envelope,
+      fromAddress: message.from?.address ?? null,
+      domains,
+      now: this.now(),
+      onFailure: this.opts.config.scan.on_failure,
+      raw: req.raw,
+    });
+  }
+
+  /** Policy and protected domains, read at most once per refresh interval (the first scan waits). */
+  private async state(): Promise<{ policy: PolicySnapshot; domains: string[] }> {
+    const db = this.opts.db;
+    if (!db) return { policy: new PolicySnapshot(), domains: [] };
+    const stale = !this.cache || Date.now() - this.cache.at > (this.opts.refreshMs ?? 2000);
+    if (stale) {
+      this.loading ??= (async () => {
+        try {
+          const [policy, rows] = await Promise.all([new PolicyRepository(db).snapshot(), db.selectFrom('domains').select('name').execute()]);
+          this.cache = { at: Date.now(), policy, domains: rows.map((r) => r.name) };
+        } finally {
+          this.loading = null;
+        }
+      })();
+      // A stale copy keeps serving while it reloads; only the very first scan waits.
+      if (!this.cache) await this.loading;
+      else this.loading.catch(() => {});
+    }
+    return this.cache!;
+  }
+}

@@ -1,0 +1,110 @@
+// The scan pipeline: runs the analyzers stage by stage (connect → prefilter → normal →
+// postfilter), in parallel within a stage, each under its own time budget and isolated from the
+// others. A failure becomes the analyzer's <NAME>_FAIL symbol — never a silent pass — and, for
+// families configured so (malware, apt by default), marks the scan incomplete.
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { ScanConfig } from './config.js';
+import { failSymbolName, SymbolRegistry } from './registry.js';
+import { asResult } from './run-one.js';
+import { round } from './scoring.js';
+import type { Analyzer, AnalyzerResult, DnsResolve, Facts, HeaderField, ParsedMessage, Stage, SymbolHit } from './types.js';
+
+export const STAGES: readonly Stage[] = ['connect', 'prefilter', 'normal', 'postfilter'];
+
+/** Services the pipeline hands to analyzers; DNS and time are injected. */
+export interface PipelineServices {
+  resolve: DnsResolve;
+  now(): Date;
+  db: Kysely<Database> | null;
+  protectedDomains: readonly string[];
+}
+
+export interface PipelineResult {
+  /** Every symbol the analyzers emitted (and the _FAIL ones), with configured score × weight. */
+  hits: SymbolHit[];
+  headers: HeaderField[];
+  facts: Facts;
+  /** Analyzers whose failure makes the verdict untrustworthy: the message must not pass as scanned. */
+  incomplete: string[];
+}
+
+class AnalyzerTimeout extends Error {}
+
+export class Pipeline {
+  readonly registry: SymbolRegistry;
+  private readonly stages: Analyzer[][];
+
+  constructor(
+    analyzers: readonly Analyzer[],
+    private readonly config: ScanConfig,
+  ) {
+    this.registry = SymbolRegistry.build(analyzers, config);
+    const enabled = analyzers.filter((a) => !config.disabled.includes(a.name));
+    this.stages = STAGES.map((st) => enabled.filter((a) => a.stage === st));
+  }
+
+  async run(message: ParsedMessage, services: PipelineServices): Promise<PipelineResult> {
+    const result: PipelineResult = { hits: [], headers: [], facts: {}, incomplete: [] };
+    for (const stage of this.stages) {
+      if (!stage.length) continue;
+      const facts: Readonly<Facts> = Object.freeze({ ...result.facts });
+      const outcomes = await Promise.all(stage.map((a) => this.runOne(a, message, services, facts)));
+      outcomes.forEach((out, i) => this.collect(stage[i]!, out, result));
+    }
+    return result;
+  }
+
+  private async runOne(a: Analyzer, message: ParsedMessage, services: PipelineServices, facts: Readonly<Facts>): Promise<AnalyzerResult | Error> {
+    const ctl = new AbortController();
+    const budget = this.config.analyzer_timeout;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Error>((resolve) => {
+      timer = setTimeout(() => {
+        const err = new AnalyzerTimeout(`timed out after ${budget} ms`);
+        ctl.abort(err);
+        resolve(err);
+      }, budget);
+    });
+    try {
+      const run = (async () =>
+        asResult(
+          await a.analyze(message, {
+            resolve: services.resolve,
+            now: services.now,
+            config: this.config.analyzers[a.name] ?? {},
+            signal: ctl.signal,
+            facts,
+            protectedDomains: services.protectedDomains,
+            db: services.db,
+          }),
+        ))().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private collect(a: Analyzer, out: AnalyzerResult | Error, into: PipelineResult): void {
+    let error = out instanceof Error ? out.message || out.name : null;
+    if (!(out instanceof Error)) {
+      const undeclared = out.symbols.find((e) => this.registry.get(e.name)?.analyzer !== a.name);
+      if (undeclared) error = `emitted undeclared symbol ${undeclared.name}`;
+    }
+    if (error !== null || out instanceof Error) {
+      const fail = this.registry.get(failSymbolName(a.name))!;
+      into.hits.push({ name: fail.name, score: fail.score, detail: (error ?? 'failed').slice(0, 300), family: a.family });
+      if (this.registry.failureModes[a.family] === 'tempfail') into.incomplete.push(a.name);
+      return;
+    }
+    for (const e of out.symbols) {
+      const def = this.registry.get(e.name)!;
+      const hit: SymbolHit = { name: e.name, score: round(def.score * (e.weight ?? 1)), family: a.family };
+      if (e.detail) hit.detail = e.detail;
+      if (def.category) hit.category = def.category;
+      into.hits.push(hit);
+    }
+    if (out.headers) into.headers.push(...out.headers);
+    if (out.facts) Object.assign(into.facts, out.facts);
+  }
+}
