@@ -16,6 +16,7 @@ import { ApiError, errorBody } from './errors.js';
 import { LinkSigner, loadSecret } from './links.js';
 import { createMetricsRegistry, registerTraceMetrics } from './metrics.js';
 import { registerPages } from './pages/index.js';
+import { registerPolicy } from './policy.js';
 import { errorPage } from './pages/layout.js';
 import type { Learn } from './quarantine.js';
 import { LoginThrottle } from './sessions.js';
@@ -114,6 +115,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
 
   registerApi(app, ctx);
   registerPages(app, ctx);
+  registerPolicy(app, ctx);
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   app.get('/api/openapi.json', async () => ctx.api.openapi());
   return app;

@@ -246,6 +246,40 @@ for (const kind of DATABASES) {
       assert.equal((await alice.get('/api/report?domain=a.example')).statusCode, 404);
     });
 
+    it('policy: operators set actions, lists and monitor mode; a domain admin reads only their own', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL not reachable');
+      const before = (await adminA.get('/api/policy/a.example')).json();
+      assert.equal(before.actions.find((a: { category: string }) => a.category === 'spam').source, 'default');
+      const set = await op.post('/api/policy/a.example/action', { category: 'spam', action: 'quarantine' });
+      assert.equal(set.statusCode, 200, set.body);
+      await op.post('/api/policy/global/action', { category: 'graymail', action: 'tag' });
+      await op.post('/api/policy/a.example/list', { list: 'block', value: 'bad@spam.test' });
+      await op.post('/api/policy/a.example/monitor', { family: 'malware', until: '2026-11-28T08:00:00Z' });
+      const v = (await adminA.get('/api/policy/a.example')).json();
+      const act = (c: string) => v.actions.find((a: { category: string }) => a.category === c);
+      assert.deepEqual([act('spam').action, act('spam').source], ['quarantine', 'a.example']);
+      assert.deepEqual([act('graymail').action, act('graymail').source], ['tag', '*']);
+      assert.deepEqual(v.lists.map((e: { list: string; value: string }) => [e.list, e.value]), [['block', 'bad@spam.test']]);
+      assert.equal(v.monitors.find((m: { family: string }) => m.family === 'malware').until, '2026-11-28T08:00:00.000Z');
+      const bad = await op.post('/api/policy/a.example/list', { list: 'allow', value: 'not an address' });
+      assert.equal(bad.json().error.code, 'validation_failed');
+      // Domain admins: read their own, 404 for others and for the global defaults, 403 on changes.
+      assert.equal((await adminA.get('/api/policy/b.example')).statusCode, 404);
+      assert.equal((await adminA.get('/api/policy/global')).statusCode, 404);
+      assert.equal((await adminA.get('/policy/b.example')).statusCode, 404);
+      assert.equal((await adminA.post('/api/policy/a.example/action', { category: 'spam', action: 'deliver' })).statusCode, 403);
+      assert.equal((await adminA.post('/policy/a.example/action', { category: 'spam', action: 'deliver' }, { form: true })).statusCode, 403);
+      const page = await adminA.get('/policy/a.example');
+      assert.match(page.body, /data-action="spam">quarantine</);
+      assert.doesNotMatch(page.body, /<select id="act-spam"/, 'no edit controls for a domain admin');
+      // The form path, as the page posts it.
+      const form = await op.post('/policy/a.example/action', { category: 'spam', action: '' }, { form: true });
+      assert.equal(form.statusCode, 303);
+      assert.equal((await op.get('/api/policy/a.example')).json().actions.find((a: { category: string }) => a.category === 'spam').source, 'default');
+      const audit = await store.db.selectFrom('audit_log').select(['action', 'target']).where('actor', '=', 'op').where('action', 'like', 'policy.%').execute();
+      assert.ok(audit.length >= 5);
+    });
+
     it('imports CSV with a preview first, and serves OpenAPI, metrics and health', async (t) => {
       if (!tdb) return t.skip('PostgreSQL not reachable');
       const csv = 'domain,host,port\nc.example,mx.c.example,25\na.example,127.0.0.1,2525\n';

@@ -10,6 +10,7 @@ export function page(title: string, p: Principal | null, body: Html, opts: { csr
         ['/trace', 'Message trace'],
         ['/quarantine', 'Quarantine'],
         ['/domains', 'Domains'],
+        ['/policy', 'Policy'],
         ...(p.role === 'operator' ? ([['/audit', 'Audit log']] as [string, string][]) : []),
       ]
     : [];
