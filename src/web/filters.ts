@@ -2,7 +2,7 @@
 // count(filter) and its link is /trace?<filter>, so a click lands on exactly the counted messages.
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { z } from 'zod';
-import { canonicalDomain } from '../directory/names.js';
+import { canonicalAddress, canonicalDomain } from '../directory/names.js';
 import { ACTIONS, CATEGORIES } from '../scan/types.js';
 import type { Database, MessageStatus } from '../store/schema.js';
 import { ApiError } from './errors.js';
@@ -95,12 +95,18 @@ type MsgQuery<O> = SelectQueryBuilder<Database, 'messages', O>;
 export async function applyMessageFilter<O>(db: Kysely<Database>, qb: MsgQuery<O>, f: MessageFilter, p: Principal): Promise<MsgQuery<O>> {
   const d = await domainIdFor(db, p, f.domain);
   qb = qb.where(messageVisible(p));
-  if (d) qb = qb.where(sql<boolean>`exists (select 1 from message_recipients fd where fd.message_id = messages.id and fd.domain_id = ${d.id})`);
+  // IN (subquery) rather than a correlated EXISTS: both databases then read the recipient index once.
+  if (d) qb = qb.where(sql<boolean>`messages.id in (select fd.message_id from message_recipients fd where fd.domain_id = ${d.id})`);
   if (f.since) qb = qb.where('messages.received_at', '>=', normalizeSince(f.since));
   if (f.until) qb = qb.where('messages.received_at', '<', normalizeUntil(f.until));
-  if (f.sender) qb = qb.where(sql<boolean>`lower(messages.mail_from) like ${'%' + escapeLike(f.sender.toLowerCase()) + '%'} escape '\\'`);
+  if (f.sender) {
+    // A whole address is an indexed exact match; anything else is a substring search.
+    const exact = canonicalAddress(f.sender);
+    if (exact && f.sender.trim().toLowerCase() === exact) qb = qb.where('messages.mail_from', 'in', [exact, f.sender.trim()]);
+    else qb = qb.where(sql<boolean>`lower(messages.mail_from) like ${'%' + escapeLike(f.sender.toLowerCase()) + '%'} escape '\\'`);
+  }
   if (f.subject) qb = qb.where(sql<boolean>`lower(messages.subject) like ${'%' + escapeLike(f.subject.toLowerCase()) + '%'} escape '\\'`);
-  if (f.rcpt) qb = qb.where(sql<boolean>`exists (select 1 from message_recipients fr where fr.message_id = messages.id and fr.address = ${f.rcpt.trim().toLowerCase()})`);
+  if (f.rcpt) qb = qb.where(sql<boolean>`messages.id in (select fr.message_id from message_recipients fr where fr.address = ${f.rcpt.trim().toLowerCase()})`);
   if (f.message_id) {
     const bare = f.message_id.trim().replace(/^<|>$/g, '');
     qb = qb.where('messages.message_id', 'in', [bare, `<${bare}>`]);

@@ -32,10 +32,10 @@ export function messageVisible(p: Principal): RawBuilder<SqlBool> {
   if (p.role === 'operator') return EVERYTHING;
   if (p.role === 'domain_admin') {
     if (p.domainIds.length === 0) return NOTHING;
-    return sql<SqlBool>`exists (select 1 from message_recipients vis where vis.message_id = messages.id and vis.domain_id in (${sql.join(p.domainIds)}))`;
+    return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where vis.domain_id in (${sql.join(p.domainIds)}))`;
   }
   if (!p.mailbox) return NOTHING;
-  return sql<SqlBool>`exists (select 1 from message_recipients vis where vis.message_id = messages.id and vis.address = ${p.mailbox})`;
+  return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where vis.address = ${p.mailbox})`;
 }
 
 /** Predicate on `message_recipients`: the principal may act on this recipient's copy. */
