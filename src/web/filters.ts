@@ -95,8 +95,9 @@ type MsgQuery<O> = SelectQueryBuilder<Database, 'messages', O>;
 export async function applyMessageFilter<O>(db: Kysely<Database>, qb: MsgQuery<O>, f: MessageFilter, p: Principal): Promise<MsgQuery<O>> {
   const d = await domainIdFor(db, p, f.domain);
   qb = qb.where(messageVisible(p));
-  // IN (subquery) rather than a correlated EXISTS: both databases then read the recipient index once.
-  if (d) qb = qb.where(sql<boolean>`messages.id in (select fd.message_id from message_recipients fd where fd.domain_id = ${d.id})`);
+  // A domain is usually a large share of the traffic: a correlated probe of the covering
+  // (domain_id, message_id) index while walking received_at finds a page fastest.
+  if (d) qb = qb.where(sql<boolean>`exists (select 1 from message_recipients fd where fd.domain_id = ${d.id} and fd.message_id = messages.id)`);
   if (f.since) qb = qb.where('messages.received_at', '>=', normalizeSince(f.since));
   if (f.until) qb = qb.where('messages.received_at', '<', normalizeUntil(f.until));
   if (f.sender) {
@@ -106,6 +107,7 @@ export async function applyMessageFilter<O>(db: Kysely<Database>, qb: MsgQuery<O
     else qb = qb.where(sql<boolean>`lower(messages.mail_from) like ${'%' + escapeLike(f.sender.toLowerCase()) + '%'} escape '\\'`);
   }
   if (f.subject) qb = qb.where(sql<boolean>`lower(messages.subject) like ${'%' + escapeLike(f.subject.toLowerCase()) + '%'} escape '\\'`);
+  // One address is a small share: read its recipient rows once (IN) instead of probing every message.
   if (f.rcpt) qb = qb.where(sql<boolean>`messages.id in (select fr.message_id from message_recipients fr where fr.address = ${f.rcpt.trim().toLowerCase()})`);
   if (f.message_id) {
     const bare = f.message_id.trim().replace(/^<|>$/g, '');

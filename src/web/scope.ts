@@ -32,7 +32,7 @@ export function messageVisible(p: Principal): RawBuilder<SqlBool> {
   if (p.role === 'operator') return EVERYTHING;
   if (p.role === 'domain_admin') {
     if (p.domainIds.length === 0) return NOTHING;
-    return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where vis.domain_id in (${sql.join(p.domainIds)}))`;
+    return sql<SqlBool>`exists (select 1 from message_recipients vis where vis.domain_id in (${sql.join(p.domainIds)}) and vis.message_id = messages.id)`;
   }
   if (!p.mailbox) return NOTHING;
   return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where vis.address = ${p.mailbox})`;
