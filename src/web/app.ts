@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/db.js';
 import { registerApi } from './api.js';
 import { ApiRegistry } from './api-registry.js';
-import { registerAuth } from './auth.js';
+import { registerAuth, registerCsrf } from './auth.js';
 import type { SubmitMessage } from './digest.js';
 import { ApiError, errorBody } from './errors.js';
 import { LinkSigner, loadSecret } from './links.js';
@@ -20,6 +20,9 @@ import { registerPolicy } from './policy.js';
 import { errorPage } from './pages/layout.js';
 import type { Learn } from './quarantine.js';
 import { LoginThrottle } from './sessions.js';
+
+/** No script at all, styles and images only from the console itself, no framing. */
+export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'";
 
 export interface WebDeps {
   config: RampartConfig;
@@ -76,11 +79,9 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
 
   app.decorate('webContext', ctx);
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    if (!req.url.startsWith('/api/') && !reply.hasHeader('content-security-policy'))
-      reply.header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'");
     return payload;
   });
 
@@ -89,7 +90,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     if (!(err instanceof ApiError) && !(err.statusCode && err.statusCode < 500)) req.log.error({ err }, 'request failed');
     if (req.url.startsWith('/api/') || req.url === '/metrics') return reply.status(e.status).send(errorBody(e));
     if (e.code === 'unauthenticated') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
-    return reply.status(e.status).type('text/html; charset=utf-8').send(errorPage(e, req.principal, req.session?.csrf).value);
+    return reply.status(e.status).type('text/html; charset=utf-8').header('content-security-policy', CONSOLE_CSP).send(errorPage(e, req.principal, req.session?.csrf).value);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError('not_found');
@@ -113,11 +114,19 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     }
   });
 
-  registerApi(app, ctx);
-  registerPages(app, ctx);
-  registerPolicy(app, ctx);
+  // The console's own routes: CSRF check and the strict CSP apply to them, not to plugins.
+  await app.register(async (own) => {
+    registerCsrf(own);
+    own.addHook('onSend', async (_req, reply, payload) => {
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONSOLE_CSP);
+      return payload;
+    });
+    registerApi(own, ctx);
+    registerPages(own, ctx);
+    registerPolicy(own, ctx);
+    own.get('/api/openapi.json', async () => ctx.api.openapi());
+  });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
-  app.get('/api/openapi.json', async () => ctx.api.openapi());
   return app;
 }
 

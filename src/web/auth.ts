@@ -20,6 +20,7 @@ declare module 'fastify' {
 const CSRF_EXEMPT = [/^\/api\/login$/, /^\/login$/, /^\/r\/[^/]+$/];
 export const LOGIN_CSRF_COOKIE = 'rampart_login_csrf';
 
+/** Loads req.principal for every route of the app, including plugins such as the migration site. */
 export function registerAuth(app: FastifyInstance, db: Kysely<Database>, now: () => Date): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
@@ -33,6 +34,10 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>, now: ()
     req.principal = p;
     req.session = { id: s.id, csrf: s.csrf, token };
   });
+}
+
+/** The CSRF check, added to the console's own routes (plugins keep their own forms and rules). */
+export function registerCsrf(app: FastifyInstance): void {
   app.addHook('preHandler', async (req) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     const path = req.url.split('?')[0]!;
@@ -44,6 +49,11 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>, now: ()
     const given = (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf;
     if (!sameToken(given, req.session.csrf)) throw new ApiError('csrf_failed');
   });
+}
+
+/** For plugins (the migration site's calendar): is the request from a signed-in operator? */
+export function isOperator(req: FastifyRequest): boolean {
+  return req.principal?.role === 'operator';
 }
 
 export function requireUser(req: FastifyRequest): Principal {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/db.js';
 import { buildWebApp } from '../../src/web/app.js';
+import { isOperator } from '../../src/web/auth.js';
 import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 import { login, type Client } from './client.js';
@@ -30,7 +31,12 @@ for (const kind of DATABASES) {
       if (!tdb) return;
       store = await tdb.open();
       s = await seed(store, dataDir);
-      app = await buildWebApp({ config: testConfig(dataDir, tdb.url), store, now: () => NOW });
+      // A plugin like the migration site: sees the principal, keeps its own forms (no console CSRF/CSP).
+      const plugin = async (p: FastifyInstance) => {
+        p.get('/plugin/whoami', async (req) => ({ operator: isOperator(req) }));
+        p.post('/plugin/echo', async () => ({ ok: true }));
+      };
+      app = await buildWebApp({ config: testConfig(dataDir, tdb.url), store, now: () => NOW, plugins: [plugin] });
       op = await login(app, 'op', PASSWORD);
       adminA = await login(app, 'admin-a', PASSWORD);
       alice = await login(app, 'alice', PASSWORD);
@@ -306,6 +312,11 @@ for (const kind of DATABASES) {
       assert.match(metrics, /rampart_queue_depth\{status="held"\} \d/);
       assert.match(metrics, /rampart_delivery_attempts\{outcome="delivered"\} \d+/);
       assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+      assert.deepEqual((await op.get('/plugin/whoami')).json(), { operator: true });
+      assert.deepEqual((await adminA.get('/plugin/whoami')).json(), { operator: false });
+      const echo = await op.post('/plugin/echo', {}, { csrf: null });
+      assert.equal(echo.statusCode, 200);
+      assert.equal(echo.headers['content-security-policy'], undefined);
       assert.equal((await app.inject({ url: '/readyz' })).json().database, 'ok');
     });
   });
