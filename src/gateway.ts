@@ -58,6 +58,9 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     // This process is the node's single writer of message rows (group commit for all workers).
     const committer = new RowCommitter(store.db, spool.queueDir, spool.node, log);
 
+    // The console starts before SMTP so the node is whole once "smtp ingress listening" is logged.
+    if (config.web.enabled) stops.push(await (await import('./web/service.js')).startConsole({ config, store, log, spool }));
+
     let smtpPort: number;
     let ingress: IngressProcess | null = null;
     let workerPids = (): number[] => [];

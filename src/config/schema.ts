@@ -100,6 +100,12 @@ export const WebConfig = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** Public URL of the console, used in links sent by mail. */
     public_url: z.string().default('http://localhost:8080'),
+    /** Session cookies carry the Secure flag (browsers accept it on http://localhost too). */
+    secure_cookies: z.boolean().default(true),
+    /** How often quarantine digests are sent; 0 turns them off. */
+    digest_interval: duration.default(86_400_000),
+    /** How long a digest's release links stay valid. */
+    digest_link_ttl: duration.default(7 * 86_400_000),
   })
   .passthrough();
 

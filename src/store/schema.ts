@@ -101,6 +101,52 @@ export interface ConnectionEventsTable {
   domain: string | null;
 }
 
+export type Role = 'operator' | 'domain_admin' | 'mailbox_owner';
+
+/** Console accounts (src/web). */
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** scrypt$N$r$p$salt$hash (base64). */
+  password_hash: string;
+  role: Role;
+  /** The address a mailbox_owner owns; null for the other roles. */
+  mailbox: string | null;
+  created_at: string;
+}
+
+/** Domains a domain_admin may see. */
+export interface UserDomainsTable {
+  user_id: number;
+  domain_id: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie value, so a database leak does not leak live sessions. */
+  id: string;
+  user_id: number;
+  csrf: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** Every sensitive action: who, what, when. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: string | null;
+  ip: string | null;
+}
+
+/** When each address last got a quarantine digest. */
+export interface DigestStateTable {
+  address: string;
+  last_sent_at: string;
+}
+
 /** Scan policy: category → action for a domain ('*' = global default). */
 export interface ScanPoliciesTable {
   id: Generated<number>;
@@ -197,6 +243,11 @@ export interface Database {
   mig_notices: MigNoticesTable;
   mig_escalations: MigEscalationsTable;
   mig_checks: MigChecksTable;
+  users: UsersTable;
+  user_domains: UserDomainsTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  digest_state: DigestStateTable;
 }
 
 export type Domain = Selectable<DomainsTable>;

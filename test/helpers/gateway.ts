@@ -64,6 +64,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
       dns: { servers: ['127.0.0.1:9'], timeout: 300 },
       // The SMTP layer's own tests use the pass-through hook; scan tests turn the engine on.
       scan: { timeout: 5000, enabled: false },
+      web: { port: 0 },
     },
     opts.config ?? {},
   );

@@ -8,6 +8,7 @@ import * as reputation from './120_reputation.js';
 import * as bayes from './110_bayes.js';
 import * as threats from './200_threats.js';
 import * as migration from './400_migration.js';
+import * as console_ from './300_console.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '110_bayes': bayes,
   '200_threats': threats,
   '400_migration': migration,
+  '300_console': console_,
 };

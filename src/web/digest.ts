@@ -1,0 +1,85 @@
+// Quarantine digests: one mail per recipient address with mail held since its last digest, each
+// item with a signed release link. Sent through the gateway's own queue (submitLocalMessage).
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { LinkSigner } from './links.js';
+
+export type SubmitMessage = (msg: { from: string; to: string[]; raw: Buffer }) => Promise<unknown>;
+
+export interface DigestOptions {
+  signer: LinkSigner;
+  submit: SubmitMessage;
+  publicUrl: string;
+  from: string;
+  now: Date;
+  /** How long a release link stays valid. */
+  linkTtlMs: number;
+}
+
+export interface DigestItem {
+  id: string;
+  mail_from: string;
+  subject: string | null;
+  received_at: string;
+  category: string | null;
+  link: string;
+}
+
+/** Sends the due digests and returns, per address, the items it listed. */
+export async function sendDigests(db: Kysely<Database>, o: DigestOptions): Promise<Map<string, DigestItem[]>> {
+  const rows = await db
+    .selectFrom('message_recipients')
+    .innerJoin('messages', 'messages.id', 'message_recipients.message_id')
+    .leftJoin('digest_state', 'digest_state.address', 'message_recipients.address')
+    .select(['message_recipients.address', 'messages.id', 'messages.mail_from', 'messages.subject', 'messages.received_at', 'messages.category', 'digest_state.last_sent_at'])
+    .where('message_recipients.status', '=', 'held')
+    .where('messages.status', '=', 'quarantined')
+    .orderBy('message_recipients.address')
+    .orderBy('messages.received_at')
+    .execute();
+  const byAddress = new Map<string, DigestItem[]>();
+  const exp = o.now.getTime() + o.linkTtlMs;
+  for (const r of rows) {
+    if (r.last_sent_at && r.received_at <= r.last_sent_at) continue;
+    const token = o.signer.sign({ id: r.id, rcpt: r.address, exp });
+    const items = byAddress.get(r.address) ?? [];
+    items.push({ id: r.id, mail_from: r.mail_from, subject: r.subject, received_at: r.received_at, category: r.category, link: `${o.publicUrl.replace(/\/$/, '')}/r/${token}` });
+    byAddress.set(r.address, items);
+  }
+  for (const [address, items] of byAddress) {
+    await o.submit({ from: o.from, to: [address], raw: composeDigest(address, items, o) });
+    const at = o.now.toISOString();
+    const existing = await db.selectFrom('digest_state').select('address').where('address', '=', address).executeTakeFirst();
+    if (existing) await db.updateTable('digest_state').set({ last_sent_at: at }).where('address', '=', address).execute();
+    else await db.insertInto('digest_state').values({ address, last_sent_at: at }).execute();
+  }
+  return byAddress;
+}
+
+function clean(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
+}
+
+export function composeDigest(address: string, items: DigestItem[], o: Pick<DigestOptions, 'from' | 'now' | 'linkTtlMs'>): Buffer {
+  const lines = [
+    `${items.length} message${items.length === 1 ? ' is' : 's are'} held in quarantine for ${address}.`,
+    'Open a link to release that message to your mailbox; the links expire ' + new Date(o.now.getTime() + o.linkTtlMs).toISOString() + '.',
+    '',
+  ];
+  for (const it of items) {
+    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})`, `  release: ${it.link}`, '');
+  }
+  const headers = [
+    `From: Rampart quarantine <${o.from}>`,
+    `To: <${address}>`,
+    `Subject: Quarantine digest: ${items.length} held message${items.length === 1 ? '' : 's'}`,
+    `Date: ${o.now.toUTCString()}`,
+    `Message-ID: <digest.${randomBytes(8).toString('hex')}@${o.from.split('@')[1] ?? 'rampart'}>`,
+    'Auto-Submitted: auto-generated',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ];
+  return Buffer.from(headers.join('\r\n') + '\r\n\r\n' + lines.join('\r\n') + '\r\n');
+}

@@ -1,0 +1,34 @@
+// Quarantine screens: the held list with bulk actions, and the safe view of one message (headers,
+// text, sanitised HTML in a sandboxed iframe, attachment list) with its actions.
+import { html, type Html } from '../html.js';
+import type { SafeView } from '../quarantine.js';
+import { csrfField } from './layout.js';
+
+export const ACTION_LABELS = { release: 'Release', release_learn: 'Release and learn as not spam', delete: 'Delete', report_spam: 'Report as spam' } as const;
+
+export function bulkForm(csrf: string, table: Html): Html {
+  return html`<form method="post" action="/quarantine/bulk" aria-label="Quarantined messages">${csrfField(csrf)}
+${table}
+<div class="actions"><label for="bulk-action">With the selected messages:</label>
+<select id="bulk-action" name="action">${Object.entries(ACTION_LABELS).map(([k, v]) => html`<option value="${k}">${v}</option>`)}</select>
+<button type="submit">Apply</button></div></form>`;
+}
+
+export function actionForms(id: string, csrf: string): Html {
+  return html`<div class="actions" role="group" aria-label="Actions">${Object.entries(ACTION_LABELS).map(
+    ([k, v]) => html`<form method="post" action="/quarantine/${id}/action">${csrfField(csrf)}<input type="hidden" name="action" value="${k}"><button type="submit" class="${k === 'delete' || k === 'report_spam' ? 'danger' : ''}" data-action="${k}">${v}</button></form>`,
+  )}</div>`;
+}
+
+export function safeViewBody(v: SafeView, actions: Html): Html {
+  return html`${actions}
+<section class="card" aria-labelledby="prev-h"><h2 id="prev-h">Preview</h2>
+${v.previewSrcdoc ? html`<p class="muted">Sanitised HTML: scripts removed, nothing remote is loaded${v.removedRemote ? ` (${v.removedRemote} remote links or images neutralised)` : ''}.</p>
+<iframe class="preview" title="Sanitised HTML preview of the message" sandbox="" referrerpolicy="no-referrer" srcdoc="${v.previewSrcdoc}"></iframe>` : ''}
+<h3>Text</h3><pre>${v.text || '(no text part)'}</pre></section>
+<section class="card" aria-labelledby="att-h"><h2 id="att-h">Attachments</h2>
+${v.attachments.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Declared type</th><th scope="col">Real type</th><th scope="col" class="num">Size</th><th scope="col">SHA-256</th></tr></thead>
+<tbody>${v.attachments.map((a) => html`<tr><td>${a.filename ?? '(unnamed)'}</td><td>${a.declaredType}</td><td>${a.sniffedType ?? 'unknown'}</td><td class="num">${a.size}</td><td><code>${a.sha256.slice(0, 16)}…</code></td></tr>`)}</tbody></table></div>` : html`<p class="muted">No attachments.</p>`}</section>
+<section class="card" aria-labelledby="hdr-h"><h2 id="hdr-h">Headers</h2>
+<details><summary>Show all ${v.headers.length} header fields</summary><pre>${v.headers.map((h) => `${h.key}: ${h.value}\n`).join('')}</pre></details></section>`;
+}

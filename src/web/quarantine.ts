@@ -1,0 +1,121 @@
+// Quarantine: listing, a safe view of a held message, and the actions on it. Release moves the
+// principal's held recipients back to the delivery queue with a conditional update, so two
+// concurrent or repeated releases deliver once.
+import { readFile, unlink } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import { parseMessage } from '../message/parse.js';
+import { notifyQueued } from '../spool/events.js';
+import { releaseHeld } from '../spool/release.js';
+import type { Database } from '../store/schema.js';
+import { audit } from './audit.js';
+import { ApiError } from './errors.js';
+import { recipientVisible, messageVisible, type Principal } from './scope.js';
+import { previewDocument, sanitizeHtml } from './sanitize.js';
+
+export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam'] as const;
+export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
+
+/** Feedback to the spam learner (Bayes), provided by the scan engine when it is present. */
+export type Learn = (raw: Uint8Array, as: 'ham' | 'spam') => Promise<void>;
+
+export interface ActionResult {
+  id: string;
+  action: QuarantineAction;
+  /** Recipients moved back to the queue by this call (empty when already released). */
+  released: string[];
+  learned: boolean;
+}
+
+async function heldMessage(db: Kysely<Database>, p: Principal, id: string) {
+  const m = await db.selectFrom('messages').selectAll().where('messages.id', '=', id).where(messageVisible(p)).executeTakeFirst();
+  if (!m) throw new ApiError('not_found', `no such message: ${id}`);
+  return m;
+}
+
+/**
+ * Moves the held recipients the principal may act on (all for an operator; one address for a
+ * signed digest link) back to the queue and returns them. When they are all the held recipients
+ * the delivery engine's releaseHeld does it (message and recipients at once); when the message
+ * also holds copies for someone else (another domain), only these recipients are released.
+ * Every update is conditional on 'held', so a second release moves nothing.
+ */
+export async function releaseHeldRecipients(db: Kysely<Database>, id: string, p: Principal | { address: string }, now = new Date()): Promise<string[]> {
+  const held = await db.selectFrom('message_recipients').select(['id', 'address']).where('message_id', '=', id).where('status', '=', 'held').execute();
+  let mine = db.selectFrom('message_recipients').select(['id', 'address']).where('message_id', '=', id).where('status', '=', 'held');
+  mine = 'address' in p ? mine.where('address', '=', p.address) : mine.where(recipientVisible(p));
+  const targets = await mine.execute();
+  if (!targets.length) return [];
+  if (targets.length === held.length) return (await releaseHeld(db, id, now)) ? targets.map((t) => t.address) : [];
+  const at = now.toISOString();
+  const released: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    for (const r of targets) {
+      const res = await trx.updateTable('message_recipients').set({ status: 'queued', next_attempt_at: at, claimed_by: null, updated_at: at }).where('id', '=', r.id).where('status', '=', 'held').executeTakeFirst();
+      if (Number(res.numUpdatedRows) > 0) released.push(r.address);
+    }
+    const still = await trx.selectFrom('message_recipients').select('id').where('message_id', '=', id).where('status', '=', 'held').executeTakeFirst();
+    if (released.length && !still) await trx.updateTable('messages').set({ status: 'queued' }).where('id', '=', id).where('status', '=', 'quarantined').execute();
+  });
+  if (released.length) notifyQueued();
+  return released;
+}
+
+export async function quarantineAction(db: Kysely<Database>, p: Principal, id: string, action: QuarantineAction, opts: { learn?: Learn; ip?: string | null; now?: Date }): Promise<ActionResult> {
+  const m = await heldMessage(db, p, id);
+  if (m.status !== 'quarantined' && !(action.startsWith('release') && m.status === 'queued')) throw new ApiError('conflict', `message ${id} is ${m.status}, not quarantined`);
+  let released: string[] = [];
+  let learned = false;
+  if (action === 'release' || action === 'release_learn') {
+    released = await releaseHeldRecipients(db, id, p, opts.now);
+  } else {
+    // Delete and report-as-spam remove the principal's copies; the file goes when no copy is held.
+    await db.updateTable('message_recipients').set({ status: 'expired', updated_at: (opts.now ?? new Date()).toISOString() }).where('message_id', '=', id).where('status', '=', 'held').where(recipientVisible(p)).execute();
+    const still = await db.selectFrom('message_recipients').select('id').where('message_id', '=', id).where('status', '=', 'held').executeTakeFirst();
+    if (!still) await db.updateTable('messages').set({ status: 'deleted' }).where('id', '=', id).where('status', '=', 'quarantined').execute();
+  }
+  if ((action === 'release_learn' || action === 'report_spam') && opts.learn) {
+    const raw = await readFile(m.spool_path).catch(() => null);
+    if (raw) {
+      await opts.learn(raw, action === 'report_spam' ? 'spam' : 'ham');
+      learned = true;
+    }
+  }
+  if (action === 'delete' || action === 'report_spam') {
+    const still = await db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst();
+    if (still?.status === 'deleted') await unlink(m.spool_path).catch(() => {});
+  }
+  await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned }, ip: opts.ip }, opts.now);
+  return { id, action, released, learned };
+}
+
+export interface SafeView {
+  id: string;
+  headers: { key: string; value: string }[];
+  text: string;
+  previewSrcdoc: string | null;
+  removedRemote: number;
+  attachments: { filename: string | null; declaredType: string; sniffedType: string | null; size: number; sha256: string }[];
+  authenticationResults: string[];
+}
+
+/** Headers, text, sanitised HTML and attachment list of a message the principal may see. */
+export async function safeView(db: Kysely<Database>, p: Principal, id: string): Promise<SafeView> {
+  const m = await heldMessage(db, p, id);
+  let raw: Buffer;
+  try {
+    raw = await readFile(m.spool_path);
+  } catch {
+    throw new ApiError('not_found', `the body of message ${id} is no longer stored`);
+  }
+  const parsed = await parseMessage(raw);
+  const sanitized = parsed.html ? sanitizeHtml(parsed.html) : null;
+  return {
+    id,
+    headers: parsed.headers.map((h) => ({ key: h.key, value: h.value })),
+    text: parsed.text || parsed.htmlText,
+    previewSrcdoc: sanitized ? previewDocument(sanitized.html) : null,
+    removedRemote: sanitized?.removedRemote ?? 0,
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename, declaredType: a.declaredType, sniffedType: a.sniffedType, size: a.size, sha256: a.sha256 })),
+    authenticationResults: parsed.headers.filter((h) => h.key === 'authentication-results').map((h) => h.value),
+  };
+}

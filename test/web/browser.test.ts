@@ -1,0 +1,160 @@
+// End to end in Debian's Chromium: an operator reads the report, follows a category figure to
+// exactly its messages, opens a quarantined message and releases it, and the message arrives at a
+// real downstream SMTP server through the real delivery engine; a domain admin sees only their
+// domain. The report page is rendered to a PNG and its charts checked for drawn data.
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createLogger } from '../../src/log.js';
+import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { buildWebApp } from '../../src/web/app.js';
+import { startDownstream, type Downstream } from '../delivery/helpers.js';
+import { tempDir } from '../helpers/tmp.js';
+import { PASSWORD, seed, testConfig, type Seeded } from './seed.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const PERIOD = 'since=2026-11-17&until=2026-11-20';
+
+describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, () => {
+  const dataDir = tempDir();
+  let store: Store;
+  let s: Seeded;
+  let app: FastifyInstance;
+  let base: string;
+  let browser: Browser;
+  let downstream: Downstream;
+  let delivery: DeliveryHandle;
+
+  before(async () => {
+    store = await openStore({ url: 'sqlite:rampart.db', dataDir });
+    s = await seed(store, dataDir);
+    downstream = await startDownstream();
+    await store.db.updateTable('routes').set({ port: downstream.port }).execute();
+    const config = testConfig(dataDir, 'sqlite:rampart.db');
+    delivery = startDelivery({ config, store, logger: createLogger('silent'), spool: s.spool, node: 'node1' });
+    // The real clock: the browser drops a session cookie whose expiry is already past.
+    app = await buildWebApp({ config, store });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await delivery?.stop();
+    await downstream?.close();
+    await store?.close();
+  });
+
+  async function logIn(username: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/report?${PERIOD}`);
+    assert.match(page.url(), /\/login\?next=/);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/report\?/);
+    return page;
+  }
+
+  it('operator: report figure → exactly its messages; charts drawn; release reaches the downstream server', async () => {
+    const page = await logIn('op');
+    await page.selectOption('#domain', 'a.example');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/domain=a.example/);
+    assert.equal(await page.locator('h1').textContent(), 'Report for a.example');
+    const spam = page.locator('[data-figure="cat-spam"]');
+    assert.equal(await spam.textContent(), String(s.deliveredA.spam));
+
+    // The charts: bars with data, visibly drawn, and a PNG rendering of the page.
+    const bars = await page.$$eval('svg[data-chart] rect.bar', (els) => els.map((e) => ({ count: Number(e.getAttribute('data-count')), h: e.getBoundingClientRect().height, w: e.getBoundingClientRect().width })));
+    assert.ok(bars.filter((b) => b.count > 0).length >= 9, 'time-series and category bars with data');
+    assert.ok(bars.filter((b) => b.count > 0).every((b) => b.h > 0 && b.w > 0), 'every non-zero bar is drawn');
+    const png = await page.screenshot({ fullPage: true });
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    writeFileSync(path.join(dataDir, 'report.png'), png);
+    const chartPng = await page.locator('svg[data-chart="timeseries"]').screenshot();
+    assert.ok(chartPng.length > 2000, `the chart renders to a non-trivial image (${chartPng.length} bytes)`);
+
+    await spam.click();
+    await page.waitForURL(/\/trace\?/);
+    const rows = page.locator('table[data-results] tbody tr');
+    assert.equal(await rows.count(), s.deliveredA.spam);
+    const cells = await rows.locator('td:nth-child(5)').allTextContents();
+    assert.deepEqual(cells, Array(s.deliveredA.spam).fill('spam'));
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('category'), 'spam');
+    assert.equal(url.searchParams.get('domain'), 'a.example');
+
+    // Quarantine: open alice's message, check the safe preview, release it.
+    await page.getByRole('link', { name: 'Quarantine' }).click();
+    await page.getByRole('link', { name: 'Quarantined for alice@a.example' }).click();
+    const frame = page.locator('iframe.preview');
+    assert.equal(await frame.getAttribute('sandbox'), '');
+    const inner = page.frameLocator('iframe.preview');
+    assert.equal(await inner.locator('b').textContent(), 'friend');
+    assert.equal(await inner.locator('script, img').count(), 0);
+    assert.notEqual(await page.title(), 'pwned');
+    await page.getByRole('button', { name: 'Release', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Released to alice@a.example' }).waitFor();
+
+    const id = s.quarantined.a[0]!;
+    const deadline = Date.now() + 20_000;
+    while (!downstream.received.some((m) => m.to.includes('alice@a.example') && m.raw.includes('Quarantined for alice@a.example')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const got = downstream.received.filter((m) => m.raw.includes('Quarantined for alice@a.example'));
+    assert.equal(got.length, 1, 'the released message reached the downstream server once');
+    assert.deepEqual(got[0]!.to, ['alice@a.example']);
+    // Releasing again (a second click from a stale page) delivers nothing more.
+    await page.goto(`${base}/quarantine/${id}`);
+    await page.getByRole('status').filter({ hasText: /This message is (queued|delivered)/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Release', exact: true }).count(), 0);
+    const token = await page.locator('input[name=_csrf]').first().inputValue();
+    const r = await page.request.post(`${base}/api/quarantine/${id}/release`, { headers: { 'x-csrf-token': token } });
+    // Depending on how far delivery got: still queued (nothing more released) or delivered (conflict).
+    if (r.status() === 200) assert.deepEqual((await r.json()).released, []);
+    else assert.equal((await r.json()).error.code, 'conflict');
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(downstream.received.filter((m) => m.raw.includes('Quarantined for alice@a.example')).length, 1);
+    await page.context().close();
+  });
+
+  it('domain admin: sees only their domain, and another domain\'s message is not found', async () => {
+    const page = await logIn('admin-b');
+    assert.deepEqual(await page.locator('#domain option').allTextContents(), ['All my domains', 'b.example']);
+    await page.getByRole('link', { name: 'Message trace' }).click();
+    const recipients = await page.locator('table[data-results] tbody tr td:nth-child(3)').allTextContents();
+    assert.ok(recipients.length > 0);
+    assert.ok(recipients.every((r) => r.split(', ').every((a) => a.endsWith('@b.example'))), recipients.join(' | '));
+    const res = await page.goto(`${base}/quarantine/${s.quarantined.a[1]}`);
+    assert.equal(res?.status(), 404);
+    assert.equal(await page.locator('h1').textContent(), 'Not found');
+    const res2 = await page.goto(`${base}/report?domain=a.example`);
+    assert.equal(res2?.status(), 404);
+    // Keyboard: the skip link is the first stop and moves focus to the main content.
+    await page.goto(`${base}/domains`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    await page.context().close();
+  });
+
+  it('works on a phone-sized screen without horizontal page scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Username').fill('op');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/report/);
+    await page.goto(`${base}/report?${PERIOD}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `page scrolls sideways by ${overflow}px`);
+    await context.close();
+  });
+});

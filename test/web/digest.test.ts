@@ -1,0 +1,104 @@
+// Quarantine digests end to end: digests are queued with submitLocalMessage and delivered by the
+// real delivery engine to a real SMTP server; the signed link in the mail releases exactly that
+// message for exactly that recipient, without login, once; tampered and expired links are refused.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createLogger } from '../../src/log.js';
+import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
+import { submitLocalMessage } from '../../src/spool/submit.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { buildWebApp } from '../../src/web/app.js';
+import { LinkSigner } from '../../src/web/links.js';
+import { startDownstream, type Downstream } from '../delivery/helpers.js';
+import { tempDir } from '../helpers/tmp.js';
+import { login } from './client.js';
+import { PASSWORD, seed, testConfig, type Seeded } from './seed.js';
+
+async function until<T>(fn: () => T | undefined, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('quarantine digests with signed release links', () => {
+  const dataDir = tempDir();
+  let store: Store;
+  let s: Seeded;
+  let app: FastifyInstance;
+  let downstream: Downstream;
+  let delivery: DeliveryHandle;
+
+  before(async () => {
+    store = await openStore({ url: 'sqlite:rampart.db', dataDir });
+    s = await seed(store, dataDir);
+    downstream = await startDownstream();
+    await store.db.updateTable('routes').set({ port: downstream.port }).execute();
+    const config = testConfig(dataDir, 'sqlite:rampart.db');
+    delivery = startDelivery({ config, store, logger: createLogger('silent'), spool: s.spool, node: 'node1' });
+    app = await buildWebApp({ config, store, submit: (m) => submitLocalMessage(store, s.spool, m) });
+  });
+  after(async () => {
+    await app?.close();
+    await delivery?.stop();
+    await downstream?.close();
+    await store?.close();
+  });
+
+  it('mails each address its held messages; the link releases that one message once', async () => {
+    const op = await login(app, 'op', PASSWORD);
+    const sent = (await op.post('/api/digests/send')).json();
+    assert.deepEqual(sent.addresses.sort(), ['alice@a.example', 'bob@a.example', 'dave@b.example']);
+    assert.equal(sent.messages, 3);
+
+    const digestFor = (rcpt: string) => downstream.received.find((m) => m.to.includes(rcpt) && m.raw.includes('Quarantine digest'));
+    const aliceMail = await until(() => digestFor('alice@a.example'), 'the digest for alice');
+    const bobMail = await until(() => digestFor('bob@a.example'), 'the digest for bob');
+    const linkOf = (raw: Buffer) => /release: http:\/\/console\.test(\/r\/[A-Za-z0-9_.-]+)/.exec(raw.toString())![1]!;
+    const aliceLink = linkOf(aliceMail.raw);
+    const bobLink = linkOf(bobMail.raw);
+    assert.doesNotMatch(aliceMail.raw.toString(), /bob@a\.example/, "alice's digest lists only her mail");
+
+    // GET (what a link scanner does) shows the message but releases nothing.
+    const view = await app.inject({ url: aliceLink });
+    assert.equal(view.statusCode, 200);
+    assert.match(view.body, /Quarantined for alice@a\.example/);
+    assert.match(view.body, /<form method="post"/);
+    const held = async (id: string) => (await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status;
+    assert.equal(await held(s.quarantined.a[0]!), 'held');
+
+    // A signature moved onto another message's payload, or any edit, is refused.
+    const [alicePayload, aliceMac] = aliceLink.slice(3).split('.');
+    const [bobPayload] = bobLink.slice(3).split('.');
+    for (const forged of [`/r/${bobPayload}.${aliceMac}`, `/r/${alicePayload}x.${aliceMac}`, '/r/garbage', `/r/${alicePayload}.${'A'.repeat(43)}`]) {
+      const r = await app.inject({ method: 'POST', url: forged });
+      assert.equal(r.statusCode, 403, forged);
+      assert.match(r.body, /invalid or has expired/);
+    }
+    assert.equal(await held(s.quarantined.a[1]!), 'held', "bob's message was not released by a forged link");
+    // An expired link, correctly signed, is refused too.
+    const expired = new LinkSigner('test-secret-0123456789').sign({ id: s.quarantined.a[0]!, rcpt: 'alice@a.example', exp: Date.now() - 1000 });
+    assert.equal((await app.inject({ method: 'POST', url: `/r/${expired}` })).statusCode, 403);
+
+    // The one click: POST releases, and the message reaches the downstream server once.
+    const r1 = await app.inject({ method: 'POST', url: aliceLink });
+    assert.equal(r1.statusCode, 200);
+    assert.match(r1.body, /Released to alice@a\.example/);
+    const r2 = await app.inject({ method: 'POST', url: aliceLink });
+    assert.match(r2.body, /already been released/);
+    await until(() => downstream.received.find((m) => m.to.includes('alice@a.example') && m.raw.includes('Subject: Quarantined for alice@a.example')), 'the released message');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(downstream.received.filter((m) => m.raw.includes('Subject: Quarantined for alice@a.example')).length, 1);
+    assert.equal(await held(s.quarantined.a[1]!), 'held');
+    const audit = await store.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', '=', 'quarantine.release_link').execute();
+    assert.deepEqual(audit.map((a) => [a.actor, a.target]), [['link:alice@a.example', s.quarantined.a[0]], ['link:alice@a.example', s.quarantined.a[0]]]);
+
+    // Nothing new is held since: the next run sends no digest.
+    const again = (await op.post('/api/digests/send')).json();
+    assert.deepEqual(again.addresses, []);
+  });
+});
