@@ -59,7 +59,19 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     const committer = new RowCommitter(store.db, spool.queueDir, spool.node, log);
 
     // The console starts before SMTP so the node is whole once "smtp ingress listening" is logged.
-    if (config.web.enabled) stops.push(await (await import('./web/service.js')).startConsole({ config, store, log, spool }));
+    if (config.web.enabled) {
+      const [{ startConsole }, { isOperator }, { migrationSitePlugin, buildProgrammeDeps }, { learn }, { parseMessage }] = await Promise.all([
+        import('./web/service.js'),
+        import('./web/auth.js'),
+        import('./migration/service.js'),
+        import('./scan/analyzers/bayes/model.js'),
+        import('./message/parse.js'),
+      ]);
+      // The public migration site lives in the console's server; release-as-ham and report-as-spam teach Bayes.
+      const plugins = [migrationSitePlugin(buildProgrammeDeps(config, store, { spool }), isOperator)];
+      const learnFeedback = async (raw: Uint8Array, as: 'ham' | 'spam') => void (await learn(store.db, await parseMessage(raw), as));
+      stops.push(await startConsole({ config, store, log, spool, plugins, learn: learnFeedback }));
+    }
 
     let smtpPort: number;
     let ingress: IngressProcess | null = null;
@@ -84,10 +96,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     stops.push(() => delivery.stop());
     // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
     stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
-    // ── Other parts of the node start here, in the primary (one line each), e.g.
-    //    stops.push(await startDelivery(config, store, log));
-    //    stops.push(await startConsole(config, store, log));
-    // Each pushes an async stop function (graceMs) => Promise<void>; SMTP is stopped first.
+    // Other parts of the node start here, in the primary: each pushes an async stop function
+    // (graceMs) => Promise<void>; SMTP is stopped first.
 
     let stopped: Promise<void> | undefined;
     return {
