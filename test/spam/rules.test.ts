@@ -69,7 +69,7 @@ describe('spam rules', () => {
   it('an obvious spam fires the rules it should', async () => {
     const r = await runAnalyzer(spamRules, await fixture('spammy.eml'));
     const n = names(r);
-    for (const s of ['MISSING_DATE', 'MISSING_MID', 'TO_UNDISCLOSED', 'FORGED_OE', 'SUBJ_ALL_CAPS', 'SUBJ_EXCLAIM', 'SUBJ_FREE', 'MONEY_PHRASES', 'REMOVE_INSTRUCTIONS', 'NOT_SPAM_CLAIM', 'MIME_HTML_ONLY', 'HTML_HIDDEN_TEXT', 'HTML_FONT_BIG', 'FROM_NAME_ADDR', 'FROM_DIGITS', 'X_PRIORITY_HIGH', 'RCVD_HELO_IP', 'URL_IP_LITERAL']) {
+    for (const s of ['MISSING_DATE', 'MISSING_MID', 'TO_UNDISCLOSED', 'FORGED_OE', 'SUBJ_ALL_CAPS', 'SUBJ_EXCLAIM', 'SUBJ_FREE', 'MONEY_PHRASES', 'REMOVE_INSTRUCTIONS', 'NOT_SPAM_CLAIM', 'MIME_HTML_ONLY', 'HTML_HIDDEN_TEXT', 'HTML_FONT_BIG', 'FROM_NAME_ADDR', 'FROM_DIGITS', 'X_PRIORITY_HIGH', 'RCVD_HELO_IP', 'BODY_URL_IP_LITERAL']) {
       assert.ok(n.includes(s), `${s} missing from ${n.join(', ')}`);
     }
     assert.match(r.symbols.find((s) => s.name === 'MONEY_PHRASES')!.detail!, /click here/);

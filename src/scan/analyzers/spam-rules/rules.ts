@@ -114,7 +114,7 @@ export const RULES: readonly SpamRule[] = [
     score: 2.3,
     test: (v) => v.received.some((r) => /^from\s+\[?\d+\.\d+\.\d+\.\d+\]?\s/i.test(r) || /^from\s+\S+\s+\(unknown\s+\[/i.test(r)),
   },
-  { name: 'URL_IP_LITERAL', description: 'Link to a numeric IP address', score: 3.5, test: (v) => v.msg.urls.some((u) => /^\d+\.\d+\.\d+\.\d+$/.test(u.host)) },
+  { name: 'BODY_URL_IP_LITERAL', description: 'Link to a numeric IP address', score: 3.5, test: (v) => v.msg.urls.some((u) => /^\d+\.\d+\.\d+\.\d+$/.test(u.host)) },
   { name: 'URL_OBFUSCATED', description: 'Link with user@ or %-encoded host', score: 0.4, test: (v) => v.msg.urls.some((u) => /^https?:\/\/[^/]*(@|%[0-9a-f]{2})/i.test(u.url)) },
   { name: 'BODY_EMPTY', description: 'No body text', score: 1.8, test: (v) => v.words < 3 && v.msg.attachments.length === 0 },
   { name: 'UNSUB_NO_LIST', description: 'Unsubscribe talk without List-Unsubscribe header', score: 0.0, test: (v) => !v.h.has('list-unsubscribe') && /\b(unsubscribe|opt[- ]?out|remove)\b/.test(v.bodyLower.slice(-3000)) },
