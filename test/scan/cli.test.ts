@@ -2,6 +2,7 @@
 // child process against a temporary SQLite database.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { SHIPPED_BUT_LIMITS } from './fake-analyzers.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, before } from 'node:test';
@@ -30,7 +31,7 @@ describe('rampart scan / policy / lists / quarantine / report', () => {
   };
 
   before(async () => {
-    writeFileSync(cfg, `data_dir: ${dir}\ndatabase:\n  url: sqlite:r.db\nscan:\n  threads: 1\n`);
+    writeFileSync(cfg, `data_dir: ${dir}\ndatabase:\n  url: sqlite:r.db\nscan:\n  threads: 1\n  disabled: ${JSON.stringify(SHIPPED_BUT_LIMITS)}\n`);
     const store = await openStore({ url: 'sqlite:r.db', dataDir: dir });
     await new Directory(store.db).addDomain('example.org', { catchAll: true });
     await store.close();

@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { parseMessage } from '../../src/message/parse.js';
 import { PolicyRepository } from '../../src/policy/repository.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { SHIPPED_BUT_LIMITS } from './fake-analyzers.js';
 
 async function send(port: number, to: string, subject: string, from = 'sender@outside.test') {
   const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.test', connectionTimeout: 10_000 });
@@ -27,7 +28,7 @@ describe('scan service behind real SMTP', () => {
   before(async () => {
     gw = await startTestGateway({
       workers: 0,
-      config: { scan: { enabled: true, threads: 1, timeout: 20_000 } },
+      config: { scan: { enabled: true, threads: 1, timeout: 20_000, disabled: SHIPPED_BUT_LIMITS } },
       domains: [
         { name: 'open.test', catchAll: true },
         { name: 'strict.test', catchAll: true },

@@ -84,3 +84,10 @@ export const hanging = (name: string, family: Analyzer['family']): Analyzer => (
 });
 
 export const FAKES: readonly Analyzer[] = [fakeAuth, fakeMalware, fakePhish, fakeSpam, fakeBulk, fakeLate];
+
+/**
+ * The engine-mechanics tests (goldens, e2e, CLI) exercise precedence, thresholds, policy and
+ * isolation with the fakes above: every shipped analyzer but message-limits is switched off there,
+ * since each family has its own tests (and the threat goldens run the whole shipped set).
+ */
+export const SHIPPED_BUT_LIMITS: string[] = (await import('../../src/scan/analyzers/index.js')).ALL_ANALYZERS.filter((a) => a.name !== 'message-limits').map((a) => a.name);

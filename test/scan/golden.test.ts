@@ -7,13 +7,13 @@ import { ScanConfig } from '../../src/scan/config.js';
 import { ScanEngine } from '../../src/scan/engine.js';
 import { ALL_ANALYZERS } from '../../src/scan/analyzers/index.js';
 import type { Analyzer, Envelope } from '../../src/scan/types.js';
-import { FAKES, hanging, throwing } from './fake-analyzers.js';
+import { FAKES, hanging, throwing, SHIPPED_BUT_LIMITS } from './fake-analyzers.js';
 import { DnsConfig } from '../../src/config/schema.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/scan/${name}`, import.meta.url));
 const envelope: Envelope = { clientIp: '192.0.2.10', clientHostname: null, helo: 'mx.sender.test', tls: false, mailFrom: 'sender@sender.test', rcptTo: ['bob@example.org'] };
 
-function engine(analyzers: readonly Analyzer[] = [...ALL_ANALYZERS, ...FAKES], scan: Record<string, unknown> = {}) {
+function engine(analyzers: readonly Analyzer[] = [...ALL_ANALYZERS.filter((a) => !SHIPPED_BUT_LIMITS.includes(a.name)), ...FAKES], scan: Record<string, unknown> = {}) {
   return new ScanEngine({
     config: { scan: ScanConfig.parse(scan), dns: DnsConfig.parse({ servers: ['127.0.0.1:9'] }) },
     analyzers,
