@@ -1,6 +1,7 @@
 // Reading the DATA stream: collects the message up to the size limit, detects bare CR and bare
 // LF (SMTP smuggling material) across chunk boundaries, and pulls Subject and Message-ID out of
 // the header block for the message trace.
+import { decodeEncodedWords } from '../message/encoded-words.js';
 import type { Readable } from 'node:stream';
 
 export interface Collected {
@@ -70,23 +71,9 @@ export function traceHeaders(raw: Buffer): { subject: string | null; messageId: 
   const subject = field('subject');
   const mid = field('message-id');
   return {
-    subject: subject === null ? null : decodeWords(Buffer.from(subject, 'latin1').toString('utf8')).slice(0, 998),
+    subject: subject === null ? null : decodeEncodedWords(Buffer.from(subject, 'latin1').toString('utf8')).slice(0, 998),
     messageId: mid ? mid.slice(0, 998) : null,
   };
-}
-
-function decodeWords(value: string): string {
-  return value.replace(/=\?([^?]+)\?([bqBQ])\?([^?]*)\?=(\s+(?==\?))?/g, (whole, charset: string, enc: string, text: string) => {
-    try {
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(text, 'base64')
-          : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
-      return new TextDecoder(charset.split('*')[0]!.toLowerCase()).decode(bytes);
-    } catch {
-      return whole;
-    }
-  });
 }
 
 /** Formats verdict headers for prepending: canonical capitalisation, folded value kept as is. */

@@ -1,21 +1,9 @@
 // Rewrites the Subject header for the tag action's prefix. The field is decoded (RFC 2047 encoded
 // words, or raw UTF-8), prefixed, and written back as plain ASCII or as UTF-8 B-encoded words of
 // at most 75 characters, folded — never by pasting text into an encoded word.
+import { decodeEncodedWords } from '../message/encoded-words.js';
 
-/** Decodes RFC 2047 encoded words; whitespace between adjacent encoded words is dropped. */
-export function decodeEncodedWords(value: string): string {
-  return value.replace(/=\?([^?\s]+)\?([bqBQ])\?([^?\s]*)\?=(?:\s+(?==\?[^?\s]+\?[bqBQ]\?[^?\s]*\?=))?/g, (whole, charset: string, enc: string, text: string) => {
-    try {
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(text, 'base64')
-          : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
-      return new TextDecoder(charset.split('*')[0]!.toLowerCase()).decode(bytes);
-    } catch {
-      return whole;
-    }
-  });
-}
+export { decodeEncodedWords };
 
 /** Encodes a header value: ASCII stays readable; anything else becomes UTF-8 B words, folded. */
 export function encodeHeaderValue(name: string, value: string, eol = '\r\n'): string {
