@@ -35,6 +35,14 @@ export function configuredResolver(cfg: RampartConfig['dns']): DnsResolve {
   return (name, rrtype) => resolver.resolve(name, rrtype as 'TXT');
 }
 
+/**
+ * The resolver of a local-only scan (`rampart scan --local`, like `spamassassin -L`): every lookup
+ * fails at once as refused, so network tests score as unavailable instead of waiting on timeouts.
+ */
+export const refuseAllLookups: DnsResolve = async (name) => {
+  throw Object.assign(new Error(`queryRefused ${name}: network tests are off`), { code: 'EREFUSED' });
+};
+
 export class ScanEngine {
   readonly pipeline: Pipeline;
   private readonly resolve: DnsResolve;

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RampartConfig } from '../config/schema.js';
 import { openStore, type Store } from '../store/db.js';
-import { ScanEngine } from './engine.js';
+import { refuseAllLookups, ScanEngine } from './engine.js';
 import type { Analyzer } from './types.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 
@@ -13,6 +13,8 @@ interface Data {
   analyzersModule?: string;
   /** Run without a store (offline `rampart scan` with no database). */
   noStore?: boolean;
+  /** Local tests only: every DNS lookup is refused at once. */
+  offline?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
       ? ((await import(data.analyzersModule)) as { analyzers: readonly Analyzer[] }).analyzers
       : (await import('./analyzers/index.js')).ALL_ANALYZERS;
     if (!data.noStore) store = await openStore({ url: data.config.database.url, dataDir: data.config.data_dir, migrate: false, poolSize: 2 });
-    const engine = new ScanEngine({ config: data.config, analyzers, db: store?.db ?? null });
+    const engine = new ScanEngine({ config: data.config, analyzers, db: store?.db ?? null, ...(data.offline ? { resolve: refuseAllLookups } : {}) });
     port.on('message', (req: WorkerRequest | { close: true }) => {
       if ('close' in req) {
         void (store?.close() ?? Promise.resolve()).finally(() => port.close());

@@ -26,6 +26,8 @@ export interface PoolOptions {
   /** Module (file URL) exporting `analyzers`, instead of the built-in registry: tests. */
   analyzersModule?: string;
   noStore?: boolean;
+  /** Local tests only: the workers refuse every DNS lookup (`rampart scan --local`). */
+  offline?: boolean;
   /** Per-task deadline; default scan.timeout + 1 s. */
   taskTimeoutMs?: number;
 }
@@ -173,7 +175,7 @@ export class ScanPool {
           : WORKER_FILE;
       const worker = new Worker(entry, {
         eval: ext === '.ts',
-        workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore },
+        workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore, offline: this.opts.offline },
         execArgv: loaderArgs(process.execArgv),
       });
       const slot: Slot = { worker, inFlight: new Map() };

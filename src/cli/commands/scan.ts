@@ -17,6 +17,7 @@ interface ScanOpts {
   rcpt?: string[];
   json?: boolean;
   threads?: string;
+  local?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -41,6 +42,7 @@ export function registerScanCommand(program: Command): void {
     .option('--rcpt <address>', 'envelope recipient (repeatable); its domain selects the policy', collect, [])
     .option('--threads <n>', 'worker threads (default scan.threads, 0 = all cores)')
     .option('--json', 'one JSON object per message per line')
+    .option('--local', 'local tests only: no DNS lookups (SPF, DKIM keys, DNSBLs are reported unavailable)')
     .action(
       action(async (inputs: string[], opts: ScanOpts, cmd: Command) => {
         const config = loadCliConfig(cmd);
@@ -51,7 +53,7 @@ export function registerScanCommand(program: Command): void {
         const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
         await store.close();
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
-        const pool = await ScanPool.start({ config, size: threads });
+        const pool = await ScanPool.start({ config, size: threads, offline: opts.local === true });
         const window = pool.size * 16;
         const done = new Map<number, string>();
         let next = 0;
