@@ -5,11 +5,11 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unl
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database, MessageStatus, RecipientStatus } from '../store/schema.js';
-import { nowIso } from '../store/dialect.js';
+import type { Database, MessageStatus } from '../store/schema.js';
 import type { Envelope } from '../scan/types.js';
 import { newQueueId } from './ids.js';
 import { notifyQueued } from './events.js';
+import { insertMessageRows, spooledRows, type VerdictColumns } from './rows.js';
 
 export interface SpoolRecipient {
   address: string;
@@ -25,7 +25,7 @@ export interface AcceptInput {
   subject: string | null;
   /** 'queued' for delivery, 'quarantined' to hold it, 'rejected' to keep the record only. */
   status?: Extract<MessageStatus, 'queued' | 'quarantined'>;
-  verdict?: { category: string; score: number; action: string; symbols: string; would_action?: string | null; would_category?: string | null };
+  verdict?: VerdictColumns;
   receivedAt?: Date;
 }
 
@@ -68,7 +68,7 @@ export class Spool {
   async accept(input: AcceptInput): Promise<string> {
     const staged = await this.stage(input.chunks);
     try {
-      await this.db.transaction().execute((trx) => this.record(trx, staged, input));
+      await this.record(this.db, staged, input);
     } catch (err) {
       await unlink(staged.path).catch(() => {});
       throw new SpoolError(`cannot record message: ${(err as Error).message}`, err);
@@ -83,78 +83,50 @@ export class Spool {
    * transaction, e.g. a DSN committed together with the bounce that caused it.
    */
   async stage(chunks: Uint8Array[]): Promise<StagedFile> {
+    const staged = await this.writeFile(chunks);
+    try {
+      await fsyncDir(this.queueDir);
+    } catch (err) {
+      await unlink(staged.path).catch(() => {});
+      throw new SpoolError(`cannot write spool file: ${(err as Error).message}`, err);
+    }
+    return staged;
+  }
+
+  /**
+   * Writes a new file: tmp/ → fsync → rename into queue/. Its directory entry is not fsync'd yet:
+   * stage does that for one file, the ingress group commit once for a whole batch. Throws
+   * SpoolError, leaving nothing behind.
+   */
+  async writeFile(chunks: Uint8Array[]): Promise<StagedFile> {
     const id = newQueueId();
     const tmp = path.join(this.tmpDir, id);
     const final = this.pathOf(id);
-    let size = 0;
     try {
+      // One write: the chunks are already in memory, and each write is a trip to the thread pool.
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const fh = await open(tmp, 'wx', 0o640);
       try {
-        for (const c of chunks) {
-          await fh.write(c);
-          size += c.byteLength;
-        }
+        await fh.writeFile(data);
         await fh.sync();
       } finally {
         await fh.close();
       }
       await rename(tmp, final);
-      await fsyncDir(this.queueDir);
+      return { id, path: final, size: data.byteLength };
     } catch (err) {
       await unlink(tmp).catch(() => {});
       await unlink(final).catch(() => {});
       throw new SpoolError(`cannot write spool file: ${(err as Error).message}`, err);
     }
-    return { id, path: final, size };
   }
 
-  /** Second half of accept: the message and recipient rows, inside the caller's transaction. */
-  async record(trx: Kysely<Database>, staged: StagedFile, input: Omit<AcceptInput, 'chunks'>): Promise<void> {
-    const { id, size } = staged;
-    const at = nowIso(input.receivedAt);
-    const status = input.status ?? 'queued';
-    const rcptStatus: RecipientStatus = status === 'queued' ? 'queued' : 'held';
-    await trx
-      .insertInto('messages')
-      .values({
-        id,
-        received_at: at,
-        node: this.node,
-        client_ip: input.envelope.clientIp,
-        client_hostname: input.envelope.clientHostname,
-        helo: input.envelope.helo,
-        tls: input.envelope.tls ? 1 : 0,
-        mail_from: input.envelope.mailFrom,
-        message_id: input.messageId,
-        subject: input.subject,
-        size,
-        spool_path: staged.path,
-        status,
-        category: input.verdict?.category ?? null,
-        score: input.verdict?.score ?? null,
-        action: input.verdict?.action ?? null,
-        symbols: input.verdict?.symbols ?? null,
-        would_action: input.verdict?.would_action ?? null,
-        would_category: input.verdict?.would_category ?? null,
-      })
-      .execute();
-    if (input.recipients.length) {
-      await trx
-        .insertInto('message_recipients')
-        .values(
-          input.recipients.map((r) => ({
-            message_id: id,
-            address: r.address,
-            domain_id: r.domainId,
-            status: rcptStatus,
-            attempts: 0,
-            next_attempt_at: rcptStatus === 'queued' ? at : null,
-            last_reply: null,
-            updated_at: at,
-          })),
-        )
-        .execute();
-    }
+  /**
+   * Second half of accept: the message and recipient rows, in the caller's transaction when db is
+   * one (a DSN joins its bounce's), else in their own.
+   */
+  async record(db: Kysely<Database>, staged: StagedFile, input: Omit<AcceptInput, 'chunks'>): Promise<void> {
+    await insertMessageRows(db, this.node, [spooledRows(staged, input)]);
   }
 
   /**
