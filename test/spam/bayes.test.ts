@@ -135,3 +135,19 @@ for (const kind of DATABASES) {
     });
   });
 }
+
+describe('bayes tokenizer', () => {
+  it('cuts Chinese, Japanese and Korean runs into overlapping character pairs', async () => {
+    const msg = await parse('From: a@example.org\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n出会いの広場 hello 안녕하세요\r\n');
+    const toks = new Set(tokenize(msg));
+    for (const pair of ['出会', '会い', 'いの', 'の広', '広場', '안녕', '하세', 'hello']) assert.ok(toks.has(hashToken(pair)), pair);
+    // The whole run is not one token: it would never repeat in another message.
+    assert.ok(!toks.has(hashToken('出会いの広場')));
+  });
+
+  it('does not make features of which header names are present', async () => {
+    const a = tokenize(await parse('From: a@example.org\r\nSubject: x\r\n\r\nsame body\r\n'));
+    const b = tokenize(await parse('From: a@example.org\r\nSubject: x\r\nX-Beenthere: list@example.org\r\n\r\nsame body\r\n'));
+    assert.deepEqual(new Set(a), new Set(b));
+  });
+});

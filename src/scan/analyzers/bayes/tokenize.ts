@@ -22,6 +22,16 @@ export function hashToken(s: string): number {
 
 const WORD = /[\p{L}\p{N}$€£][\p{L}\p{N}'$€£%!.,\-_@]*/gu;
 const TRIM = /[.,!'\-_]+$/;
+// Chinese, Japanese and Korean are written without spaces: their runs are cut into overlapping
+// character pairs (as Rspamd and CJK search engines do) instead of one unrepeatable "word".
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{2,}/gu;
+
+function cjkPairs(w: string, out: string[]): void {
+  for (const m of w.matchAll(CJK)) {
+    const run = m[0];
+    for (let i = 0; i + 1 < run.length && i < 200; i++) out.push(run.slice(i, i + 2));
+  }
+}
 
 /** Lower-cased words; over-long ones become a length class (long URLs, base64 junk, hashes). */
 function words(text: string, out: string[]): void {
@@ -29,6 +39,11 @@ function words(text: string, out: string[]): void {
   for (const m of text.slice(0, MAX_BODY_CHARS).matchAll(WORD)) {
     let w = m[0].replace(TRIM, '');
     if (w.length < 2) continue;
+    if (w.charCodeAt(0) >= 0x2e80 || w.charCodeAt(w.length - 1) >= 0x2e80) {
+      const before = out.length;
+      cjkPairs(w, out);
+      if (out.length > before) continue;
+    }
     if (w.length > MAX_WORD) {
       out.push(`skip:${w[0]!.toLowerCase()}${Math.floor(w.length / 10) * 10}`);
       continue;
@@ -48,11 +63,13 @@ function domainOf(address: string): string {
   return at < 0 ? '' : address.slice(at + 1).toLowerCase();
 }
 
-/** Header-derived features: who sent it, with what, in what shape, through where. */
+/**
+ * Header-derived features: who sent it, with what, in what shape, through where. Which header
+ * names are present is deliberately not a feature: it describes the mail infrastructure a corpus
+ * was collected through more than the message, and it generalised worse to later mail
+ * (bench/scan/cv-engine.mjs --forward on the training half: 87.5 → 90.0 % spam caught, same FPs).
+ */
 function headerTokens(msg: ParsedMessage, out: string[]): void {
-  const names = new Set<string>();
-  for (const h of msg.headers) names.add(h.key);
-  for (const n of names) out.push(`hdr:${n}`);
   const received = msg.headers.filter((h) => h.key === 'received');
   out.push(`rcvd:${Math.min(received.length, 10)}`);
   for (const r of received) {
