@@ -64,6 +64,8 @@ describe('two SMTP worker processes', () => {
   });
 
   it('replaces a worker that dies and frees the slots it held', async () => {
+    // The test before closes its clients at once: their slots are released asynchronously.
+    await eventually(async () => gw.gateway.limits.connections().total === 0, 'slots of earlier tests released');
     const c = await RawSmtp.connect(gw.port);
     assert.equal((await c.reply()).code, 220);
     const c2 = await RawSmtp.connect(gw.port);
