@@ -49,7 +49,7 @@ try {
     for (const line of out.split('\n').filter(Boolean)) {
       const r = JSON.parse(line);
       const set = path.basename(path.dirname(r.file));
-      verdicts.push({ set, file: path.basename(r.file), category: r.category, score: r.score, symbols: r.symbols.map((s) => `${s.name}(${s.score})`).join(' ') });
+      verdicts.push({ set, file: path.basename(r.file), category: r.category, score: r.score, symbols: r.symbols.map((s) => `${s.name}(${s.score}${s.name.startsWith('BAYES') ? ` ${s.detail}` : ''})`).join(' ') });
     }
     process.stderr.write(`fold ${f + 1}/${folds} done\n`);
   }

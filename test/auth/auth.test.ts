@@ -65,7 +65,8 @@ describe('auth analyzer', () => {
   it('passes SPF, DKIM (2048) and DMARC, writes Authentication-Results and facts', async () => {
     const raw = await sign(message('alice@example.com'), 'example.com', 's2048', k2048);
     const res = await check(raw, GOOD_IP, 'alice@example.com');
-    assert.deepEqual(res.names.sort(), ['ARC_NONE', 'DKIM_VALID', 'DMARC_PASS', 'SPF_PASS']);
+    // The details (mailauth's comment) say why when this fails: CI once saw "bad signature" here.
+    assert.deepEqual(res.names.sort(), ['ARC_NONE', 'DKIM_VALID', 'DMARC_PASS', 'SPF_PASS'], JSON.stringify(res.symbols));
     const ar = res.headers!.find((h) => h.key === 'authentication-results');
     assert.ok(ar, 'Authentication-Results added');
     assert.match(ar.value, /^gw\.test;/);

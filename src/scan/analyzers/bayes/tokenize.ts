@@ -106,6 +106,20 @@ function headerTokens(msg: ParsedMessage, out: string[]): void {
 
 /** Unique feature hashes of a message, in first-seen order. */
 export function tokenize(msg: ParsedMessage): number[] {
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (const t of features(msg)) {
+    const h = hashToken(t);
+    if (!seen.has(h)) {
+      seen.add(h);
+      out.push(h);
+    }
+  }
+  return out;
+}
+
+/** The readable features of a message, before hashing (with repeats). */
+export function features(msg: ParsedMessage): string[] {
   const raw: string[] = [];
   const subj: string[] = [];
   words(msg.subject, subj);
@@ -127,14 +141,5 @@ export function tokenize(msg: ParsedMessage): number[] {
     if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) raw.push('url:ip-literal');
   }
   raw.push(`url-count:${Math.min(Math.ceil(Math.log2(msg.urls.length + 1)), 8)}`);
-  const seen = new Set<number>();
-  const out: number[] = [];
-  for (const t of raw) {
-    const h = hashToken(t);
-    if (!seen.has(h)) {
-      seen.add(h);
-      out.push(h);
-    }
-  }
-  return out;
+  return raw;
 }
