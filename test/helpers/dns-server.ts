@@ -59,40 +59,50 @@ function toAnswer(name: string, r: ZoneRecord): Record<string, unknown> {
 
 export async function startDnsServer(zone: Zone = {}): Promise<DnsFixture> {
   const fixture = { queries: [] as { name: string; type: string }[], zone, timeout: new Set<string>(), servfail: new Set<string>() };
-  const server = dns2.createServer({
-    udp: true,
-    tcp: true,
-    handle: (request: any, send: (r: unknown) => void) => {
-      const response = Packet.createResponseFromRequest(request);
-      const [q] = request.questions;
-      const name = String(q.name).toLowerCase().replace(/\.$/, '');
-      const type = TYPE_NAMES[q.type] ?? String(q.type);
-      fixture.queries.push({ name, type });
-      if (fixture.timeout.has(name)) return;
-      if (fixture.servfail.has(name)) {
-        response.header.rcode = 2;
-        return send(response);
-      }
-      const records = fixture.zone[name];
-      if (!records) {
-        response.header.rcode = 3; // NXDOMAIN
-        return send(response);
-      }
-      for (const r of records) {
-        if (r.type === type || (r.type === 'CNAME' && type !== 'CNAME')) response.answers.push(toAnswer(q.name, r) as any);
-      }
-      send(response);
-    },
-  } as any);
-  // UDP and TCP on the same port, so a truncated answer can be retried over TCP.
+  const create = () =>
+    dns2.createServer({
+      udp: true,
+      tcp: true,
+      handle: (request: any, send: (r: unknown) => void) => {
+        const response = Packet.createResponseFromRequest(request);
+        const [q] = request.questions;
+        const name = String(q.name).toLowerCase().replace(/\.$/, '');
+        const type = TYPE_NAMES[q.type] ?? String(q.type);
+        fixture.queries.push({ name, type });
+        if (fixture.timeout.has(name)) return;
+        if (fixture.servfail.has(name)) {
+          response.header.rcode = 2;
+          return send(response);
+        }
+        const records = fixture.zone[name];
+        if (!records) {
+          response.header.rcode = 3; // NXDOMAIN
+          return send(response);
+        }
+        for (const r of records) {
+          if (r.type === type || (r.type === 'CNAME' && type !== 'CNAME')) response.answers.push(toAnswer(q.name, r) as any);
+        }
+        send(response);
+      },
+    } as any);
+  // UDP and TCP on the same port, so a truncated answer can be retried over TCP. A port taken by
+  // another process shows up as an 'error' event (dns2's listen() never settles then): try another.
+  let server = create();
   let port = 0;
   for (let attempt = 0; attempt < 20 && !port; attempt++) {
     const candidate = 20000 + Math.floor(Math.random() * 40000);
+    let onError: (err: Error) => void = () => {};
+    const failed = new Promise<never>((_, reject) => (onError = reject));
+    server.once('error', onError);
     try {
-      await server.listen({ udp: { port: candidate, address: '127.0.0.1' }, tcp: { port: candidate, address: '127.0.0.1' } });
+      await Promise.race([server.listen({ udp: { port: candidate, address: '127.0.0.1' }, tcp: { port: candidate, address: '127.0.0.1' } }), failed]);
+      server.off('error', onError);
       port = candidate;
     } catch {
-      await server.close().catch(() => {});
+      server.removeAllListeners('error');
+      server.on('error', () => {});
+      await Promise.race([server.close().catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
+      server = create();
     }
   }
   if (!port) throw new Error('could not bind the test DNS server');
