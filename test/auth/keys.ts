@@ -36,6 +36,10 @@ export function message(from: string, subject = 'Quarterly report', body = 'Hell
 export async function sign(raw: string, domain: string, selector: string, key: TestKey): Promise<string> {
   const res = await dkimSign(raw, {
     canonicalization: 'relaxed/relaxed',
+    // Always give signTime: without it mailauth 4.13 computes t= twice — Math.round(Date.now() / 1000)
+    // once for the signed header and again for the header it returns — so a signature made across a
+    // half-second boundary carries another t= than the one it signed and fails as "bad signature".
+    signTime: new Date(),
     signatureData: [{ signingDomain: domain, selector, privateKey: key.privatePem, algorithm: key.algorithm }],
   } as any);
   if (res.errors?.length) throw new Error(`dkimSign: ${JSON.stringify(res.errors)}`);
