@@ -7,6 +7,8 @@ export interface ConnectionCheckContext {
   stage: 'connect' | 'helo' | 'mail' | 'rcpt';
   sender?: string;
   recipient?: string;
+  /** At RCPT: the recipient's protected domain (canonical, lower-case), for per-domain lists. */
+  domain?: string;
 }
 
 /** A refusal: SMTP code and enhanced code, the text for the client, a stable reason id for reports. */

@@ -206,7 +206,7 @@ export class Ingress {
     if (s.recipients.length >= max) {
       this.refuse(session, 'rcpt', { code: 452, enhanced: '4.5.3', message: `Too many recipients (at most ${max} per message)`, reason: 'too_many_recipients' }, { domain: decision.domain, detail: address.address });
     }
-    await this.check(session, { stage: 'rcpt', sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', recipient: decision.address }, decision.domain);
+    await this.check(session, { stage: 'rcpt', sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', recipient: decision.address, domain: decision.domain }, decision.domain);
     s.recipients.push({ address: decision.address, domain: decision.domain, domainId: decision.domainId });
   }
 

@@ -1,5 +1,5 @@
 // The connection reputation as scored symbols (family reputation): DNSBL listings of the client IP
-// and local list membership, for messages the connection check did not refuse outright.
+// and global IP list membership, for messages the connection check did not refuse outright.
 import type { Analyzer, Emit, SymbolDef } from '../scan/types.js';
 import { reputationConfig } from './config.js';
 import { IpReputation } from './evaluate.js';
@@ -8,8 +8,8 @@ const G = 'reputation';
 export const REPUTATION_SYMBOLS: readonly SymbolDef[] = [
   { name: 'RBL_LISTED', group: G, score: 1, category: 'spam', description: 'The client IP is on a DNSBL; weighted by the zone\'s score for the return code' },
   { name: 'RBL_ERROR', group: G, score: 0, description: 'A DNSBL lookup failed (timeout, refused)' },
-  { name: 'IP_BLOCKLISTED', group: G, score: 10, category: 'spam', description: 'The client IP is on the local block list' },
-  { name: 'IP_ALLOWLISTED', group: G, score: -5, description: 'The client IP is on the local allow list' },
+  { name: 'IP_BLOCKLISTED', group: G, score: 10, category: 'spam', description: 'The client IP is on the global block list' },
+  { name: 'IP_ALLOWLISTED', group: G, score: -5, description: 'The client IP is on the global allow list' },
 ];
 
 // One evaluator per config section, so its answer cache is shared by the messages it scans.

@@ -2,9 +2,10 @@
 // codes, the reject threshold, the SMTP stage, and local allow/block lists. Shared by the
 // connection check and the scoring analyzer, so both read one section.
 import { z } from 'zod';
-import { isIpEntry } from './ip-list.js';
+import { isIpValue } from '../policy/lists.js';
 
-const ipEntry = z.string().refine(isIpEntry, { message: 'not an IP address or CIDR network' });
+// Global entries of the one list model, next to the scan_lists rows; IP addresses and networks only.
+const ipEntry = z.string().refine(isIpValue, { message: 'not an IP address or CIDR network (e.g. 192.0.2.1, 198.51.100.0/24, 2001:db8::/32)' });
 
 export const DnsblZone = z
   .object({
@@ -24,9 +25,9 @@ export const ReputationConfig = z
     /** A client whose summed DNSBL score reaches this is refused; null: never refuse, score only. */
     reject_threshold: z.number().nullable().default(10),
     dnsbl: z.array(DnsblZone).default([]),
-    /** Never refused, DNSBLs not asked. */
+    /** Global allow entries: DNSBLs not asked (a block entry still wins). */
     allow: z.array(ipEntry).default([]),
-    /** Always refused (reason blocklist). */
+    /** Global block entries: refused at `stage` (reason blocklist). */
     block: z.array(ipEntry).default([]),
     /** How long a DNSBL answer is reused for the same IP. */
     cache_seconds: z.number().int().min(0).default(300),

@@ -1,11 +1,16 @@
-// One IP against the local lists and every configured DNSBL zone: the listings with their scores,
-// the total, and the lookups that failed. Used at SMTP time and by the scoring analyzer.
+// One IP against the lists and every configured DNSBL zone: the list entry that decides, or the
+// DNSBL listings with their scores, the total, and the lookups that failed. Used at SMTP time and
+// by the scoring analyzer. The lists are the one list model (scan_lists, src/policy/lists.ts):
+// their IP entries, global and per domain, plus scan.analyzers.reputation.allow/block as global
+// entries; read through a cache, never per connection.
 import type { Kysely } from 'kysely';
+import { matchEntry, parseListValue, type ListEntry, type ListName } from '../policy/lists.js';
+import { GLOBAL } from '../policy/snapshot.js';
+import { Cached } from '../store/cached.js';
 import type { Database } from '../store/schema.js';
 import type { DnsResolve } from '../scan/types.js';
 import type { ReputationConfig } from './config.js';
 import { dnsblQuery, reverseIp, TtlCache, type DnsblAnswer } from './dnsbl.js';
-import { IpList } from './ip-list.js';
 
 export interface DnsblHit {
   zone: string;
@@ -14,45 +19,76 @@ export interface DnsblHit {
   meaning: string;
 }
 
-export type IpVerdict =
-  | { kind: 'allowed'; entry: string }
-  | { kind: 'blocked'; entry: string }
-  | { kind: 'scored'; hits: DnsblHit[]; total: number; errors: { zone: string; reason: string }[] };
+export type DnsblVerdict = { kind: 'scored'; hits: DnsblHit[]; total: number; errors: { zone: string; reason: string }[] };
 
-/** Config lists plus the ip_list_entries table, re-read at most every refreshMs. */
+export type IpVerdict = { kind: 'allowed'; entry: string; domain: string } | { kind: 'blocked'; entry: string; domain: string } | DnsblVerdict;
+
+export interface ListHit {
+  list: ListName;
+  entry: ListEntry;
+}
+
+type Split = { allow: ListEntry[]; block: ListEntry[] };
+
+export interface IpListsOptions {
+  /** How long the table entries are served from memory (the gateway uses smtp.directory_refresh). */
+  refreshMs?: number;
+  now?: () => number;
+  onStaleError?: (err: unknown) => void;
+}
+
+/** The IP entries of the lists by domain ('*' global), the config's entries counted as global. */
 export class IpLists {
-  private allow: IpList;
-  private block: IpList;
-  private tableAllow = new IpList([]);
-  private tableBlock = new IpList([]);
-  private loadedAt = -Infinity;
-  private loading: Promise<void> | null = null;
+  private readonly config: Split = { allow: [], block: [] };
+  private readonly table: Cached<Map<string, Split>> | null;
 
-  constructor(cfg: ReputationConfig, private db: Kysely<Database> | null, private now: () => number = Date.now, private refreshMs = 30_000) {
-    this.allow = new IpList(cfg.allow, 'scan.analyzers.reputation.allow');
-    this.block = new IpList(cfg.block, 'scan.analyzers.reputation.block');
+  constructor(cfg: Pick<ReputationConfig, 'allow' | 'block'>, db: Kysely<Database> | null, opts: IpListsOptions = {}) {
+    for (const list of ['allow', 'block'] as const) {
+      // The config schema already refused anything that is not an IP or network.
+      for (const raw of cfg[list]) this.config[list].push({ domain: GLOBAL, list, ...parseListValue(raw) });
+    }
+    this.table = db
+      ? new Cached(async () => {
+          const rows = await db.selectFrom('scan_lists').select(['domain', 'list', 'kind', 'value']).where('kind', '=', 'ip').orderBy('id').execute();
+          const out = new Map<string, Split>();
+          for (const r of rows) {
+            if (r.list !== 'allow' && r.list !== 'block') continue;
+            let s = out.get(r.domain);
+            if (!s) out.set(r.domain, (s = { allow: [], block: [] }));
+            s[r.list].push({ domain: r.domain, list: r.list, kind: 'ip', value: r.value });
+          }
+          return out;
+        }, { refreshMs: opts.refreshMs ?? 5000, now: opts.now, onStaleError: opts.onStaleError })
+      : null;
   }
 
-  private async refresh(): Promise<void> {
-    if (!this.db || this.now() - this.loadedAt < this.refreshMs) return;
-    this.loading ??= (async () => {
-      const rows = await this.db!.selectFrom('ip_list_entries').select(['network', 'list']).execute();
-      // Entries are validated on insert; a bad row is skipped rather than breaking every connection.
-      const keep = (l: string) => rows.filter((r) => r.list === l).map((r) => r.network).filter((n) => { try { new IpList([n]); return true; } catch { return false; } });
-      this.tableAllow = new IpList(keep('allow'));
-      this.tableBlock = new IpList(keep('block'));
-      this.loadedAt = this.now();
-    })().finally(() => (this.loading = null));
-    await this.loading;
+  private async scope(domain: string): Promise<Split> {
+    const table = (await this.table?.get())?.get(domain);
+    if (domain !== GLOBAL) return table ?? { allow: [], block: [] };
+    return table ? { allow: [...this.config.allow, ...table.allow], block: [...this.config.block, ...table.block] } : this.config;
   }
 
-  async classify(ip: string): Promise<{ list: 'allow' | 'block'; entry: string } | null> {
-    await this.refresh();
-    const a = this.allow.match(ip) ?? this.tableAllow.match(ip);
-    if (a) return { list: 'allow', entry: a };
-    const b = this.block.match(ip) ?? this.tableBlock.match(ip);
-    if (b) return { list: 'block', entry: b };
-    return null;
+  /** The entry of the domain's lists ('*': the global ones) naming ip; a block entry beats an allow one. */
+  async classify(ip: string, domain: string = GLOBAL): Promise<ListHit | null> {
+    const s = await this.scope(domain);
+    const subject = { senders: [], clientIp: ip };
+    const block = matchEntry(s.block, subject);
+    if (block) return { list: 'block', entry: block };
+    const allow = matchEntry(s.allow, subject);
+    return allow ? { list: 'allow', entry: allow } : null;
+  }
+
+  /** True when some protected domain's own allow list names ip. */
+  async allowedByAnyDomain(ip: string): Promise<boolean> {
+    const map = await this.table?.get();
+    if (!map) return false;
+    for (const [domain, s] of map) if (domain !== GLOBAL && matchEntry(s.allow, { senders: [], clientIp: ip })) return true;
+    return false;
+  }
+
+  /** The next lookup reads the table again. */
+  invalidate(): void {
+    this.table?.invalidate();
   }
 }
 
@@ -60,15 +96,20 @@ export class IpReputation {
   private cache: TtlCache<DnsblAnswer>;
   readonly lists: IpLists;
 
-  constructor(private cfg: ReputationConfig, private resolve: DnsResolve, db: Kysely<Database> | null, now: () => number = Date.now) {
+  constructor(private cfg: ReputationConfig, private resolve: DnsResolve, db: Kysely<Database> | null, now: () => number = Date.now, listOpts: IpListsOptions = {}) {
     this.cache = new TtlCache(cfg.cache_seconds * 1000, 10_000, now);
-    this.lists = new IpLists(cfg, db, now);
+    this.lists = new IpLists(cfg, db, { now, ...listOpts });
   }
 
+  /** The global lists (block beats allow), then the DNSBLs when neither names the IP. */
   async evaluate(ip: string): Promise<IpVerdict> {
     const listed = await this.lists.classify(ip);
-    if (listed?.list === 'allow') return { kind: 'allowed', entry: listed.entry };
-    if (listed?.list === 'block') return { kind: 'blocked', entry: listed.entry };
+    if (listed) return { kind: listed.list === 'allow' ? 'allowed' : 'blocked', entry: listed.entry.value, domain: listed.entry.domain };
+    return this.dnsbl(ip);
+  }
+
+  /** Every configured DNSBL zone for ip (answers cached for cache_seconds). */
+  async dnsbl(ip: string): Promise<DnsblVerdict> {
     let rev: string;
     try {
       rev = reverseIp(ip);

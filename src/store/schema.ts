@@ -167,6 +167,12 @@ export interface ScanMonitorsTable {
   updated_at: string;
 }
 
+/**
+ * The one allow/block list model (src/policy/lists.ts): per protected domain or global ('*'), a
+ * sender address, sender domain or client IP/CIDR network (value normalised, kind 'ip'). The scan
+ * policy matches every kind at the end of DATA; the connection check matches the IP entries at
+ * connect (global) and RCPT (the recipient's domain). Migration 410 folded ip_list_entries in here.
+ */
 export interface ScanListsTable {
   id: Generated<number>;
   domain: string;
@@ -174,15 +180,6 @@ export interface ScanListsTable {
   kind: 'address' | 'domain' | 'ip';
   value: string;
   comment: string | null;
-  created_at: string;
-}
-
-export interface IpListEntriesTable {
-  id: Generated<number>;
-  /** An address or CIDR network, IPv4 or IPv6. */
-  network: string;
-  list: 'allow' | 'block';
-  note: string | null;
   created_at: string;
 }
 
@@ -229,7 +226,6 @@ export interface Database {
   message_recipients: MessageRecipientsTable;
   delivery_attempts: DeliveryAttemptsTable;
   connection_events: ConnectionEventsTable;
-  ip_list_entries: IpListEntriesTable;
   url_block_entries: UrlBlockEntriesTable;
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { reputationConfig } from '../../src/reputation/config.js';
 import { createReputationCheck } from '../../src/reputation/check.js';
 import { reverseIp } from '../../src/reputation/dnsbl.js';
-import { IpList } from '../../src/reputation/ip-list.js';
+import { matchEntry, type ListEntry } from '../../src/policy/lists.js';
+import { PolicyRepository } from '../../src/policy/repository.js';
 import { reputationAnalyzer } from '../../src/reputation/analyzer.js';
 import { parseMessage } from '../../src/message/parse.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
@@ -42,15 +43,16 @@ describe('DNSBL names and lists', () => {
     assert.equal(reverseIp('2001:db8::1'), '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2');
   });
 
-  it('matches CIDR entries, v4, v6 and v4-mapped clients', () => {
-    const l = new IpList(['10.0.0.0/8', '192.0.2.7', '2001:db8:1::/48']);
-    assert.equal(l.match('10.20.30.40'), '10.0.0.0/8');
-    assert.equal(l.match('::ffff:10.1.1.1'), '10.0.0.0/8');
-    assert.equal(l.match('192.0.2.7'), '192.0.2.7');
-    assert.equal(l.match('192.0.2.8'), null);
-    assert.equal(l.match('2001:db8:1:ffff::1'), '2001:db8:1::/48');
-    assert.equal(l.match('2001:db8:2::1'), null);
-    assert.throws(() => new IpList(['10.0.0.0/33'], 'scan.analyzers.reputation.block'), /scan\.analyzers\.reputation\.block: "10\.0\.0\.0\/33"/);
+  it('matches CIDR entries, v4, v6 and v4-mapped clients (the one matcher, src/policy/lists.ts)', () => {
+    const entries: ListEntry[] = ['10.0.0.0/8', '192.0.2.7', '2001:db8:1::/48'].map((value) => ({ domain: '*', list: 'block', kind: 'ip', value }));
+    const m = (ip: string) => matchEntry(entries, { senders: [], clientIp: ip })?.value ?? null;
+    assert.equal(m('10.20.30.40'), '10.0.0.0/8');
+    assert.equal(m('::ffff:10.1.1.1'), '10.0.0.0/8');
+    assert.equal(m('192.0.2.7'), '192.0.2.7');
+    assert.equal(m('192.0.2.8'), null);
+    assert.equal(m('2001:db8:1:ffff::1'), '2001:db8:1::/48');
+    assert.equal(m('2001:db8:2::1'), null);
+    assert.throws(() => reputationConfig({ block: ['10.0.0.0/33'] }), /scan\.analyzers\.reputation\.block\.0: not an IP address or CIDR network/);
   });
 
   it('config errors name the field', () => {
@@ -85,21 +87,19 @@ describe('connection check', () => {
     const check = createReputationCheck(reputationConfig({ ...ZONES, stage: 'rcpt', allow: ['127.0.0.0/30'], block: ['198.51.100.0/24', '2001:db8:bad::/48'] }), { resolve, db: null });
     assert.equal(await check({ ip: '127.0.0.2', helo: null, stage: 'rcpt', recipient: 'a@b.test' }), null);
     const b = await check({ ip: '198.51.100.9', helo: null, stage: 'rcpt', recipient: 'a@b.test' });
-    assert.deepEqual(b && [b.code, b.enhanced, b.reason, b.detail], [550, '5.7.1', 'blocklist', 'local:198.51.100.0/24']);
+    assert.deepEqual(b && [b.code, b.enhanced, b.reason, b.detail], [550, '5.7.1', 'blocklist', 'global:198.51.100.0/24']);
     assert.equal((await check({ ip: '2001:db8:bad::1', helo: null, stage: 'rcpt' }))?.reason, 'blocklist');
   });
 
   for (const kind of DATABASES) {
-    it(`reads allow/block entries from the table (${kind})`, async (t) => {
+    it(`reads the global IP entries of scan_lists (${kind})`, async (t) => {
       const tdb = await makeDatabase(kind);
       if (!tdb) return t.skip('PostgreSQL unreachable');
       const store = await tdb.open();
       try {
-        const now = new Date().toISOString();
-        await store.db.insertInto('ip_list_entries').values([
-          { network: '203.0.113.0/24', list: 'block', note: 'abuse', created_at: now },
-          { network: '127.0.0.2', list: 'allow', note: null, created_at: now },
-        ]).execute();
+        const repo = new PolicyRepository(store.db);
+        await repo.addListEntry('*', 'block', '203.0.113.0/24', { comment: 'abuse' });
+        await repo.addListEntry('*', 'allow', '127.0.0.2');
         const check = createReputationCheck(reputationConfig(ZONES), { resolve, db: store.db });
         assert.equal((await check({ ip: '203.0.113.50', helo: null, stage: 'connect' }))?.reason, 'blocklist');
         assert.equal(await check({ ip: '127.0.0.2', helo: null, stage: 'connect' }), null);

@@ -9,6 +9,7 @@ import * as bayes from './110_bayes.js';
 import * as threats from './200_threats.js';
 import * as migration from './400_migration.js';
 import * as console_ from './300_console.js';
+import * as unifiedLists from './410_unified_lists.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '200_threats': threats,
   '400_migration': migration,
   '300_console': console_,
+  '410_unified_lists': unifiedLists,
 };
