@@ -1,7 +1,39 @@
 // The local URL/domain block list in the store (url_block_entries): entry normalisation, add,
 // remove, list, bulk import, and matching a message's URLs (domain and its subdomains; URL prefix).
+// Matching reads the table through an in-memory copy (src/store/cached.ts) refreshed every
+// URL_LIST_REFRESH_MS, not once per message; writes made through this module apply at once.
 import type { Kysely } from 'kysely';
+import { Cached } from '../store/cached.js';
 import type { Database } from '../store/schema.js';
+
+/** How long a process serves its copy of url_block_entries before reading it again. */
+export const URL_LIST_REFRESH_MS = 5000;
+
+interface UrlIndex {
+  domains: Set<string>;
+  urls: Set<string>;
+}
+
+let caches = new WeakMap<object, Cached<UrlIndex>>();
+
+function urlIndex(db: Kysely<Database>): Promise<UrlIndex> {
+  let c = caches.get(db);
+  if (!c) {
+    c = new Cached(async () => {
+      const rows = await db.selectFrom('url_block_entries').select(['kind', 'value']).execute();
+      const idx: UrlIndex = { domains: new Set(), urls: new Set() };
+      for (const r of rows) (r.kind === 'domain' ? idx.domains : idx.urls).add(r.value);
+      return idx;
+    }, { refreshMs: URL_LIST_REFRESH_MS });
+    caches.set(db, c);
+  }
+  return c.get();
+}
+
+/** Drops every process-local copy (called after a write; other processes see it after the refresh). */
+export function invalidateUrlBlockCache(): void {
+  caches = new WeakMap();
+}
 
 export interface UrlEntry {
   kind: 'domain' | 'url';
@@ -36,11 +68,13 @@ export function normaliseEntry(input: string): UrlEntry {
 
 export async function addEntry(db: Kysely<Database>, e: UrlEntry, note: string | null = null): Promise<boolean> {
   const r = await db.insertInto('url_block_entries').values({ ...e, note, created_at: new Date().toISOString() }).onConflict((oc) => oc.columns(['kind', 'value']).doNothing()).executeTakeFirst();
+  invalidateUrlBlockCache();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 export async function removeEntry(db: Kysely<Database>, e: UrlEntry): Promise<boolean> {
   const r = await db.deleteFrom('url_block_entries').where('kind', '=', e.kind).where('value', '=', e.value).executeTakeFirst();
+  invalidateUrlBlockCache();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -65,6 +99,8 @@ export async function importEntries(db: Kysely<Database>, text: string, note: st
   await db.transaction().execute(async (tx) => {
     for (const e of entries) if (await addEntry(tx, e, note)) added++;
   });
+  // Again after the commit: a reload between an insert and the commit would have missed the rows.
+  invalidateUrlBlockCache();
   return { added, existing: entries.length - added, errors };
 }
 
@@ -74,7 +110,7 @@ function parents(host: string): string[] {
   return labels.map((_, i) => labels.slice(i).join('.'));
 }
 
-/** The block-list entries matching any of the URLs (one query per kind, by candidate keys). */
+/** The block-list entries matching any of the URLs (candidate keys looked up in the cached copy). */
 export async function matchBlocked(db: Kysely<Database> | null, urls: readonly { url: string; host: string }[], configDomains: readonly string[] = []): Promise<{ url: string; entry: string }[]> {
   const hosts = new Map<string, string>();
   const prefixes = new Map<string, string>();
@@ -96,14 +132,8 @@ export async function matchBlocked(db: Kysely<Database> | null, urls: readonly {
     if (hosts.has(v)) out.push({ url: hosts.get(v)!, entry: v });
   }
   if (!db || (!hosts.size && !prefixes.size)) return out;
-  const rows = await db
-    .selectFrom('url_block_entries')
-    .select(['kind', 'value'])
-    .where((eb) => eb.or([
-      eb.and([eb('kind', '=', 'domain'), eb('value', 'in', [...hosts.keys(), ''])]),
-      eb.and([eb('kind', '=', 'url'), eb('value', 'in', [...prefixes.keys(), ''])]),
-    ]))
-    .execute();
-  for (const r of rows) out.push({ url: (r.kind === 'domain' ? hosts.get(r.value) : prefixes.get(r.value)) ?? r.value, entry: r.value });
+  const idx = await urlIndex(db);
+  for (const [host, url] of hosts) if (idx.domains.has(host)) out.push({ url, entry: host });
+  for (const [prefix, url] of prefixes) if (idx.urls.has(prefix)) out.push({ url, entry: prefix });
   return out;
 }

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { openStore } from '../../src/store/db.js';
-import { importEntries, normaliseEntry, addEntry } from '../../src/reputation/url-list.js';
+import { importEntries, normaliseEntry, addEntry, matchBlocked, removeEntry, invalidateUrlBlockCache } from '../../src/reputation/url-list.js';
 import { urlReputationAnalyzer } from '../../src/scan/analyzers/url-reputation/index.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import type { AnalyzerContext } from '../../src/scan/types.js';
@@ -133,6 +133,37 @@ describe('URL block list', () => {
       }
     });
   }
+
+  it('matches from a cached copy of the table: no query per message, own writes seen at once', async () => {
+    const dir = tempDir();
+    const store = await openStore({ url: 'sqlite:rampart.db', dataDir: dir });
+    try {
+      const queries: string[] = [];
+      const db = store.db.withPlugin({
+        transformQuery: (a) => {
+          if (a.node.kind === 'SelectQueryNode') queries.push(a.queryId.queryId);
+          return a.node;
+        },
+        transformResult: async (a) => a.result,
+      });
+      const urls = [{ url: 'https://a.cached.test/x', host: 'a.cached.test' }];
+      await addEntry(db, normaliseEntry('cached.test'));
+      assert.deepEqual(await matchBlocked(db, urls), [{ url: 'https://a.cached.test/x', entry: 'cached.test' }]);
+      const n = queries.length;
+      for (let i = 0; i < 20; i++) await matchBlocked(db, urls);
+      assert.equal(queries.length, n, 'twenty messages, no query');
+      // A row written by another process (here: behind the module's back) shows after a refresh.
+      await store.db.insertInto('url_block_entries').values({ kind: 'url', value: 'https://b.test/p', note: null, created_at: new Date().toISOString() }).execute();
+      const b = [{ url: 'https://b.test/p?x=1', host: 'b.test' }];
+      assert.deepEqual(await matchBlocked(db, b), []);
+      invalidateUrlBlockCache();
+      assert.deepEqual(await matchBlocked(db, b), [{ url: 'https://b.test/p?x=1', entry: 'https://b.test/p' }]);
+      await removeEntry(db, normaliseEntry('cached.test'));
+      assert.deepEqual(await matchBlocked(db, urls), []);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('rampart urls import/add/list/remove', async () => {
     const dir = tempDir();
