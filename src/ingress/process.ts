@@ -58,11 +58,13 @@ export async function startIngressProcess(opts: {
     finisher: { db: store.db, accept: opts.accept(spool), scan: config.scan, node: os.hostname(), log },
     log,
   });
-  // ── Plug-in point: the scan engine and the reputation checks install themselves here, e.g.
+  // The scan engine and the connection checks (lists, DNSBL) install themselves unless a test overrides them.
   const scan = !opts.overrides?.scanHook && config.scan.enabled ? await createScanService({ config, store, logger: log }) : null;
   if (scan) ingress.setScanHook(scan.hook);
-  //    if (!opts.overrides?.connectionCheck) ingress.setConnectionCheck(createReputationCheck(config, store));
-  const reputation = opts.overrides?.connectionCheck ? null : reputationCheckFromConfig(config, store);
+  // A failed list reload keeps the last good copy: say so, the operator's change is not applied yet.
+  const reputation = opts.overrides?.connectionCheck
+    ? null
+    : reputationCheckFromConfig(config, store, (err) => log.warn({ err }, 'reloading the IP allow/block lists failed; using the last good copy'));
   if (reputation) ingress.setConnectionCheck(reputation);
   const port = await ingress.listen(config.smtp.host, config.smtp.port);
   return {
