@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,7 @@ import { startDnsServer, type DnsFixture } from '../helpers/dns-server.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { RawSmtp, type Reply } from '../helpers/smtp-client.js';
 import { rsaKey, sign, type TestKey } from './keys.js';
+import { freePort } from '../helpers/ports.js';
 
 // Sender side: SPF authorises the loopback client the gateway sees; the spoofed bank never does.
 const SENDER = 'sender.e2e.test';
@@ -41,13 +42,6 @@ let sink: ChildProcess;
 const dump = mkdtempSync(path.join(os.tmpdir(), 'rampart-auth-sink-'));
 const run = randomUUID().slice(0, 8);
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function message(opts: { from: string; to: string; subject: string; id: string }): string {
   return [

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,19 +15,13 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import { Directory } from '../../src/directory/repository.js';
 import { openStore } from '../../src/store/db.js';
+import { freePort } from '../helpers/ports.js';
 
 const TOTAL = 2000;
 const SENDERS = 8;
 const KILLS = 3;
 const CONCURRENCY = 10;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Counts every Message-ID the downstream accepts. */
 async function startSink(): Promise<{ port: number; seen: Map<string, number>; close(): Promise<void> }> {

@@ -3,21 +3,14 @@
 // sharing one queue. The core cases run on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { Directory, type RouteInput } from '../../src/directory/repository.js';
 import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
 import { DATABASES } from '../helpers/db.js';
 import { fixture, messageIdOf, spoolMessage, startDownstream, waitFor, type Downstream, type Fixture } from './helpers.js';
+import { freePort } from '../helpers/ports.js';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function recipients(f: Fixture, id: string) {
   return f.store.db.selectFrom('message_recipients').selectAll().where('message_id', '=', id).orderBy('address').execute();

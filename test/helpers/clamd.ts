@@ -2,11 +2,11 @@
 // reach its mirrors here): an .ndb body signature for EICAR and an .hdb hash of ClamAV's test file.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after } from 'node:test';
 import { ping, type ClamdAddress } from '../../src/files/clamd.js';
 import { tempDir } from './tmp.js';
+import { freePort } from './ports.js';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 export const TESTFILES = '/usr/share/clamav-testfiles';
@@ -17,16 +17,6 @@ export interface RunningClamd {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Writes the test signature database into dir. */
 export function writeTestSignatures(dir: string): void {
