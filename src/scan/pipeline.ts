@@ -8,6 +8,7 @@ import type { ScanConfig } from './config.js';
 import { failSymbolName, SymbolRegistry } from './registry.js';
 import { asResult } from './run-one.js';
 import { round } from './scoring.js';
+import type { StageTimer } from './timing.js';
 import type { Analyzer, AnalyzerResult, DnsResolve, Facts, HeaderField, ParsedMessage, Stage, SymbolHit } from './types.js';
 
 export const STAGES: readonly Stage[] = ['connect', 'prefilter', 'normal', 'postfilter'];
@@ -18,6 +19,8 @@ export interface PipelineServices {
   now(): Date;
   db: Kysely<Database> | null;
   protectedDomains: readonly string[];
+  /** RAMPART_SCAN_TIMING: records each analyzer's time. */
+  timer?: StageTimer | null;
 }
 
 export interface PipelineResult {
@@ -34,6 +37,12 @@ class AnalyzerTimeout extends Error {}
 export class Pipeline {
   readonly registry: SymbolRegistry;
   private readonly stages: Analyzer[][];
+  /**
+   * Each analyzer's section of scan.analyzers, one object for the pipeline's life: analyzers cache
+   * what they derive from it (parsed settings, sets, evaluators) keyed by this object, so a section
+   * absent from the file must not become a new {} per message.
+   */
+  private readonly analyzerConfigs = new Map<string, Record<string, unknown>>();
 
   constructor(
     analyzers: readonly Analyzer[],
@@ -42,6 +51,7 @@ export class Pipeline {
     this.registry = SymbolRegistry.build(analyzers, config);
     const enabled = analyzers.filter((a) => !config.disabled.includes(a.name));
     this.stages = STAGES.map((st) => enabled.filter((a) => a.stage === st));
+    for (const a of enabled) this.analyzerConfigs.set(a.name, config.analyzers[a.name] ?? {});
   }
 
   async run(message: ParsedMessage, services: PipelineServices): Promise<PipelineResult> {
@@ -58,6 +68,7 @@ export class Pipeline {
   private async runOne(a: Analyzer, message: ParsedMessage, services: PipelineServices, facts: Readonly<Facts>): Promise<AnalyzerResult | Error> {
     const ctl = new AbortController();
     const budget = this.config.analyzer_timeout;
+    const started = services.timer ? performance.now() : 0;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Error>((resolve) => {
       timer = setTimeout(() => {
@@ -72,7 +83,7 @@ export class Pipeline {
           await a.analyze(message, {
             resolve: services.resolve,
             now: services.now,
-            config: this.config.analyzers[a.name] ?? {},
+            config: this.analyzerConfigs.get(a.name) ?? this.config.analyzers[a.name] ?? {},
             signal: ctl.signal,
             facts,
             protectedDomains: services.protectedDomains,
@@ -82,6 +93,7 @@ export class Pipeline {
       return await Promise.race([run, timeout]);
     } finally {
       clearTimeout(timer);
+      services.timer?.add(a.name, performance.now() - started);
     }
   }
 
