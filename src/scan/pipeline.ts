@@ -59,24 +59,30 @@ export class Pipeline {
     for (const stage of this.stages) {
       if (!stage.length) continue;
       const facts: Readonly<Facts> = Object.freeze({ ...result.facts });
-      const outcomes = await Promise.all(stage.map((a) => this.runOne(a, message, services, facts)));
-      outcomes.forEach((out, i) => this.collect(stage[i]!, out, result));
+      // The analyzers of a stage start together with the same budget: one deadline (timer and
+      // abort signal) serves them all.
+      const ctl = new AbortController();
+      const budget = this.config.analyzer_timeout;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<Error>((resolve) => {
+        timer = setTimeout(() => {
+          const err = new AnalyzerTimeout(`timed out after ${budget} ms`);
+          ctl.abort(err);
+          resolve(err);
+        }, budget);
+      });
+      try {
+        const outcomes = await Promise.all(stage.map((a) => this.runOne(a, message, services, facts, ctl.signal, timeout)));
+        outcomes.forEach((out, i) => this.collect(stage[i]!, out, result));
+      } finally {
+        clearTimeout(timer);
+      }
     }
     return result;
   }
 
-  private async runOne(a: Analyzer, message: ParsedMessage, services: PipelineServices, facts: Readonly<Facts>): Promise<AnalyzerResult | Error> {
-    const ctl = new AbortController();
-    const budget = this.config.analyzer_timeout;
+  private async runOne(a: Analyzer, message: ParsedMessage, services: PipelineServices, facts: Readonly<Facts>, signal: AbortSignal, timeout: Promise<Error>): Promise<AnalyzerResult | Error> {
     const started = services.timer ? performance.now() : 0;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Error>((resolve) => {
-      timer = setTimeout(() => {
-        const err = new AnalyzerTimeout(`timed out after ${budget} ms`);
-        ctl.abort(err);
-        resolve(err);
-      }, budget);
-    });
     try {
       const run = (async () =>
         asResult(
@@ -84,7 +90,7 @@ export class Pipeline {
             resolve: services.resolve,
             now: services.now,
             config: this.analyzerConfigs.get(a.name) ?? this.config.analyzers[a.name] ?? {},
-            signal: ctl.signal,
+            signal,
             facts,
             protectedDomains: services.protectedDomains,
             db: services.db,
@@ -92,7 +98,6 @@ export class Pipeline {
         ))().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       return await Promise.race([run, timeout]);
     } finally {
-      clearTimeout(timer);
       services.timer?.add(a.name, performance.now() - started);
     }
   }
