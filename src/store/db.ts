@@ -65,6 +65,15 @@ export function cachePreparedStatements(db: SQLite.Database, max = STATEMENT_CAC
   return db;
 }
 
+// The better-sqlite3 handle behind a Kysely instance, for the few bulk reads (the Bayes model's
+// load) where building a result object per row is most of the cost.
+const sqliteHandles = new WeakMap<object, SQLite.Database>();
+
+/** The SQLite connection under a Kysely instance opened by openStore, or null (PostgreSQL, a transaction). */
+export function sqliteHandle(db: Kysely<any>): SQLite.Database | null {
+  return sqliteHandles.get(db) ?? null;
+}
+
 export async function openStore(opts: OpenOptions): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
@@ -85,6 +94,7 @@ export async function openStore(opts: OpenOptions): Promise<Store> {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('foreign_keys = ON');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
+    sqliteHandles.set(db, sqlite);
   } else {
     throw new Error(`database.url: expected sqlite:FILE or postgres://…, got ${opts.url}`);
   }

@@ -3,6 +3,7 @@
 // fetch only the tokens changed since their copy's version, at most once per refresh interval.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { sqliteHandle } from '../../../store/db.js';
 import { inTransaction, nowIso } from '../../../store/dialect.js';
 import type { Database } from '../../../store/schema.js';
 import type { ParsedMessage } from '../../types.js';
@@ -212,6 +213,7 @@ export class CachedModel implements ModelView {
   private counts = new TokenTable();
   private lastCheck = 0;
   private pending: Promise<void> | null = null;
+  private blockStmt: import('better-sqlite3').Statement | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -241,23 +243,39 @@ export class CachedModel implements ModelView {
     // Rows are absolute counts, so re-reading a row changed after `meta` was read is harmless (and
     // a row changed behind the block being read has a newer version: the next refresh fetches it).
     // Blocks in token order keep each query's result, and the event loop's pause, small.
-    let after: number | null = null;
+    let after = -1;
     for (;;) {
-      let q = this.db.selectFrom('bayes_tokens').select(['token', 'spam', 'ham']).where('version', '>', this.version);
-      if (after !== null) q = q.where('token', '>', after);
-      const rows = await q.orderBy('token').limit(LOAD_BLOCK).execute();
-      for (const r of rows) {
-        const spam = Number(r.spam);
-        const ham = Number(r.ham);
-        if (spam <= 0 && ham <= 0) this.counts.delete(Number(r.token));
-        else this.counts.set(Number(r.token), pack(spam, ham));
+      const rows = await this.readBlock(after);
+      for (const [token, spam, ham] of rows) {
+        if (spam <= 0 && ham <= 0) this.counts.delete(token);
+        else this.counts.set(token, pack(spam, ham));
       }
       if (rows.length < LOAD_BLOCK) break;
-      after = Number(rows[rows.length - 1]!.token);
+      after = rows[rows.length - 1]![0];
     }
     this.spamCount = Number(meta.spam_count);
     this.hamCount = Number(meta.ham_count);
     this.version = version;
+  }
+
+  /** Up to LOAD_BLOCK changed rows with a token above `after`, in token order, as [token, spam, ham]. */
+  private async readBlock(after: number): Promise<[number, number, number][]> {
+    // On SQLite the rows are read as arrays straight from better-sqlite3: a result object per row
+    // through Kysely made the first load of a few hundred thousand tokens take seconds.
+    const sqlite = sqliteHandle(this.db);
+    if (sqlite) {
+      this.blockStmt ??= sqlite.prepare('select token, spam, ham from bayes_tokens where version > ? and token > ? order by token limit ?');
+      return (this.blockStmt.raw(true).all(this.version, after, LOAD_BLOCK) as unknown[][]).map((r) => [Number(r[0]), Number(r[1]), Number(r[2])]);
+    }
+    const rows = await this.db
+      .selectFrom('bayes_tokens')
+      .select(['token', 'spam', 'ham'])
+      .where('version', '>', this.version)
+      .where('token', '>', after)
+      .orderBy('token')
+      .limit(LOAD_BLOCK)
+      .execute();
+    return rows.map((r) => [Number(r.token), Number(r.spam), Number(r.ham)]);
   }
 }
 
