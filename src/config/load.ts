@@ -20,11 +20,11 @@ export class ConfigError extends Error {
  * Environment overrides: RAMPART_SMTP__PORT=2526 sets smtp.port. Double underscore separates
  * levels; values are parsed as YAML scalars so numbers and booleans keep their type.
  */
-const NOT_OVERRIDES = new Set(['RAMPART_CONFIG', 'RAMPART_LOG_LEVEL', 'RAMPART_CONFORMANCE_DIR']);
+const NOT_OVERRIDES = new Set(['RAMPART_CONFIG', 'RAMPART_LOG_LEVEL', 'RAMPART_CONFORMANCE_DIR', 'RAMPART_SCAN_TIMING']);
 
 export function applyEnvOverrides(doc: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const [key, raw] of Object.entries(env)) {
-    // RAMPART_CONFIG, RAMPART_LOG_LEVEL and RAMPART_TEST_* steer the process, not the file.
+    // RAMPART_CONFIG, RAMPART_LOG_LEVEL, RAMPART_SCAN_TIMING and RAMPART_TEST_* steer the process, not the file.
     if (!key.startsWith('RAMPART_') || raw === undefined || NOT_OVERRIDES.has(key) || key.startsWith('RAMPART_TEST_')) continue;
     const parts = key.slice('RAMPART_'.length).toLowerCase().split('__');
     let node: Record<string, unknown> = doc;

@@ -1,7 +1,7 @@
 // Parse once: raw RFC 5322 bytes → the read-only ParsedMessage every analyzer works on. A message
 // past the limits is still parsed as far as they allow, and says which limit it hit.
 import { createHash } from 'node:crypto';
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import PostalMime, { type Email } from 'postal-mime';
 import type { Address, Attachment, Envelope, FoundUrl, ParsedMessage } from '../scan/types.js';
 import { sniffType } from './sniff.js';
@@ -35,14 +35,17 @@ function addrs(list: Email['to']): Address[] {
   return out;
 }
 
+// convert() compiles its options (selector tree, formatters) on every call: compile them once.
+const toText = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+  ],
+});
+
 export function htmlToText(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-    ],
-  });
+  return toText(html);
 }
 
 interface Collected {

@@ -9,6 +9,7 @@ import { PolicyRepository } from '../policy/repository.js';
 import { PolicySnapshot } from '../policy/snapshot.js';
 import type { Database } from '../store/schema.js';
 import { Pipeline } from './pipeline.js';
+import { StageTimer } from './timing.js';
 import type { Analyzer, DnsResolve, Envelope } from './types.js';
 
 export interface EngineOptions {
@@ -49,6 +50,7 @@ export class ScanEngine {
   private readonly now: () => Date;
   private cache: { at: number; policy: PolicySnapshot; domains: string[] } | null = null;
   private loading: Promise<void> | null = null;
+  private readonly timer = StageTimer.fromEnv();
 
   constructor(private readonly opts: EngineOptions) {
     this.pipeline = new Pipeline(opts.analyzers, opts.config.scan);
@@ -57,12 +59,23 @@ export class ScanEngine {
   }
 
   async scan(req: ScanRequest): Promise<Decided> {
+    const timer = this.timer;
+    let t = timer ? performance.now() : 0;
+    const lap = (name: string) => {
+      if (!timer) return;
+      const now = performance.now();
+      timer.add(name, now - t);
+      t = now;
+    };
     const state = await this.state();
+    lap('state');
     const message = await parseMessage(req.raw, req.envelope, req.id ?? null);
+    lap('parse');
     const protectedDomains = state.domains;
-    const result = await this.pipeline.run(message, { resolve: this.resolve, now: this.now, db: this.opts.db, protectedDomains });
+    const result = await this.pipeline.run(message, { resolve: this.resolve, now: this.now, db: this.opts.db, protectedDomains, timer });
+    lap('pipeline');
     const domains = req.domains?.length ? req.domains : [...new Set(req.envelope.rcptTo.map((r) => r.slice(r.lastIndexOf('@') + 1).toLowerCase()).filter(Boolean))];
-    return decide({
+    const decided = decide({
       result,
       registry: this.pipeline.registry,
       policy: state.policy,
@@ -73,6 +86,9 @@ export class ScanEngine {
       onFailure: this.opts.config.scan.on_failure,
       raw: req.raw,
     });
+    lap('decide');
+    timer?.tick();
+    return decided;
   }
 
   /** Policy and protected domains, read at most once per refresh interval (the first scan waits). */

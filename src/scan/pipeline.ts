@@ -8,6 +8,7 @@ import type { ScanConfig } from './config.js';
 import { failSymbolName, SymbolRegistry } from './registry.js';
 import { asResult } from './run-one.js';
 import { round } from './scoring.js';
+import type { StageTimer } from './timing.js';
 import type { Analyzer, AnalyzerResult, DnsResolve, Facts, HeaderField, ParsedMessage, Stage, SymbolHit } from './types.js';
 
 export const STAGES: readonly Stage[] = ['connect', 'prefilter', 'normal', 'postfilter'];
@@ -18,6 +19,8 @@ export interface PipelineServices {
   now(): Date;
   db: Kysely<Database> | null;
   protectedDomains: readonly string[];
+  /** RAMPART_SCAN_TIMING: records each analyzer's time. */
+  timer?: StageTimer | null;
 }
 
 export interface PipelineResult {
@@ -34,6 +37,12 @@ class AnalyzerTimeout extends Error {}
 export class Pipeline {
   readonly registry: SymbolRegistry;
   private readonly stages: Analyzer[][];
+  /**
+   * Each analyzer's section of scan.analyzers, one object for the pipeline's life: analyzers cache
+   * what they derive from it (parsed settings, sets, evaluators) keyed by this object, so a section
+   * absent from the file must not become a new {} per message.
+   */
+  private readonly analyzerConfigs = new Map<string, Record<string, unknown>>();
 
   constructor(
     analyzers: readonly Analyzer[],
@@ -42,6 +51,7 @@ export class Pipeline {
     this.registry = SymbolRegistry.build(analyzers, config);
     const enabled = analyzers.filter((a) => !config.disabled.includes(a.name));
     this.stages = STAGES.map((st) => enabled.filter((a) => a.stage === st));
+    for (const a of enabled) this.analyzerConfigs.set(a.name, config.analyzers[a.name] ?? {});
   }
 
   async run(message: ParsedMessage, services: PipelineServices): Promise<PipelineResult> {
@@ -49,31 +59,38 @@ export class Pipeline {
     for (const stage of this.stages) {
       if (!stage.length) continue;
       const facts: Readonly<Facts> = Object.freeze({ ...result.facts });
-      const outcomes = await Promise.all(stage.map((a) => this.runOne(a, message, services, facts)));
-      outcomes.forEach((out, i) => this.collect(stage[i]!, out, result));
+      // The analyzers of a stage start together with the same budget: one deadline (timer and
+      // abort signal) serves them all.
+      const ctl = new AbortController();
+      const budget = this.config.analyzer_timeout;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<Error>((resolve) => {
+        timer = setTimeout(() => {
+          const err = new AnalyzerTimeout(`timed out after ${budget} ms`);
+          ctl.abort(err);
+          resolve(err);
+        }, budget);
+      });
+      try {
+        const outcomes = await Promise.all(stage.map((a) => this.runOne(a, message, services, facts, ctl.signal, timeout)));
+        outcomes.forEach((out, i) => this.collect(stage[i]!, out, result));
+      } finally {
+        clearTimeout(timer);
+      }
     }
     return result;
   }
 
-  private async runOne(a: Analyzer, message: ParsedMessage, services: PipelineServices, facts: Readonly<Facts>): Promise<AnalyzerResult | Error> {
-    const ctl = new AbortController();
-    const budget = this.config.analyzer_timeout;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Error>((resolve) => {
-      timer = setTimeout(() => {
-        const err = new AnalyzerTimeout(`timed out after ${budget} ms`);
-        ctl.abort(err);
-        resolve(err);
-      }, budget);
-    });
+  private async runOne(a: Analyzer, message: ParsedMessage, services: PipelineServices, facts: Readonly<Facts>, signal: AbortSignal, timeout: Promise<Error>): Promise<AnalyzerResult | Error> {
+    const started = services.timer ? performance.now() : 0;
     try {
       const run = (async () =>
         asResult(
           await a.analyze(message, {
             resolve: services.resolve,
             now: services.now,
-            config: this.config.analyzers[a.name] ?? {},
-            signal: ctl.signal,
+            config: this.analyzerConfigs.get(a.name) ?? this.config.analyzers[a.name] ?? {},
+            signal,
             facts,
             protectedDomains: services.protectedDomains,
             db: services.db,
@@ -81,7 +98,7 @@ export class Pipeline {
         ))().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       return await Promise.race([run, timeout]);
     } finally {
-      clearTimeout(timer);
+      services.timer?.add(a.name, performance.now() - started);
     }
   }
 

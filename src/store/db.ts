@@ -5,7 +5,6 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import { isPostgres } from './dialect.js';
-import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -26,15 +25,61 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-// PostgreSQL returns BIGINT/NUMERIC as strings; our counts and sums are safe as numbers.
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
+// `pg` is loaded only when a PostgreSQL URL is opened: a SQLite deployment (and every scan worker
+// thread on one) does not pay for loading it.
+let pgModule: Promise<typeof import('pg').default> | null = null;
+function loadPg(): Promise<typeof import('pg').default> {
+  pgModule ??= import('pg').then(({ default: pg }) => {
+    // PostgreSQL returns BIGINT/NUMERIC as strings; our counts and sums are safe as numbers.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    pg.types.setTypeParser(1700, (v) => Number(v));
+    return pg;
+  });
+  return pgModule;
+}
+
+/** Prepared statements kept per SQL text; past this many distinct texts the cache starts over. */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely's SQLite driver calls prepare() for every query it runs, and better-sqlite3 compiles the
+ * SQL each time. The scan path runs the same few queries for every message, so the connection keeps
+ * its prepared statements by SQL text. A statement still being iterated (a streamed select) is busy
+ * and cannot be reused: that caller gets a fresh one. Calls with better-sqlite3's internal extra
+ * arguments (pragma()) pass straight through.
+ */
+export function cachePreparedStatements(db: SQLite.Database, max = STATEMENT_CACHE_SIZE): SQLite.Database {
+  const prepare = db.prepare.bind(db) as (source: string, ...rest: unknown[]) => SQLite.Statement;
+  const cache = new Map<string, SQLite.Statement>();
+  db.prepare = ((source: string, ...rest: unknown[]) => {
+    if (rest.length) return prepare(source, ...rest);
+    const hit = cache.get(source);
+    if (hit && !hit.busy) return hit;
+    const stmt = prepare(source);
+    if (!hit) {
+      if (cache.size >= max) cache.clear();
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as SQLite.Database['prepare'];
+  return db;
+}
+
+// The better-sqlite3 handle behind a Kysely instance, for the few bulk reads (the Bayes model's
+// load) where building a result object per row is most of the cost.
+const sqliteHandles = new WeakMap<object, SQLite.Database>();
+
+/** The SQLite connection under a Kysely instance opened by openStore, or null (PostgreSQL, a transaction). */
+export function sqliteHandle(db: Kysely<any>): SQLite.Database | null {
+  return sqliteHandles.get(db) ?? null;
+}
 
 export async function openStore(opts: OpenOptions): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   if (opts.url.startsWith('postgres://') || opts.url.startsWith('postgresql://')) {
     dialect = 'postgres';
+    const pg = await loadPg();
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else if (opts.url.startsWith('sqlite:')) {
@@ -48,7 +93,8 @@ export async function openStore(opts: OpenOptions): Promise<Store> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(sqlite) }) });
+    sqliteHandles.set(db, sqlite);
   } else {
     throw new Error(`database.url: expected sqlite:FILE or postgres://…, got ${opts.url}`);
   }

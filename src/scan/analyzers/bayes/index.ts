@@ -19,6 +19,8 @@ export const BayesConfig = z
   })
   .strict();
 
+const parsed = new WeakMap<object, z.infer<typeof BayesConfig>>();
+
 export const bayes: Analyzer = {
   name: 'bayes',
   family: 'spam',
@@ -29,7 +31,8 @@ export const bayes: Analyzer = {
   ],
   async analyze(msg, ctx) {
     if (!ctx.db) return [];
-    const cfg = BayesConfig.parse(ctx.config);
+    let cfg = parsed.get(ctx.config);
+    if (!cfg) parsed.set(ctx.config, (cfg = BayesConfig.parse(ctx.config)));
     const model = modelFor(ctx.db);
     await model.ensureFresh(ctx.now().getTime(), cfg.refresh_interval);
     if (model.spamCount < cfg.min_learns || model.hamCount < cfg.min_learns) return [];

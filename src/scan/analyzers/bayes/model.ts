@@ -3,6 +3,7 @@
 // fetch only the tokens changed since their copy's version, at most once per refresh interval.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { sqliteHandle } from '../../../store/db.js';
 import { inTransaction, nowIso } from '../../../store/dialect.js';
 import type { Database } from '../../../store/schema.js';
 import type { ParsedMessage } from '../../types.js';
@@ -127,14 +128,92 @@ export async function learn(db: Kysely<Database>, message: ParsedMessage, cls: B
   return learnBatch(db, [{ message, class: cls }]);
 }
 
+/**
+ * Token hash → packed counts, in an open-addressing table over typed arrays. A Map of a few
+ * hundred thousand 53-bit keys holds as many heap numbers, which every major GC walks and which
+ * made each lookup hash a boxed double; here keys and counts are plain float64 slots. A removed
+ * token keeps its slot with NaN counts (tokens seldom disappear; the table is rebuilt when it grows).
+ */
+export class TokenTable {
+  private keys: Float64Array;
+  private values: Float64Array;
+  private mask: number;
+  /** Occupied slots, removed tokens included. */
+  private used = 0;
+  /** Tokens with counts. */
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 1024;
+    while (cap < capacity * 2) cap *= 2;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.values = new Float64Array(cap);
+    this.mask = cap - 1;
+  }
+
+  private slot(token: number): number {
+    // Tokens are non-negative integers below 2^53: the low 32 bits, mixed, pick the slot.
+    let i = Math.imul(token >>> 0, 0x9e3779b1) & this.mask;
+    const keys = this.keys;
+    while (keys[i] !== token && keys[i] !== -1) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  get(token: number): number | undefined {
+    const i = this.slot(token);
+    if (this.keys[i] === -1) return undefined;
+    const v = this.values[i]!;
+    return v === v ? v : undefined;
+  }
+
+  set(token: number, packed: number): void {
+    let i = this.slot(token);
+    if (this.keys[i] === -1) {
+      if ((this.used + 1) * 2 > this.keys.length) {
+        this.grow();
+        i = this.slot(token);
+      }
+      this.keys[i] = token;
+      this.used++;
+      this.size++;
+    } else if (this.values[i] !== this.values[i]) this.size++;
+    this.values[i] = packed;
+  }
+
+  delete(token: number): void {
+    const i = this.slot(token);
+    if (this.keys[i] === -1 || this.values[i] !== this.values[i]) return;
+    this.values[i] = NaN;
+    this.size--;
+  }
+
+  private grow(): void {
+    const { keys, values } = this;
+    const next = new TokenTable(Math.max(this.size, 512) * 2);
+    for (let i = 0; i < keys.length; i++) {
+      const v = values[i]!;
+      if (keys[i] !== -1 && v === v) next.set(keys[i]!, v);
+    }
+    this.keys = next.keys;
+    this.values = next.values;
+    this.mask = next.mask;
+    this.used = next.used;
+    this.size = next.size;
+  }
+}
+
+/** Token rows read per query when the model is (re)loaded: the first load is a few hundred thousand. */
+const LOAD_BLOCK = 20_000;
+
 /** A process-local copy of the model, refreshed incrementally from the store. */
 export class CachedModel implements ModelView {
   spamCount = 0;
   hamCount = 0;
   version = -1;
-  private counts = new Map<number, number>();
+  private counts = new TokenTable();
   private lastCheck = 0;
   private pending: Promise<void> | null = null;
+  private blockStmt: import('better-sqlite3').Statement | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -161,17 +240,42 @@ export class CachedModel implements ModelView {
     if (!meta) return;
     const version = Number(meta.version);
     if (version === this.version) return;
-    // Rows are absolute counts, so re-reading a row changed after `meta` was read is harmless.
-    const rows = await this.db.selectFrom('bayes_tokens').select(['token', 'spam', 'ham']).where('version', '>', this.version).execute();
-    for (const r of rows) {
-      const spam = Number(r.spam);
-      const ham = Number(r.ham);
-      if (spam <= 0 && ham <= 0) this.counts.delete(Number(r.token));
-      else this.counts.set(Number(r.token), pack(spam, ham));
+    // Rows are absolute counts, so re-reading a row changed after `meta` was read is harmless (and
+    // a row changed behind the block being read has a newer version: the next refresh fetches it).
+    // Blocks in token order keep each query's result, and the event loop's pause, small.
+    let after = -1;
+    for (;;) {
+      const rows = await this.readBlock(after);
+      for (const [token, spam, ham] of rows) {
+        if (spam <= 0 && ham <= 0) this.counts.delete(token);
+        else this.counts.set(token, pack(spam, ham));
+      }
+      if (rows.length < LOAD_BLOCK) break;
+      after = rows[rows.length - 1]![0];
     }
     this.spamCount = Number(meta.spam_count);
     this.hamCount = Number(meta.ham_count);
     this.version = version;
+  }
+
+  /** Up to LOAD_BLOCK changed rows with a token above `after`, in token order, as [token, spam, ham]. */
+  private async readBlock(after: number): Promise<[number, number, number][]> {
+    // On SQLite the rows are read as arrays straight from better-sqlite3: a result object per row
+    // through Kysely made the first load of a few hundred thousand tokens take seconds.
+    const sqlite = sqliteHandle(this.db);
+    if (sqlite) {
+      this.blockStmt ??= sqlite.prepare('select token, spam, ham from bayes_tokens where version > ? and token > ? order by token limit ?');
+      return (this.blockStmt.raw(true).all(this.version, after, LOAD_BLOCK) as unknown[][]).map((r) => [Number(r[0]), Number(r[1]), Number(r[2])]);
+    }
+    const rows = await this.db
+      .selectFrom('bayes_tokens')
+      .select(['token', 'spam', 'ham'])
+      .where('version', '>', this.version)
+      .where('token', '>', after)
+      .orderBy('token')
+      .limit(LOAD_BLOCK)
+      .execute();
+    return rows.map((r) => [Number(r.token), Number(r.spam), Number(r.ham)]);
   }
 }
 

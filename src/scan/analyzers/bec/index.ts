@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import { vipsFor, type VipEntry } from '../../../files/lists.js';
 import type { Analyzer, AnalyzerContext, AnalyzerResult, Emit, HeaderField, ParsedMessage, SymbolDef } from '../../types.js';
-import { lookalike, registrable } from '../phishing/lookalike.js';
+import { lookalike, registrable, type Brand } from '../phishing/lookalike.js';
+
+const NO_BRANDS: readonly Brand[] = [];
 
 export const BecConfig = z
   .object({
@@ -51,6 +53,30 @@ async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: st
   return !row;
 }
 
+/** How long a connection's VIP list is used before it is read again. */
+const VIP_REFRESH_MS = 10_000;
+type KeyedVip = VipEntry & { key: string };
+const vipCache = new WeakMap<object, { domains: string; at: number; vips: Promise<KeyedVip[]> }>();
+const configVips = new WeakMap<object, KeyedVip[]>();
+const freeMail = new WeakMap<object, Set<string>>();
+
+const keyed = (v: VipEntry): KeyedVip => ({ ...v, key: nameKey(v.name) });
+
+/** The store's VIPs of the protected domains, read at most once per VIP_REFRESH_MS per connection. */
+function storeVips(db: NonNullable<AnalyzerContext['db']>, protectedDomains: readonly string[]): Promise<KeyedVip[]> {
+  const domains = protectedDomains.join('\n');
+  const hit = vipCache.get(db);
+  const now = Date.now();
+  if (hit && hit.domains === domains && now - hit.at < VIP_REFRESH_MS) return hit.vips;
+  const vips = vipsFor(db, protectedDomains).then((rows) => rows.map(keyed));
+  vipCache.set(db, { domains, at: now, vips });
+  // A failed read is not kept: the next message tries again.
+  vips.catch(() => {
+    if (vipCache.get(db)?.vips === vips) vipCache.delete(db);
+  });
+  return vips;
+}
+
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<AnalyzerResult> {
   const cfg = analyzerConfig(BecConfig, 'bec', ctx.config);
   const out: Emit[] = [];
@@ -60,22 +86,25 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
   const fromDomain = from.address.split('@')[1] ?? '';
   const fromReg = registrable(fromDomain) ?? fromDomain;
   const internal = ctx.protectedDomains.some((d) => (registrable(d) ?? d) === fromReg);
-  const free = new Set(cfg.free_mail);
+  let free = freeMail.get(cfg);
+  if (!free) freeMail.set(cfg, (free = new Set(cfg.free_mail)));
 
-  const vips: VipEntry[] = [...cfg.vips.map((v) => ({ ...v, address: v.address.toLowerCase(), domain: v.domain.toLowerCase() })), ...(ctx.db ? await vipsFor(ctx.db, ctx.protectedDomains) : [])];
+  let fromConfig = configVips.get(cfg);
+  if (!fromConfig) configVips.set(cfg, (fromConfig = cfg.vips.map((v) => keyed({ ...v, address: v.address.toLowerCase(), domain: v.domain.toLowerCase() }))));
+  const vips: KeyedVip[] = [...fromConfig, ...(ctx.db ? await storeVips(ctx.db, ctx.protectedDomains) : [])];
   const nk = from.name ? nameKey(from.name) : '';
-  const vip = nk.includes(' ') ? vips.find((v) => nameKey(v.name) === nk && v.address !== from.address) : undefined;
+  const vip = nk.includes(' ') ? vips.find((v) => v.key === nk && v.address !== from.address) : undefined;
   if (vip && !internal) {
     out.push({ name: 'BEC_VIP_IMPERSONATION', detail: `"${from.name}" <${from.address}> is not ${vip.address}` });
   }
-  if (!internal && (vip || (nk && vips.some((v) => nameKey(v.name) === nk)))) {
+  if (!internal && (vip || (nk && vips.some((v) => v.key === nk)))) {
     out.push({ name: 'EXTERNAL_SENDER_INTERNAL_NAME', detail: `${from.name} from ${fromDomain}` });
     headers.push({ key: cfg.external_header.toLowerCase(), value: `yes; display name "${from.name.replace(/["\r\n]/g, '')}" of an internal user from ${fromDomain}` });
   }
 
   // Another TLD with the same name (example.org for example.edu) is often a different, real
   // organisation: it scores, but only a homoglyph or one-edit lookalike makes the message BEC.
-  const hit = !internal ? lookalike(fromDomain, ctx.protectedDomains, []) : null;
+  const hit = !internal ? lookalike(fromDomain, ctx.protectedDomains, NO_BRANDS) : null;
   const look = hit && hit.how !== 'tld-swap' ? hit : null;
   if (look) out.push({ name: 'BEC_LOOKALIKE_SENDER', detail: `${fromDomain} imitates ${look.target.domain} (${look.how})` });
   else if (hit) out.push({ name: 'BEC_TLD_SWAP_SENDER', detail: `${fromDomain} has the name of ${hit.target.domain} under another suffix` });

@@ -42,6 +42,8 @@ const EVIDENCE: readonly Evidence[] = [
   { name: 'GRAY_DISCUSSION_LIST', description: 'Discussion list (List-Post): members write to it', points: -3, test: (_m, h) => h.has('list-post') && !/^\s*NO\b/i.test(h.get('list-post') ?? '') },
 ];
 
+const parsed = new WeakMap<object, z.infer<typeof GraymailConfig>>();
+
 export const graymail: Analyzer = {
   name: 'graymail',
   family: 'graymail',
@@ -51,7 +53,8 @@ export const graymail: Analyzer = {
     ...EVIDENCE.map((e) => ({ name: e.name, description: `${e.description} (${e.points} graymail points)`, group: 'graymail', score: 0 })),
   ],
   analyze(msg, ctx) {
-    const cfg = GraymailConfig.parse(ctx.config);
+    let cfg = parsed.get(ctx.config);
+    if (!cfg) parsed.set(ctx.config, (cfg = GraymailConfig.parse(ctx.config)));
     const h = new Map<string, string>();
     for (const f of msg.headers) if (!h.has(f.key)) h.set(f.key, f.value);
     const out: Emit[] = [];

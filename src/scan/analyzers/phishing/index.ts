@@ -46,9 +46,38 @@ function domainShown(text: string): string | null {
   return m ? m[1]! : null;
 }
 
+const NO_DOMAINS: readonly string[] = [];
+
+/** What one configuration derives: built once per configuration, not per message. */
+interface Derived {
+  brands: Brand[];
+  shorteners: Set<string>;
+  /** Registrable domains of the brands, plus the protected domains keyed by their text. */
+  ownedBrands: string[];
+  owned: { key: string; set: Set<string> } | null;
+}
+const derivedCache = new WeakMap<object, Derived>();
+
+function derived(cfg: z.infer<typeof PhishingConfig>): Derived {
+  let d = derivedCache.get(cfg);
+  if (!d) {
+    const brands = [...cfg.brands, ...cfg.extra_brands];
+    d = { brands, shorteners: new Set(cfg.shorteners), ownedBrands: brands.flatMap((b) => b.domains).map((x) => registrable(x) ?? x), owned: null };
+    derivedCache.set(cfg, d);
+  }
+  return d;
+}
+
+function ownedDomains(d: Derived, protectedDomains: readonly string[]): Set<string> {
+  const key = protectedDomains.join('\n');
+  if (d.owned?.key !== key) d.owned = { key, set: new Set([...protectedDomains.map((x) => registrable(x) ?? x), ...d.ownedBrands]) };
+  return d.owned.set;
+}
+
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {
   const cfg = analyzerConfig(PhishingConfig, 'phishing', ctx.config);
-  const brands: Brand[] = [...cfg.brands, ...cfg.extra_brands];
+  const derivedCfg = derived(cfg);
+  const brands = derivedCfg.brands;
   const out: Emit[] = [];
   const seen = new Set<string>();
   const emit = (name: string, detail: string) => {
@@ -66,7 +95,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   }
   // Sender domains are compared with brands only: a sender imitating the organisation is BEC's.
   for (const [host, where] of hosts) {
-    const hit = lookalike(host, where.startsWith('link') ? ctx.protectedDomains : [], brands);
+    const hit = lookalike(host, where.startsWith('link') ? ctx.protectedDomains : NO_DOMAINS, brands);
     if (!hit || hit.how === 'tld-swap') continue;
     if (hit.how === 'brand-in-name') emit('PHISH_BRAND_IN_URL', `${where}: ${host} uses ${hit.target.brand}`);
     else emit('PHISH_LOOKALIKE_DOMAIN', `${where}: ${host} imitates ${hit.target.domain} (${hit.how}${host.includes('xn--') ? ', punycode' : ''})`);
@@ -76,7 +105,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   const login = LOGIN.exec(body);
   // Newsletters show a domain and link through their click tracker: only a shown domain that
   // belongs to the organisation or a brand, an IP-literal target, or a login prompt makes it phishing.
-  const owned = new Set([...ctx.protectedDomains, ...brands.flatMap((b) => b.domains)].map((d) => registrable(d) ?? d));
+  const owned = ownedDomains(derivedCfg, ctx.protectedDomains);
   for (const u of msg.urls) {
     if (u.source === 'href' && u.text) {
       const shown = domainShown(u.text);
@@ -111,7 +140,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     const urgent = URGENCY.exec(body);
     if (urgent) emit('PHISH_LOGIN_URGENCY', `"${login[0].slice(0, 60)}" with "${urgent[0]}"`);
     else emit('PHISH_LOGIN_WORDING', login[0].slice(0, 60));
-    const short = msg.urls.find((u) => cfg.shorteners.includes(u.host));
+    const short = msg.urls.find((u) => derivedCfg.shorteners.has(u.host));
     if (short) emit('PHISH_SHORTENER_LOGIN', short.url.slice(0, 100));
   }
 

@@ -14,10 +14,8 @@ const CONFUSABLES: Record<string, string> = {
 
 /** Folds a domain label to a skeleton: confusables mapped, accents stripped, rn→m, vv→w, i→l. */
 export function skeleton(s: string): string {
-  const folded = [...s.normalize('NFKD').toLowerCase()]
-    .filter((c) => !/\p{M}/u.test(c))
-    .map((c) => CONFUSABLES[c] ?? c)
-    .join('');
+  let folded = '';
+  for (const c of s.normalize('NFKD').toLowerCase().replace(/\p{M}/gu, '')) folded += CONFUSABLES[c] ?? c;
   return folded.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/cl/g, 'd').replace(/i/g, 'l');
 }
 
@@ -51,34 +49,71 @@ export interface Brand {
   domains: string[];
 }
 
+interface PreparedTarget extends Target {
+  minLen: number;
+  tldSwap: boolean;
+  label: string;
+  suffix: string;
+  skeleton: string;
+}
+
+/** The targets of one (protected domains, brands) pair, parsed and folded once. */
+interface Prepared {
+  targets: PreparedTarget[];
+  owned: Set<string>;
+  brandTokens: { brand: Brand; token: string }[];
+}
+
+// Brand lists are configuration (one array per analyzer configuration); protected domains change
+// when the store's domain list is reloaded, so they are keyed by their text.
+const preparedCache = new WeakMap<readonly Brand[], Map<string, Prepared>>();
+
+function prepare(protectedDomains: readonly string[], brands: readonly Brand[]): Prepared {
+  let byDomains = preparedCache.get(brands);
+  if (!byDomains) preparedCache.set(brands, (byDomains = new Map()));
+  const key = protectedDomains.join('\n');
+  const hit = byDomains.get(key);
+  if (hit) return hit;
+  const all: (Target & { minLen: number; tldSwap: boolean })[] = [
+    ...protectedDomains.map((d) => ({ domain: d.toLowerCase(), brand: null, minLen: 5, tldSwap: true })),
+    ...brands.flatMap((b) => b.domains.map((d) => ({ domain: d.toLowerCase(), brand: b.name, minLen: 6, tldSwap: false }))),
+  ];
+  const owned = new Set<string>();
+  const targets: PreparedTarget[] = [];
+  for (const t of all) {
+    const them = labelOf(t.domain);
+    if (!them) continue;
+    owned.add(them.registrable);
+    targets.push({ ...t, label: them.label, suffix: them.suffix, skeleton: skeleton(them.label) });
+  }
+  const brandTokens = brands.map((b) => ({ brand: b, token: b.name.toLowerCase().replace(/[^a-z0-9]/g, '') })).filter((b) => b.token.length >= 4);
+  const prepared: Prepared = { targets, owned, brandTokens };
+  if (byDomains.size > 100) byDomains.clear();
+  byDomains.set(key, prepared);
+  return prepared;
+}
+
 /** Compares one host against the targets. Exact matches (and subdomains of them) are not lookalikes. */
 export function lookalike(host: string, protectedDomains: readonly string[], brands: readonly Brand[]): LookalikeHit | null {
   const h = host.toLowerCase().replace(/\.$/, '');
   const me = labelOf(h);
   if (!me) return null;
-  const unicodeLabel = domainToUnicode(me.registrable).split('.')[0] ?? me.label;
-  const targets: (Target & { minLen: number; tldSwap: boolean })[] = [
-    ...protectedDomains.map((d) => ({ domain: d.toLowerCase(), brand: null, minLen: 5, tldSwap: true })),
-    ...brands.flatMap((b) => b.domains.map((d) => ({ domain: d.toLowerCase(), brand: b.name, minLen: 6, tldSwap: false }))),
-  ];
-  const owned = new Set(targets.map((t) => labelOf(t.domain)?.registrable).filter(Boolean));
+  const { targets, owned, brandTokens } = prepare(protectedDomains, brands);
   if (owned.has(me.registrable)) return null;
+  const target = (t: PreparedTarget): Target => ({ domain: t.domain, brand: t.brand });
+  let sk: string | undefined;
   for (const t of targets) {
-    const them = labelOf(t.domain);
-    if (!them) continue;
-    if (me.label === them.label) {
-      if (t.tldSwap && me.suffix !== them.suffix) return { host: h, target: t, how: 'tld-swap' };
+    if (me.label === t.label) {
+      if (t.tldSwap && me.suffix !== t.suffix) return { host: h, target: target(t), how: 'tld-swap' };
       continue;
     }
-    const sk = skeleton(unicodeLabel);
-    if (sk === skeleton(them.label)) return { host: h, target: t, how: 'homoglyph' };
-    if (them.label.length >= t.minLen && Math.abs(me.label.length - them.label.length) <= 1 && distance(me.label, them.label) === 1) return { host: h, target: t, how: 'edit-distance' };
+    sk ??= skeleton(domainToUnicode(me.registrable).split('.')[0] ?? me.label);
+    if (sk === t.skeleton) return { host: h, target: target(t), how: 'homoglyph' };
+    if (t.label.length >= t.minLen && Math.abs(me.label.length - t.label.length) <= 1 && distance(me.label, t.label) === 1) return { host: h, target: target(t), how: 'edit-distance' };
   }
   // Brand names inside an unrelated domain: paypal.com.account-verify.net, microsoft-login.example.
   const labels = h.split('.');
-  for (const b of brands) {
-    const token = b.name.toLowerCase().replace(/[^a-z0-9]/g, '');
-    if (token.length < 4) continue;
+  for (const { brand: b, token } of brandTokens) {
     const inSub = labels.slice(0, -2).some((l) => l === token || l.split('-').includes(token));
     const inReg = me.label !== token && me.label.split('-').includes(token);
     if (inSub || inReg) return { host: h, target: { domain: b.domains[0] ?? token, brand: b.name }, how: 'brand-in-name' };
