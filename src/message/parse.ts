@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { compile } from 'html-to-text';
 import PostalMime, { type Email } from 'postal-mime';
 import type { Address, Attachment, Envelope, FoundUrl, ParsedMessage } from '../scan/types.js';
+import { decodersReady } from './postal-decoders.js';
 import { sniffType } from './sniff.js';
 import { urlsInHtml, urlsInText } from './urls.js';
 
@@ -102,6 +103,7 @@ async function collect(email: Email, depth: number, limits: ParseLimits, acc: Co
 
 /** Parses a raw message. Never throws on malformed input: it returns what could be read. */
 export async function parseMessage(raw: Uint8Array, envelope: Envelope = EMPTY_ENVELOPE, id: string | null = null, limits: ParseLimits = DEFAULT_LIMITS): Promise<ParsedMessage> {
+  await decodersReady;
   const limitsHit = new Set<string>();
   let email: Email;
   try {
