@@ -59,5 +59,8 @@ async function patch({ file, flush }: (typeof DECODERS)[number]): Promise<void> 
   };
 }
 
-/** Installs the direct join once per thread (every worker thread has its own module instances). */
-export const decodersReady: Promise<void> = Promise.all(DECODERS.map(patch)).then(() => {});
+/**
+ * Installs the direct join once per thread (every worker thread has its own module instances). A
+ * decoder that cannot be reached (another postal-mime layout) keeps its own join: never a failure.
+ */
+export const decodersReady: Promise<void> = Promise.all(DECODERS.map((d) => patch(d).catch(() => {}))).then(() => {});
