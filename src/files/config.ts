@@ -3,18 +3,21 @@
 // section object, so a valid configuration is parsed once, not once per message.
 import type { z } from 'zod';
 
-const cache = new WeakMap<object, unknown>();
+// Per schema, then per section object: two analyzers handed the same (empty) object must not get
+// each other's settings.
+const cache = new WeakMap<z.ZodType, WeakMap<object, unknown>>();
 
 export function analyzerConfig<S extends z.ZodType>(schema: S, analyzer: string, raw: Record<string, unknown> | undefined): z.infer<S> {
   const key = raw ?? EMPTY;
-  const hit = cache.get(key);
-  if (hit !== undefined && cache.has(key)) return hit as z.infer<S>;
+  let bySection = cache.get(schema);
+  if (!bySection) cache.set(schema, (bySection = new WeakMap()));
+  if (bySection.has(key)) return bySection.get(key) as z.infer<S>;
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     const issues = r.error.issues.map((i) => `scan.analyzers.${analyzer}${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
     throw new Error(`invalid configuration: ${issues.join('; ')}`);
   }
-  cache.set(key, r.data);
+  bySection.set(key, r.data);
   return r.data as z.infer<S>;
 }
 

@@ -50,6 +50,7 @@ export class ScanEngine {
   private readonly now: () => Date;
   private cache: { at: number; policy: PolicySnapshot; domains: string[] } | null = null;
   private loading: Promise<void> | null = null;
+  private offline: { policy: PolicySnapshot; domains: string[] } | null = null;
   private readonly timer = StageTimer.fromEnv();
 
   constructor(private readonly opts: EngineOptions) {
@@ -94,7 +95,8 @@ export class ScanEngine {
   /** Policy and protected domains, read at most once per refresh interval (the first scan waits). */
   private async state(): Promise<{ policy: PolicySnapshot; domains: string[] }> {
     const db = this.opts.db;
-    if (!db) return { policy: new PolicySnapshot(), domains: [] };
+    // Without a store: the default policy and no protected domains, the same objects every scan (analyzers key caches on them).
+    if (!db) return (this.offline ??= { policy: new PolicySnapshot(), domains: [] });
     const stale = !this.cache || Date.now() - this.cache.at > (this.opts.refreshMs ?? 2000);
     if (stale) {
       this.loading ??= (async () => {

@@ -89,7 +89,7 @@ export class Pipeline {
           await a.analyze(message, {
             resolve: services.resolve,
             now: services.now,
-            config: this.analyzerConfigs.get(a.name) ?? this.config.analyzers[a.name] ?? {},
+            config: this.analyzerConfigs.get(a.name)!,
             signal,
             facts,
             protectedDomains: services.protectedDomains,

@@ -1,6 +1,7 @@
 // The Bayes analyzer: classifies the message against the shared, cached model and says how sure
 // it is. It abstains until the model has learned enough of both classes.
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import type { Analyzer, Emit } from '../../types.js';
 import { classify, DEFAULT_CLASSIFY } from './classify.js';
 import { modelFor } from './model.js';
@@ -19,8 +20,6 @@ export const BayesConfig = z
   })
   .strict();
 
-const parsed = new WeakMap<object, z.infer<typeof BayesConfig>>();
-
 export const bayes: Analyzer = {
   name: 'bayes',
   family: 'spam',
@@ -31,8 +30,7 @@ export const bayes: Analyzer = {
   ],
   async analyze(msg, ctx) {
     if (!ctx.db) return [];
-    let cfg = parsed.get(ctx.config);
-    if (!cfg) parsed.set(ctx.config, (cfg = BayesConfig.parse(ctx.config)));
+    const cfg = analyzerConfig(BayesConfig, 'bayes', ctx.config);
     const model = modelFor(ctx.db);
     await model.ensureFresh(ctx.now().getTime(), cfg.refresh_interval);
     if (model.spamCount < cfg.min_learns || model.hamCount < cfg.min_learns) return [];

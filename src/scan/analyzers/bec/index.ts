@@ -57,8 +57,8 @@ async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: st
 const VIP_REFRESH_MS = 10_000;
 type KeyedVip = VipEntry & { key: string };
 const vipCache = new WeakMap<object, { domains: string; at: number; vips: Promise<KeyedVip[]> }>();
-const configVips = new WeakMap<object, KeyedVip[]>();
-const freeMail = new WeakMap<object, Set<string>>();
+// What is derived from the parsed settings (which analyzerConfig keeps per section): built once.
+const derived = new WeakMap<object, { free: Set<string>; vips: KeyedVip[] }>();
 
 const keyed = (v: VipEntry): KeyedVip => ({ ...v, key: nameKey(v.name) });
 
@@ -86,12 +86,13 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
   const fromDomain = from.address.split('@')[1] ?? '';
   const fromReg = registrable(fromDomain) ?? fromDomain;
   const internal = ctx.protectedDomains.some((d) => (registrable(d) ?? d) === fromReg);
-  let free = freeMail.get(cfg);
-  if (!free) freeMail.set(cfg, (free = new Set(cfg.free_mail)));
-
-  let fromConfig = configVips.get(cfg);
-  if (!fromConfig) configVips.set(cfg, (fromConfig = cfg.vips.map((v) => keyed({ ...v, address: v.address.toLowerCase(), domain: v.domain.toLowerCase() }))));
-  const vips: KeyedVip[] = [...fromConfig, ...(ctx.db ? await storeVips(ctx.db, ctx.protectedDomains) : [])];
+  let d = derived.get(cfg);
+  if (!d) {
+    d = { free: new Set(cfg.free_mail), vips: cfg.vips.map((v) => keyed({ ...v, address: v.address.toLowerCase(), domain: v.domain.toLowerCase() })) };
+    derived.set(cfg, d);
+  }
+  const free = d.free;
+  const vips: KeyedVip[] = [...d.vips, ...(ctx.db ? await storeVips(ctx.db, ctx.protectedDomains) : [])];
   const nk = from.name ? nameKey(from.name) : '';
   const vip = nk.includes(' ') ? vips.find((v) => v.key === nk && v.address !== from.address) : undefined;
   if (vip && !internal) {

@@ -2,6 +2,7 @@
 // is an informational symbol; when their points reach the threshold, GRAYMAIL (category graymail)
 // fires. The pipeline only files a message as graymail when it is not spam.
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import type { Analyzer, Emit, ParsedMessage } from '../../types.js';
 import { espOf } from './esp.js';
 
@@ -42,8 +43,6 @@ const EVIDENCE: readonly Evidence[] = [
   { name: 'GRAY_DISCUSSION_LIST', description: 'Discussion list (List-Post): members write to it', points: -3, test: (_m, h) => h.has('list-post') && !/^\s*NO\b/i.test(h.get('list-post') ?? '') },
 ];
 
-const parsed = new WeakMap<object, z.infer<typeof GraymailConfig>>();
-
 export const graymail: Analyzer = {
   name: 'graymail',
   family: 'graymail',
@@ -53,8 +52,7 @@ export const graymail: Analyzer = {
     ...EVIDENCE.map((e) => ({ name: e.name, description: `${e.description} (${e.points} graymail points)`, group: 'graymail', score: 0 })),
   ],
   analyze(msg, ctx) {
-    let cfg = parsed.get(ctx.config);
-    if (!cfg) parsed.set(ctx.config, (cfg = GraymailConfig.parse(ctx.config)));
+    const cfg = analyzerConfig(GraymailConfig, 'graymail', ctx.config);
     const h = new Map<string, string>();
     for (const f of msg.headers) if (!h.has(f.key)) h.set(f.key, f.value);
     const out: Emit[] = [];

@@ -54,7 +54,8 @@ interface Derived {
   shorteners: Set<string>;
   /** Registrable domains of the brands, plus the protected domains keyed by their text. */
   ownedBrands: string[];
-  owned: { key: string; set: Set<string> } | null;
+  /** Per protected-domain list (one array per reload of the domain list). */
+  owned: WeakMap<readonly string[], Set<string>>;
 }
 const derivedCache = new WeakMap<object, Derived>();
 
@@ -62,16 +63,16 @@ function derived(cfg: z.infer<typeof PhishingConfig>): Derived {
   let d = derivedCache.get(cfg);
   if (!d) {
     const brands = [...cfg.brands, ...cfg.extra_brands];
-    d = { brands, shorteners: new Set(cfg.shorteners), ownedBrands: brands.flatMap((b) => b.domains).map((x) => registrable(x) ?? x), owned: null };
+    d = { brands, shorteners: new Set(cfg.shorteners), ownedBrands: brands.flatMap((b) => b.domains).map((x) => registrable(x) ?? x), owned: new WeakMap() };
     derivedCache.set(cfg, d);
   }
   return d;
 }
 
 function ownedDomains(d: Derived, protectedDomains: readonly string[]): Set<string> {
-  const key = protectedDomains.join('\n');
-  if (d.owned?.key !== key) d.owned = { key, set: new Set([...protectedDomains.map((x) => registrable(x) ?? x), ...d.ownedBrands]) };
-  return d.owned.set;
+  let set = d.owned.get(protectedDomains);
+  if (!set) d.owned.set(protectedDomains, (set = new Set([...protectedDomains.map((x) => registrable(x) ?? x), ...d.ownedBrands])));
+  return set;
 }
 
 async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]> {

@@ -64,15 +64,15 @@ interface Prepared {
   brandTokens: { brand: Brand; token: string }[];
 }
 
-// Brand lists are configuration (one array per analyzer configuration); protected domains change
-// when the store's domain list is reloaded, so they are keyed by their text.
-const preparedCache = new WeakMap<readonly Brand[], Map<string, Prepared>>();
+// Brand lists are configuration (one array per analyzer configuration); the protected domains are
+// one array per reload of the store's domain list (the scan engine's snapshot): both keyed by
+// identity, so a new list is prepared once and an old one is dropped with it.
+const preparedCache = new WeakMap<readonly Brand[], WeakMap<readonly string[], Prepared>>();
 
 function prepare(protectedDomains: readonly string[], brands: readonly Brand[]): Prepared {
   let byDomains = preparedCache.get(brands);
-  if (!byDomains) preparedCache.set(brands, (byDomains = new Map()));
-  const key = protectedDomains.join('\n');
-  const hit = byDomains.get(key);
+  if (!byDomains) preparedCache.set(brands, (byDomains = new WeakMap()));
+  const hit = byDomains.get(protectedDomains);
   if (hit) return hit;
   const all: (Target & { minLen: number; tldSwap: boolean })[] = [
     ...protectedDomains.map((d) => ({ domain: d.toLowerCase(), brand: null, minLen: 5, tldSwap: true })),
@@ -88,8 +88,7 @@ function prepare(protectedDomains: readonly string[], brands: readonly Brand[]):
   }
   const brandTokens = brands.map((b) => ({ brand: b, token: b.name.toLowerCase().replace(/[^a-z0-9]/g, '') })).filter((b) => b.token.length >= 4);
   const prepared: Prepared = { targets, owned, brandTokens };
-  if (byDomains.size > 100) byDomains.clear();
-  byDomains.set(key, prepared);
+  byDomains.set(protectedDomains, prepared);
   return prepared;
 }
 
