@@ -42,9 +42,9 @@ export function createReputationCheck(cfg: ReputationConfig, deps: ReputationChe
   const check: ConnectionCheck = async (ctx) => {
     if (ctx.stage !== 'connect' && ctx.stage !== 'rcpt') return null;
     const atStage = ctx.stage === cfg.stage;
-    // The global lists are decided at the configured stage (with stage rcpt, for every recipient).
-    const global = atStage ? await rep.lists.classify(ctx.ip, GLOBAL) : null;
-    if (global?.list === 'block') return blocked(ctx.ip, global.entry, code);
+    // A global block refuses at the configured stage (with stage rcpt, for every recipient).
+    const global = await rep.lists.classify(ctx.ip, GLOBAL);
+    if (atStage && global?.list === 'block') return blocked(ctx.ip, global.entry, code);
     // A domain's own lists, at RCPT, for that domain's recipients only.
     const domain = ctx.stage === 'rcpt' && ctx.domain ? ctx.domain : null;
     const own = domain ? await rep.lists.classify(ctx.ip, domain) : null;
@@ -56,10 +56,7 @@ export function createReputationCheck(cfg: ReputationConfig, deps: ReputationChe
       if (ctx.stage === 'connect' && (await rep.lists.allowedByAnyDomain(ctx.ip))) return null;
       return dnsblRefusal(ctx.ip, await rep.dnsbl(ctx.ip), code);
     }
-    if (ctx.stage === 'rcpt' && cfg.stage === 'connect' && (await rep.lists.allowedByAnyDomain(ctx.ip))) {
-      if ((await rep.lists.classify(ctx.ip, GLOBAL))?.list === 'allow') return null;
-      return dnsblRefusal(ctx.ip, await rep.dnsbl(ctx.ip), 550);
-    }
+    if (ctx.stage === 'rcpt' && cfg.stage === 'connect' && (await rep.lists.allowedByAnyDomain(ctx.ip))) return dnsblRefusal(ctx.ip, await rep.dnsbl(ctx.ip), 550);
     return null;
   };
   return Object.assign(check, { reputation: rep });

@@ -37,20 +37,24 @@ export interface IpListsOptions {
   onStaleError?: (err: unknown) => void;
 }
 
+const NONE: Split = { allow: [], block: [] };
+
 /** The IP entries of the lists by domain ('*' global), the config's entries counted as global. */
 export class IpLists {
-  private readonly config: Split = { allow: [], block: [] };
-  private readonly table: Cached<Map<string, Split>> | null;
+  private readonly lists: Cached<Map<string, Split>> | Map<string, Split>;
 
   constructor(cfg: Pick<ReputationConfig, 'allow' | 'block'>, db: Kysely<Database> | null, opts: IpListsOptions = {}) {
-    for (const list of ['allow', 'block'] as const) {
-      // The config schema already refused anything that is not an IP or network.
-      for (const raw of cfg[list]) this.config[list].push({ domain: GLOBAL, list, ...parseListValue(raw) });
-    }
-    this.table = db
+    // The config's entries head the global lists; the config schema already refused anything that
+    // is not an IP or network.
+    const withConfig = (): Map<string, Split> => {
+      const global: Split = { allow: [], block: [] };
+      for (const list of ['allow', 'block'] as const) for (const raw of cfg[list]) global[list].push({ domain: GLOBAL, list, ...parseListValue(raw) });
+      return new Map([[GLOBAL, global]]);
+    };
+    this.lists = db
       ? new Cached(async () => {
           const rows = await db.selectFrom('scan_lists').select(['domain', 'list', 'kind', 'value']).where('kind', '=', 'ip').orderBy('id').execute();
-          const out = new Map<string, Split>();
+          const out = withConfig();
           for (const r of rows) {
             if (r.list !== 'allow' && r.list !== 'block') continue;
             let s = out.get(r.domain);
@@ -59,18 +63,16 @@ export class IpLists {
           }
           return out;
         }, { refreshMs: opts.refreshMs ?? 5000, now: opts.now, onStaleError: opts.onStaleError })
-      : null;
+      : withConfig();
   }
 
-  private async scope(domain: string): Promise<Split> {
-    const table = (await this.table?.get())?.get(domain);
-    if (domain !== GLOBAL) return table ?? { allow: [], block: [] };
-    return table ? { allow: [...this.config.allow, ...table.allow], block: [...this.config.block, ...table.block] } : this.config;
+  private all(): Promise<Map<string, Split>> {
+    return this.lists instanceof Map ? Promise.resolve(this.lists) : this.lists.get();
   }
 
   /** The entry of the domain's lists ('*': the global ones) naming ip; a block entry beats an allow one. */
   async classify(ip: string, domain: string = GLOBAL): Promise<ListHit | null> {
-    const s = await this.scope(domain);
+    const s = (await this.all()).get(domain) ?? NONE;
     const subject = { senders: [], clientIp: ip };
     const block = matchEntry(s.block, subject);
     if (block) return { list: 'block', entry: block };
@@ -80,15 +82,8 @@ export class IpLists {
 
   /** True when some protected domain's own allow list names ip. */
   async allowedByAnyDomain(ip: string): Promise<boolean> {
-    const map = await this.table?.get();
-    if (!map) return false;
-    for (const [domain, s] of map) if (domain !== GLOBAL && matchEntry(s.allow, { senders: [], clientIp: ip })) return true;
+    for (const [domain, s] of await this.all()) if (domain !== GLOBAL && matchEntry(s.allow, { senders: [], clientIp: ip })) return true;
     return false;
-  }
-
-  /** The next lookup reads the table again. */
-  invalidate(): void {
-    this.table?.invalidate();
   }
 }
 
