@@ -169,6 +169,15 @@ after(async () => {
   rmSync(dump, { recursive: true, force: true });
 });
 
+/** An unsigned message From the p=reject bank, from an IP its SPF does not allow, over raw SMTP. */
+async function spoof(tag: string, domain: string) {
+  const id = `spoof-${tag}.${run}@${BANK}`;
+  const raw = message({ from: `ceo@${BANK}`, to: `bob@${domain}`, subject: `Spoof ${tag} ${run}`, id });
+  const replies = await rawTransaction(`ceo@${BANK}`, `bob@${domain}`, raw);
+  const row = await rowOf(id);
+  return { id, replies, row, why: explain(row, `SMTP replies: ${replies.map((x) => `${x.code} ${x.text}`).join(' | ')}`) };
+}
+
 describe('sender authentication through SMTP (gateway, in-process DNS, smtp-sink)', () => {
   it('delivers a signed, SPF-authorised message with spf/dkim/dmarc=pass and records the pass symbols', async () => {
     const id = `signed.${run}@${SENDER}`;
@@ -196,11 +205,7 @@ describe('sender authentication through SMTP (gateway, in-process DNS, smtp-sink
   });
 
   it('refuses a p=reject spoof with 550 5.7.1 at end of DATA where auth_failed is rejected; nothing reaches the sink', async () => {
-    const id = `spoof-reject.${run}@${BANK}`;
-    const raw = message({ from: `ceo@${BANK}`, to: `bob@${STRICT}`, subject: `Spoof reject ${run}`, id });
-    const replies = await rawTransaction(`ceo@${BANK}`, `bob@${STRICT}`, raw);
-    const row = await rowOf(id);
-    const why = explain(row, `SMTP replies: ${replies.map((x) => `${x.code} ${x.text}`).join(' | ')}`);
+    const { id, replies, row, why } = await spoof('reject', STRICT);
     assert.deepEqual(replies.slice(0, 5).map((x) => x.code), [220, 250, 250, 250, 354], why);
     const final = replies[5]!;
     assert.equal(final.code, 550, why); // the first and only reply to the data: no 250 came before it
@@ -222,11 +227,7 @@ describe('sender authentication through SMTP (gateway, in-process DNS, smtp-sink
   });
 
   it('quarantines the same spoof (250) where auth_failed is quarantined', async () => {
-    const id = `spoof-held.${run}@${BANK}`;
-    const raw = message({ from: `ceo@${BANK}`, to: `bob@${HELD}`, subject: `Spoof held ${run}`, id });
-    const replies = await rawTransaction(`ceo@${BANK}`, `bob@${HELD}`, raw);
-    const row = await rowOf(id);
-    const why = explain(row, `SMTP replies: ${replies.map((x) => `${x.code} ${x.text}`).join(' | ')}`);
+    const { id, replies, row, why } = await spoof('held', HELD);
     assert.equal(replies[5]?.code, 250, why);
     assert.ok(authNames(row).includes('DMARC_FAIL_REJECT'), why);
     assert.equal(row?.status, 'quarantined', why);
