@@ -5,8 +5,10 @@
 // decision boundary is the spam threshold 6), then capped at 3.5 so that no single rule makes a
 // message spam on its own. A rule at 0 carried no weight there but is kept as evidence;
 // MISSING_DATE and MISSING_MID never fired in that half and keep a prior of 1. Rules that
-// fired as often on ham as on spam there (Reply-To divergence, dotless HELO, missing To, a forged
-// Outlook Message-ID test) were dropped; rules frequent in hard ham keep only a small score.
+// fired as often on ham as on spam there (Reply-To divergence, dotless HELO, missing To, an Outlook
+// Message-ID shape test) were dropped; rules frequent in hard ham keep only a small score. The
+// ratware rules (ratware.ts) were scored by the same fit, with the same cap.
+import { RATWARE_RULES } from './ratware.js';
 import type { RuleView } from './view.js';
 
 export interface SpamRule {
@@ -118,4 +120,5 @@ export const RULES: readonly SpamRule[] = [
   { name: 'URL_OBFUSCATED', description: 'Link with user@ or %-encoded host', score: 0.4, test: (v) => v.msg.urls.some((u) => /^https?:\/\/[^/]*(@|%[0-9a-f]{2})/i.test(u.url)) },
   { name: 'BODY_EMPTY', description: 'No body text', score: 1.8, test: (v) => v.words < 3 && v.msg.attachments.length === 0 },
   { name: 'UNSUB_NO_LIST', description: 'Unsubscribe talk without List-Unsubscribe header', score: 0.0, test: (v) => !v.h.has('list-unsubscribe') && /\b(unsubscribe|opt[- ]?out|remove)\b/.test(v.bodyLower.slice(-3000)) },
+  ...RATWARE_RULES,
 ];
