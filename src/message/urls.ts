@@ -22,12 +22,31 @@ function normalise(raw: string): string {
   return s;
 }
 
+/**
+ * Where a link can be: every link linkify finds has "//" (http:, https:, ftp:, protocol-relative)
+ * or a host with a dot between two non-space characters, and none spans a line break.
+ */
+const CANDIDATE = /\S\.\S|\/\//g;
+
+/**
+ * Bare URLs in plain text. linkify's fuzzy-link expression is costly at every word boundary (it
+ * was ~27 % of parsing), so it only sees the lines that hold a candidate: the same links, found
+ * line by line, in the same order (tested against matching the whole text).
+ */
 export function urlsInText(text: string, part: string, limit: number): FoundUrl[] {
   const out: FoundUrl[] = [];
-  for (const m of linkify.match(text) ?? []) {
-    if (out.length >= limit) break;
-    if (m.schema === 'mailto:') continue;
-    out.push({ url: m.url, host: hostOf(m.url), text: null, source: 'text', part });
+  CANDIDATE.lastIndex = 0;
+  let c: RegExpExecArray | null;
+  while (out.length < limit && (c = CANDIDATE.exec(text)) !== null) {
+    const start = text.lastIndexOf('\n', c.index) + 1;
+    const nl = text.indexOf('\n', c.index);
+    const end = nl < 0 ? text.length : nl;
+    for (const m of linkify.match(text.slice(start, end)) ?? []) {
+      if (out.length >= limit) break;
+      if (m.schema === 'mailto:') continue;
+      out.push({ url: m.url, host: hostOf(m.url), text: null, source: 'text', part });
+    }
+    CANDIDATE.lastIndex = end;
   }
   return out;
 }
