@@ -24,23 +24,27 @@ function normalise(raw: string): string {
 
 /**
  * Where a link can be: every link linkify finds has "//" (http:, https:, ftp:, protocol-relative)
- * or a host with a dot between two non-space characters, and none spans a line break.
+ * or a host with a dot between two non-space characters, and none contains white space.
  */
 const CANDIDATE = /\S\.\S|\/\//g;
 
+/** Space, tab, line breaks: linkify never puts them inside a link and treats them like a start. */
+const isBreak = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
 /**
  * Bare URLs in plain text. linkify's fuzzy-link expression is costly at every word boundary (it
- * was ~27 % of parsing), so it only sees the lines that hold a candidate: the same links, found
- * line by line, in the same order (tested against matching the whole text).
+ * was ~27 % of parsing), so it only sees the space-separated words that hold a candidate: the same
+ * links, in the same order (tested against matching the whole text).
  */
 export function urlsInText(text: string, part: string, limit: number): FoundUrl[] {
   const out: FoundUrl[] = [];
   CANDIDATE.lastIndex = 0;
   let c: RegExpExecArray | null;
   while (out.length < limit && (c = CANDIDATE.exec(text)) !== null) {
-    const start = text.lastIndexOf('\n', c.index) + 1;
-    const nl = text.indexOf('\n', c.index);
-    const end = nl < 0 ? text.length : nl;
+    let start = c.index;
+    while (start > 0 && !isBreak(text.charCodeAt(start - 1))) start--;
+    let end = c.index + c[0].length;
+    while (end < text.length && !isBreak(text.charCodeAt(end))) end++;
     for (const m of linkify.match(text.slice(start, end)) ?? []) {
       if (out.length >= limit) break;
       if (m.schema === 'mailto:') continue;
