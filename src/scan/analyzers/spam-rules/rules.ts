@@ -28,17 +28,44 @@ const MONEY_PHRASES = [
   'removal instructions', 'remove yourself', 'to be removed', 'opt-out', 'opt out', 'unsubscribe', 'mailing list',
 ];
 
-/** Phrases of the list found in the text, as a detail string, when at least `min` are present. */
-function phrases(text: string, list: readonly string[], min: number): string | false {
-  const found: string[] = [];
-  for (const p of list) if (text.includes(p)) found.push(p);
+// Both money-phrase rules read the same list over the same body: found once per view.
+const moneyFound = new WeakMap<RuleView, string[]>();
+function moneyPhrases(v: RuleView): string[] {
+  let found = moneyFound.get(v);
+  if (!found) {
+    found = MONEY_PHRASES.filter((p) => v.bodyLower.includes(p));
+    moneyFound.set(v, found);
+  }
+  return found;
+}
+
+/** The money phrases of the body, as a detail string, when at least `min` are present. */
+function phrases(v: RuleView, min: number): string | false {
+  const found = moneyPhrases(v);
   return found.length >= min ? found.slice(0, 5).join(', ') : false;
 }
 
+const LETTER = /\p{L}/u;
+const UPPER = /\p{Lu}/u;
+
+/** Upper-case share of the letters, 0 under 8 letters; ASCII counted directly, the rest by Unicode class. */
 const upperRatio = (s: string): number => {
-  const letters = s.replace(/[^\p{L}]/gu, '');
-  if (letters.length < 8) return 0;
-  return letters.replace(/[^\p{Lu}]/gu, '').length / letters.length;
+  let letters = 0;
+  let upper = 0;
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if (c < 128) {
+      if (c >= 65 && c <= 90) {
+        letters++;
+        upper++;
+      } else if (c >= 97 && c <= 122) letters++;
+    } else if (LETTER.test(ch)) {
+      // UTF-16 units, as the share was always measured: a letter outside the BMP weighs 2.
+      letters += ch.length;
+      if (UPPER.test(ch)) upper += ch.length;
+    }
+  }
+  return letters < 8 ? 0 : upper / letters;
 };
 
 export const RULES: readonly SpamRule[] = [
@@ -80,8 +107,8 @@ export const RULES: readonly SpamRule[] = [
   { name: 'SUBJ_MONEY', description: 'Subject mentions an amount of money or a percentage off', score: 0.8, test: (v) => /\$\s?\d|\d+\s?%|\bcash\b/i.test(v.subject) },
   { name: 'SUBJ_ADV', description: 'Subject tagged as advertisement', score: 1.4, test: (v) => /^\s*\[?adv?\b|\badv:|\bad:/i.test(v.subject) },
   { name: 'BODY_SHOUTING', description: 'Body mostly in capitals', score: 1.4, test: (v) => v.words > 20 && upperRatio(v.body.slice(0, 5000)) > 0.6 },
-  { name: 'MONEY_PHRASES', description: 'Several sales or money phrases', score: 2.2, test: (v) => phrases(v.bodyLower, MONEY_PHRASES, 3) },
-  { name: 'MONEY_PHRASES_MANY', description: 'Many sales or money phrases', score: 0.2, test: (v) => phrases(v.bodyLower, MONEY_PHRASES, 6) },
+  { name: 'MONEY_PHRASES', description: 'Several sales or money phrases', score: 2.2, test: (v) => phrases(v, 3) },
+  { name: 'MONEY_PHRASES_MANY', description: 'Many sales or money phrases', score: 0.2, test: (v) => phrases(v, 6) },
   { name: 'REMOVE_INSTRUCTIONS', description: 'Reply-to-remove instructions', score: 2.0, test: (v) => /(reply|send|e-?mail)[^.\n]{0,60}\bremove\b|\bremove\b[^.\n]{0,20}in the subject/i.test(v.body) },
   { name: 'NOT_SPAM_CLAIM', description: 'Claims not to be spam or to comply with a law', score: 0.0, test: (v) => /\bthis (message |e-?mail |mail )?is not (a )?spam|s\.?\s?1618|bill\s+1618|section 301/i.test(v.body) },
   { name: 'MIME_HTML_ONLY', description: 'HTML without a plain-text part', score: 3.5, test: (v) => v.msg.html !== null && !v.msg.text.trim() },
