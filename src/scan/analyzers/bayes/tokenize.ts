@@ -10,12 +10,29 @@ const MAX_WORD = 16;
 
 /** FNV-1a over UTF-16 code units, two seeds, combined into 53 bits (a safe JS integer). */
 export function hashToken(s: string): number {
+  return hashPair(s, null);
+}
+
+/**
+ * hashToken(`${a} ${b}`) without building the string (b null: hashToken(a)): a message has
+ * thousands of word pairs, and their strings were most of the tokenizer's garbage.
+ */
+function hashPair(first: string, second: string | null): number {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = 0; i < first.length; i++) {
+    const c = first.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  if (second !== null) {
+    a = Math.imul(a ^ 32, 0x01000193);
+    b = Math.imul(b ^ 32, 0x5bd1e995) ^ (b >>> 15);
+    for (let i = 0; i < second.length; i++) {
+      const c = second.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+    }
   }
   return (a >>> 11) * 4294967296 + (b >>> 0);
 }
@@ -104,42 +121,55 @@ function headerTokens(msg: ParsedMessage, out: string[]): void {
   for (const a of msg.attachments) out.push(`att:${a.declaredType}`);
 }
 
+/** Where features go: kept as strings (features) or hashed at once (tokenize). */
+interface Sink {
+  one(feature: string): void;
+  /** The word pair "a b". */
+  pair(a: string, b: string): void;
+}
+
 /** Unique feature hashes of a message, in first-seen order. */
 export function tokenize(msg: ParsedMessage): number[] {
   const seen = new Set<number>();
   const out: number[] = [];
-  for (const t of features(msg)) {
-    const h = hashToken(t);
+  const add = (h: number) => {
     if (!seen.has(h)) {
       seen.add(h);
       out.push(h);
     }
-  }
+  };
+  collect(msg, { one: (f) => add(hashPair(f, null)), pair: (a, b) => add(hashPair(a, b)) });
   return out;
 }
 
 /** The readable features of a message, before hashing (with repeats). */
 export function features(msg: ParsedMessage): string[] {
   const raw: string[] = [];
+  collect(msg, { one: (f) => raw.push(f), pair: (a, b) => raw.push(`${a} ${b}`) });
+  return raw;
+}
+
+function collect(msg: ParsedMessage, sink: Sink): void {
   const subj: string[] = [];
   words(msg.subject, subj);
-  for (const w of subj) raw.push(`s:${w}`);
+  for (const w of subj) sink.one(`s:${w}`);
   let body = msg.text;
   if (msg.htmlText && msg.htmlText.length > body.length * 2) body = `${body}\n${msg.htmlText}`;
   const bw: string[] = [];
   words(body, bw);
   for (let i = 0; i < bw.length; i++) {
-    raw.push(bw[i]!);
-    if (i > 0) raw.push(`${bw[i - 1]} ${bw[i]}`);
+    sink.one(bw[i]!);
+    if (i > 0) sink.pair(bw[i - 1]!, bw[i]!);
   }
-  headerTokens(msg, raw);
+  const header: string[] = [];
+  headerTokens(msg, header);
+  for (const f of header) sink.one(f);
   const hosts = new Set<string>();
   for (const u of msg.urls) if (u.host) hosts.add(u.host);
   for (const h of hosts) {
     const reg = getDomain(h) ?? h;
-    raw.push(`url:${reg}`);
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) raw.push('url:ip-literal');
+    sink.one(`url:${reg}`);
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) sink.one('url:ip-literal');
   }
-  raw.push(`url-count:${Math.min(Math.ceil(Math.log2(msg.urls.length + 1)), 8)}`);
-  return raw;
+  sink.one(`url-count:${Math.min(Math.ceil(Math.log2(msg.urls.length + 1)), 8)}`);
 }
