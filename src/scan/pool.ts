@@ -9,7 +9,7 @@ import { ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Decided } from '../policy/decide.js';
 import { openStore, type Store } from '../store/db.js';
-import { modelFor, type CachedModel } from './analyzers/bayes/model.js';
+import { CachedModel } from './analyzers/bayes/model.js';
 import { SharedModelHost } from './analyzers/bayes/shared.js';
 import type { Envelope } from './types.js';
 
@@ -94,7 +94,7 @@ export class ScanPool {
         // One small connection of its own: the workers' connections are theirs, and a caller's
         // store may be closed while the pool runs (rampart scan closes its own after migrating).
         const store = await openStore({ url: opts.config.database.url, dataDir: opts.config.data_dir, migrate: false, poolSize: 1 });
-        pool.bayes = { store, host: new SharedModelHost(modelFor(store.db) as CachedModel) };
+        pool.bayes = { store, host: new SharedModelHost(new CachedModel(store.db)) };
         pool.bayes.host.preload();
       }
       pool.slots = await Promise.all(Array.from({ length: pool.size }, () => pool.spawn()));
