@@ -1,12 +1,16 @@
 // The scan worker pool: parsing and analysis run on worker threads, never on the event loop that
 // serves SMTP. The main thread sends raw bytes and the envelope and gets the policy decision back.
 // Each task has a deadline; a worker that overruns it (a runaway analyzer) is replaced.
+// The Bayes model is loaded once, here, and shared with the workers (analyzers/bayes/shared.ts).
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Decided } from '../policy/decide.js';
+import { openStore, type Store } from '../store/db.js';
+import { CachedModel } from './analyzers/bayes/model.js';
+import { SharedModelHost } from './analyzers/bayes/shared.js';
 import type { Envelope } from './types.js';
 
 export interface WorkerRequest {
@@ -30,6 +34,11 @@ export interface PoolOptions {
   offline?: boolean;
   /** Per-task deadline; default scan.timeout + 1 s. */
   taskTimeoutMs?: number;
+  /**
+   * Load the Bayes model once in this thread and share it with the workers; default: when the
+   * workers have a store and the built-in analyzers with bayes enabled.
+   */
+  shareBayes?: boolean;
 }
 
 interface Task {
@@ -41,6 +50,8 @@ interface Task {
 interface Slot {
   worker: Worker;
   inFlight: Map<number, Task & { timer: NodeJS.Timeout }>;
+  /** This thread's end of the worker's Bayes model channel. */
+  bayesPort?: MessagePort;
 }
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -66,6 +77,8 @@ export class ScanPool {
   readonly size: number;
   private readonly perThread: number;
   private readonly deadline: number;
+  /** The store connection and model host behind the shared Bayes model, when shared. */
+  private bayes: { store: Store; host: SharedModelHost } | null = null;
 
   private constructor(private readonly opts: PoolOptions) {
     this.size = opts.size || opts.config.scan.threads || os.availableParallelism();
@@ -76,6 +89,14 @@ export class ScanPool {
   static async start(opts: PoolOptions): Promise<ScanPool> {
     const pool = new ScanPool(opts);
     try {
+      const share = opts.shareBayes ?? (!opts.noStore && !opts.analyzersModule && !opts.config.scan.disabled.includes('bayes'));
+      if (share) {
+        // One small connection of its own: the workers' connections are theirs, and a caller's
+        // store may be closed while the pool runs (rampart scan closes its own after migrating).
+        const store = await openStore({ url: opts.config.database.url, dataDir: opts.config.data_dir, migrate: false, poolSize: 1 });
+        pool.bayes = { store, host: new SharedModelHost(new CachedModel(store.db)) };
+        pool.bayes.host.preload();
+      }
       pool.slots = await Promise.all(Array.from({ length: pool.size }, () => pool.spawn()));
     } catch (err) {
       await pool.close();
@@ -113,9 +134,14 @@ export class ScanPool {
         const t = setTimeout(() => void s.worker.terminate(), 2000);
         await exited;
         clearTimeout(t);
+        s.bayesPort?.close();
       }),
     );
     this.slots = [];
+    // A load still running finishes against the open connection before it is closed.
+    await this.bayes?.host.idle();
+    await this.bayes?.store.close();
+    this.bayes = null;
   }
 
   private dispatch(): void {
@@ -148,6 +174,7 @@ export class ScanPool {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     slot.worker.removeAllListeners();
+    slot.bayesPort?.close();
     void slot.worker.terminate();
     if (this.closed) return;
     this.spawn().then(
@@ -173,12 +200,16 @@ export class ScanPool {
         ext === '.ts'
           ? `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(WORKER_FILE).href)}); })`
           : WORKER_FILE;
+      // The worker asks for the shared Bayes model on a channel of its own, apart from the scans.
+      const channel = this.bayes ? new MessageChannel() : null;
+      if (channel) this.bayes!.host.serve(channel.port1);
       const worker = new Worker(entry, {
         eval: ext === '.ts',
-        workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore, offline: this.opts.offline },
+        workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore, offline: this.opts.offline, bayesPort: channel?.port2 },
+        transferList: channel ? [channel.port2] : [],
         execArgv: loaderArgs(process.execArgv),
       });
-      const slot: Slot = { worker, inFlight: new Map() };
+      const slot: Slot = { worker, inFlight: new Map(), bayesPort: channel?.port1 };
       let ready = false;
       worker.on('message', (msg: WorkerReply | { ready: true } | { fatal: string; name?: string }) => {
         if ('ready' in msg) {
@@ -207,6 +238,7 @@ export class ScanPool {
         else this.replace(slot, err);
       });
       worker.on('exit', (code) => {
+        slot.bayesPort?.close();
         if (!ready) reject(new Error(`scan worker exited with code ${code} while starting`));
         else if (this.slots.includes(slot)) this.replace(slot, new Error(`scan worker exited with code ${code}`));
       });

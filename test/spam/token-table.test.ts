@@ -1,4 +1,5 @@
-// The Bayes model's token table agrees with a Map through inserts, updates, removals and growth.
+// The Bayes model's token table agrees with a Map through inserts, updates, removals and growth;
+// a clone is independent of its original, and a table attached to another's storage reads the same.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenTable } from '../../src/scan/analyzers/bayes/model.js';
@@ -31,5 +32,25 @@ describe('TokenTable', () => {
     assert.equal(table.get(hashToken('never-seen')), undefined);
     table.delete(hashToken('never-seen'));
     assert.equal(table.size, ref.size);
+  });
+
+  it('clones into new shared storage; an attached table reads the same storage', () => {
+    const table = new TokenTable();
+    const tokens = Array.from({ length: 5000 }, (_, i) => hashToken(`t-${i}`));
+    tokens.forEach((t, i) => table.set(t, i + 1));
+    const copy = table.clone();
+    for (const t of tokens.slice(0, 2500)) copy.set(t, 0);
+    copy.delete(tokens[4999]!);
+    copy.set(hashToken('only-in-copy'), 7);
+    tokens.forEach((t, i) => assert.equal(table.get(t), i + 1));
+    assert.equal(table.get(hashToken('only-in-copy')), undefined);
+    assert.equal(copy.get(tokens[4999]!), undefined);
+    assert.equal(copy.size, 5000);
+    const arrays = copy.arrays();
+    assert.ok(arrays.keys instanceof SharedArrayBuffer);
+    assert.notEqual(arrays.keys, table.arrays().keys);
+    const attached = TokenTable.attach(arrays);
+    assert.equal(attached.size, copy.size);
+    for (const t of [...tokens, hashToken('only-in-copy'), hashToken('never')]) assert.equal(attached.get(t), copy.get(t));
   });
 });
