@@ -8,6 +8,7 @@
 // fired as often on ham as on spam there (Reply-To divergence, dotless HELO, missing To, an Outlook
 // Message-ID shape test) were dropped; rules frequent in hard ham keep only a small score. The
 // ratware rules (ratware.ts) were scored by the same fit, with the same cap.
+import { ADVANCE_FEE_RULES } from './advance-fee.js';
 import { RATWARE_RULES } from './ratware.js';
 import type { RuleView } from './view.js';
 
@@ -148,4 +149,5 @@ export const RULES: readonly SpamRule[] = [
   { name: 'BODY_EMPTY', description: 'No body text', score: 1.8, test: (v) => v.words < 3 && v.msg.attachments.length === 0 },
   { name: 'UNSUB_NO_LIST', description: 'Unsubscribe talk without List-Unsubscribe header', score: 0.0, test: (v) => !v.h.has('list-unsubscribe') && /\b(unsubscribe|opt[- ]?out|remove)\b/.test(v.bodyLower.slice(-3000)) },
   ...RATWARE_RULES,
+  ...ADVANCE_FEE_RULES,
 ];
