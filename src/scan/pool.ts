@@ -1,7 +1,8 @@
 // The scan worker pool: parsing and analysis run on worker threads, never on the event loop that
 // serves SMTP. The main thread sends raw bytes and the envelope and gets the policy decision back.
 // Each task has a deadline; a worker that overruns it (a runaway analyzer) is replaced.
-// The Bayes model is loaded once, here, and shared with the workers (analyzers/bayes/shared.ts).
+// With shareBayes the Bayes model is loaded once, here, and shared with the workers
+// (analyzers/bayes/shared.ts).
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
@@ -35,8 +36,10 @@ export interface PoolOptions {
   /** Per-task deadline; default scan.timeout + 1 s. */
   taskTimeoutMs?: number;
   /**
-   * Load the Bayes model once in this thread and share it with the workers; default: when the
-   * workers have a store and the built-in analyzers with bayes enabled.
+   * Load the Bayes model once in this thread and share it with the workers (ignored without a
+   * store). Off by default: the gateway's pool runs on the event loop that serves SMTP, which must
+   * not spend ~1 s loading rows; `rampart scan`, whose main thread only reads files and prints,
+   * turns it on when bayes is enabled.
    */
   shareBayes?: boolean;
 }
@@ -89,7 +92,7 @@ export class ScanPool {
   static async start(opts: PoolOptions): Promise<ScanPool> {
     const pool = new ScanPool(opts);
     try {
-      const share = opts.shareBayes ?? (!opts.noStore && !opts.analyzersModule && !opts.config.scan.disabled.includes('bayes'));
+      const share = opts.shareBayes === true && !opts.noStore;
       if (share) {
         // One small connection of its own: the workers' connections are theirs, and a caller's
         // store may be closed while the pool runs (rampart scan closes its own after migrating).

@@ -53,7 +53,8 @@ export function registerScanCommand(program: Command): void {
         const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
         await store.close();
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
-        const pool = await ScanPool.start({ config, size: threads, offline: opts.local === true });
+        // This thread only reads files and prints: it loads the Bayes model once for all workers.
+        const pool = await ScanPool.start({ config, size: threads, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes') });
         const window = pool.size * 16;
         const done = new Map<number, string>();
         let next = 0;
