@@ -21,9 +21,6 @@ const mimeOleMs = (v: RuleView): boolean => /^Produced By Microsoft MimeOLE/i.te
 const viaList = (v: RuleView): boolean => v.h.has('list-id') || v.h.has('list-post') || v.h.has('mailing-list');
 const msgid = (v: RuleView): string => (v.h.get('message-id') ?? '').trim();
 
-/** Unix seconds of a Date-like string, NaN when unreadable. */
-const seconds = (s: string): number => new Date(s.replace(/\s*\(.*\)\s*$/, '').trim()).getTime() / 1000;
-
 /**
  * Outlook Express writes the send time into its Message-ID: the 8 hex digits after the first 4 are
  * the high 32 bits of the Windows FILETIME (100-ns ticks since 1601), i.e. t·10^7/2^32 + 27111902.83
@@ -34,9 +31,8 @@ function oeStampInvalid(v: RuleView): boolean {
   const m = OE_MSGID.exec(msgid(v));
   if (!m) return false;
   const stamp = parseInt(m[2]!, 16);
-  const near = (t: number) => Number.isFinite(t) && Math.abs(stamp - Math.trunc(t * 0.0023283064365387 + 27111902.8329849)) < 250;
-  if (near(seconds(v.h.get('date') ?? ''))) return false;
-  return !(v.receivedAt && near(v.receivedAt.getTime() / 1000));
+  const near = (d: Date | null) => d !== null && Math.abs(stamp - Math.trunc((d.getTime() / 1000) * 0.0023283064365387 + 27111902.8329849)) < 250;
+  return !near(v.sentAt) && !near(v.receivedAt);
 }
 
 /** Free-mail providers and the domains their own relays are named in. */

@@ -19,9 +19,29 @@ export interface RuleView {
   received: string[];
   /** Date of the most recent Received header, when it can be read. */
   receivedAt: Date | null;
+  /** The Date header, when present and readable. */
+  sentAt: Date | null;
+  /** The sales and money phrases (MONEY_PHRASES) the body contains, in list order. */
+  moneyPhrases: string[];
 }
 
 const MAX_BODY = 60_000;
+
+const MONEY_PHRASES = [
+  'money back guarantee', '100% free', '100% guaranteed', 'risk free', 'risk-free', 'no obligation', 'act now', 'order now',
+  'limited time offer', 'call now', 'click here', 'click below', 'this is not spam', 'not a spam', 'you have been selected',
+  'wire transfer', 'bank account', 'million dollars', 'million us dollars', 'earn $', 'extra income', 'work from home',
+  'home based business', 'be your own boss', 'financial freedom', 'cash bonus', 'lowest rates', 'mortgage rates', 'refinance',
+  'credit card', 'debt', 'viagra', 'weight loss', 'lose weight', 'online pharmacy', 'prescription', 'casino', 'adult',
+  'increase your', 'dear friend', 'congratulations', 'special promotion', 'satisfaction guaranteed', 'no cost',
+  'removal instructions', 'remove yourself', 'to be removed', 'opt-out', 'opt out', 'unsubscribe', 'mailing list',
+];
+
+/** A Date or Received date, without a trailing "(zone name)" comment; null when unreadable. */
+export function readDate(s: string): Date | null {
+  const d = new Date(s.replace(/\s*\(.*\)\s*$/, ''));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
 
 export function view(msg: ParsedMessage): RuleView {
   const h = new Map<string, string>();
@@ -34,16 +54,14 @@ export function view(msg: ParsedMessage): RuleView {
   const body = text.slice(0, MAX_BODY);
   const htmlLower = (msg.html ?? '').slice(0, MAX_BODY * 2).toLowerCase();
   const received = msg.headers.filter((f) => f.key === 'received').map((f) => f.value);
-  let receivedAt: Date | null = null;
-  const last = received[0];
-  if (last) {
-    const semi = last.lastIndexOf(';');
-    if (semi >= 0) {
-      const d = new Date(last.slice(semi + 1).trim().replace(/\s*\(.*\)\s*$/, ''));
-      if (!Number.isNaN(d.getTime())) receivedAt = d;
-    }
-  }
+  const last = received[0] ?? '';
+  const semi = last.lastIndexOf(';');
+  const receivedAt = semi >= 0 ? readDate(last.slice(semi + 1).trim()) : null;
+  const date = h.get('date');
+  const sentAt = date ? readDate(date) : null;
   const images = (htmlLower.match(/<img\b/g) ?? []).length;
   const words = (body.match(/\p{L}{2,}/gu) ?? []).length;
-  return { msg, h, count, subject: msg.subject, body, bodyLower: body.toLowerCase(), htmlLower, words, images, received, receivedAt };
+  const bodyLower = body.toLowerCase();
+  const moneyPhrases = MONEY_PHRASES.filter((p) => bodyLower.includes(p));
+  return { msg, h, count, subject: msg.subject, body, bodyLower, htmlLower, words, images, received, receivedAt, sentAt, moneyPhrases };
 }
