@@ -309,9 +309,10 @@ export class CachedModel implements FreshModel {
     // Rows are absolute counts, so re-reading a row changed after `meta` was read is harmless (and
     // a row changed behind the block being read has a newer version: the next refresh fetches it).
     // Blocks in token order keep each query's result, and the event loop's pause, small; between
-    // blocks the loop serves other work (in a scan pool this runs on the thread that serves SMTP).
-    // The rows go into a copy: the current table may be in use by other threads (shared.ts) and
-    // must never be seen half updated; the copy replaces it, with the totals, in one step.
+    // blocks the loop serves other work (scans on this thread, or other workers' requests for
+    // `rampart scan`'s shared copy). The rows go into a copy: the current table is read by those
+    // scans, and by other threads when shared (shared.ts), and must never be seen half updated;
+    // the copy replaces it, with the totals, in one step.
     // A first load sizes the table for all rows at once: growing it step by step rehashed every
     // token several times and made the longest pauses.
     const next = this.version < 0 ? new TokenTable(await this.tokenCount()) : this.counts.clone();
