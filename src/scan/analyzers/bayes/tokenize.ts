@@ -18,23 +18,26 @@ export function hashToken(s: string): number {
  * thousands of word pairs, and their strings were most of the tokenizer's garbage.
  */
 function hashPair(first: string, second: string | null): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < first.length; i++) {
-    const c = first.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
+  ha = 0x811c9dc5;
+  hb = 0x01000193 ^ 0x5bd1e995;
+  mix(first);
   if (second !== null) {
-    a = Math.imul(a ^ 32, 0x01000193);
-    b = Math.imul(b ^ 32, 0x5bd1e995) ^ (b >>> 15);
-    for (let i = 0; i < second.length; i++) {
-      const c = second.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-    }
+    mix(' ');
+    mix(second);
   }
-  return (a >>> 11) * 4294967296 + (b >>> 0);
+  return (ha >>> 11) * 4294967296 + (hb >>> 0);
+}
+
+// The two hash states while hashPair runs (module-level so that mix needs no allocation).
+let ha = 0;
+let hb = 0;
+
+function mix(s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    ha = Math.imul(ha ^ c, 0x01000193);
+    hb = Math.imul(hb ^ c, 0x5bd1e995) ^ (hb >>> 15);
+  }
 }
 
 const WORD = /[\p{L}\p{N}$€£][\p{L}\p{N}'$€£%!.,\-_@]*/gu;
