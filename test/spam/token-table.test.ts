@@ -2,7 +2,7 @@
 // a clone is independent of its original, and a table attached to another's storage reads the same.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TokenTable } from '../../src/scan/analyzers/bayes/model.js';
+import { TokenTable } from '../../src/scan/analyzers/bayes/table.js';
 import { hashToken } from '../../src/scan/analyzers/bayes/tokenize.js';
 
 describe('TokenTable', () => {

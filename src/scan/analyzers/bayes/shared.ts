@@ -8,7 +8,8 @@
 // published (a refresh builds the next table on a copy): a worker keeps reading the snapshot it
 // has until it adopts the next one between two lookups, so it never sees a half-updated table.
 import type { MessagePort } from 'node:worker_threads';
-import { CachedModel, TokenTable, type FreshModel, type ModelSnapshot } from './model.js';
+import { CachedModel, type FreshModel, type ModelSnapshot } from './model.js';
+import { TokenTable } from './table.js';
 
 interface RefreshRequest {
   id: number;
