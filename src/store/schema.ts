@@ -215,6 +215,16 @@ export interface BayesMetaTable {
   version: number;
 }
 
+/** One row (id 1): the whole model at one version, for a fast first load (bayes/snapshot.ts). */
+export interface BayesSnapshotTable {
+  id: number;
+  version: number;
+  spam_count: number;
+  ham_count: number;
+  /** Per token: the token as float64, then spam and ham counts as uint32, little-endian. */
+  tokens: Buffer;
+}
+
 export interface Database {
   scan_policies: ScanPoliciesTable;
   scan_monitors: ScanMonitorsTable;
@@ -230,6 +240,7 @@ export interface Database {
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;
   bayes_meta: BayesMetaTable;
+  bayes_snapshot: BayesSnapshotTable;
   threat_hashes: ThreatHashesTable;
   vip_users: VipUsersTable;
   mig_waves: MigWavesTable;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseMessage } from '../../message/parse.js';
-import { learnBatch, type BayesClass, type LearnItem } from '../../scan/analyzers/bayes/model.js';
+import { CachedModel, learnBatch, type BayesClass, type LearnItem } from '../../scan/analyzers/bayes/model.js';
 import { action, UsageError, withStore } from '../context.js';
 
 const BATCH = 200;
@@ -97,6 +97,9 @@ export function registerTrain(program: Command): void {
             bar?.update(++done, { learned: total.learned + total.relearned });
           }
           await flush();
+          // One load of the model as a scanner does it: a load that reads many rows stores a
+          // snapshot (bayes/snapshot.ts), so every scanner's first load after training is one read.
+          await new CachedModel(db).ensureFresh(Date.now(), 0);
           bar?.stop();
           if (opts.json) process.stdout.write(JSON.stringify(total) + '\n');
           else {

@@ -10,6 +10,7 @@ import * as threats from './200_threats.js';
 import * as migration from './400_migration.js';
 import * as console_ from './300_console.js';
 import * as unifiedLists from './410_unified_lists.js';
+import * as bayesSnapshot from './420_bayes_snapshot.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '400_migration': migration,
   '300_console': console_,
   '410_unified_lists': unifiedLists,
+  '420_bayes_snapshot': bayesSnapshot,
 };
