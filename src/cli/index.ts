@@ -1,19 +1,8 @@
 #!/usr/bin/env node
-// The one `rampart` command. Each subcommand lives in its own file under commands/.
+// The one `rampart` command. Each subcommand lives in its own file under commands/; only the file
+// of the command being run is loaded (registry.ts), all of them for help or an unknown command.
 import { Command } from 'commander';
-import { registerDomainCommands } from './commands/domains.js';
-import { registerServe } from './commands/serve.js';
-import { registerScanCommand } from './commands/scan.js';
-import { registerPolicyCommands } from './commands/policy.js';
-import { registerQuarantineCommands } from './commands/quarantine.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerUserCommands } from './commands/users.js';
-import { registerQueueCommands } from './commands/queue.js';
-import { registerTrace } from './commands/trace.js';
-import { registerUrlCommands } from './commands/urls.js';
-import { registerTrain } from './commands/train.js';
-import { registerThreatCommands } from './commands/threats.js';
-import { registerMigrateCommands } from './commands/migrate.js';
+import { commandName, COMMANDS } from './registry.js';
 
 const program = new Command();
 program
@@ -22,18 +11,9 @@ program
   .option('-c, --config <file>', 'configuration file (default: $RAMPART_CONFIG or config/rampart.yaml)')
   .showHelpAfterError();
 
-registerServe(program);
-registerDomainCommands(program);
-registerScanCommand(program);
-registerPolicyCommands(program);
-registerQuarantineCommands(program);
-registerReportCommand(program);
-registerUserCommands(program);
-registerQueueCommands(program);
-registerTrace(program);
-registerUrlCommands(program);
-registerTrain(program);
-registerThreatCommands(program);
-registerMigrateCommands(program);
+const name = commandName(process.argv.slice(2));
+const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+// One module may register several commands: each is registered once.
+for (const register of new Set(await Promise.all(wanted.map((load) => load())))) register(program);
 
 await program.parseAsync(process.argv);
