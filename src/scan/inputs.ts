@@ -1,8 +1,11 @@
 // Messages to scan from the command line: .eml files, directories (recursively), mbox files
 // split on "From " lines, or standard input. Read lazily so a directory of thousands of
-// messages never sits in memory at once.
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+// messages never sits in memory at once. Files are read synchronously: the reading thread only
+// feeds the scan workers, and an asynchronous read (open, stat, read, close through the thread
+// pool) cost it seven times the CPU — 0.43 s against 0.06 s for the 2,921 files of the
+// benchmark's evaluation half — which the workers, on every core, were missing.
+import { createReadStream, readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface InputMessage {
@@ -52,7 +55,7 @@ export async function* readInputs(args: readonly string[]): AsyncGenerator<Input
     const st = await stat(a).catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`${a}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`), { name: 'UsageError' });
     });
-    if (st.isDirectory()) for await (const f of walk(a)) yield* fromBuffer(f, await readFile(f));
-    else yield* fromBuffer(a, await readFile(a));
+    if (st.isDirectory()) for await (const f of walk(a)) yield* fromBuffer(f, readFileSync(f));
+    else yield* fromBuffer(a, readFileSync(a));
   }
 }
