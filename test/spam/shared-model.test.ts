@@ -17,6 +17,7 @@ import type { Envelope } from '../../src/scan/types.js';
 import type { Database } from '../../src/store/schema.js';
 import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
 import { PROBE_URL } from './shared-probe.js';
+import { tokenAt, writeTokens } from './token-rows.js';
 import { toyMessage } from './toy.js';
 
 const envelope: Envelope = { clientIp: '192.0.2.10', clientHostname: null, helo: null, tls: false, mailFrom: 'a@sender.test', rcptTo: ['bob@example.org'] };
@@ -54,20 +55,6 @@ function startPool(tdb: TestDatabase, refreshMs: number, taskTimeoutMs?: number)
   return ScanPool.start({ config, size: 2, analyzersModule: PROBE_URL, shareBayes: true, taskTimeoutMs });
 }
 
-/** Writes `n` token rows with the given counts at a new model version, as learning would. */
-async function writeTokens(db: Kysely<Database>, n: number, spam: number, ham: number): Promise<void> {
-  const meta = await db.updateTable('bayes_meta').set((eb) => ({ version: eb('version', '+', 1), spam_count: spam, ham_count: ham })).where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
-  const version = Number(meta.version);
-  for (let i = 0; i < n; i += 1000) {
-    const rows = Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ token: (i + k) * 7919 + 1, spam, ham, version }));
-    await db
-      .insertInto('bayes_tokens')
-      .values(rows)
-      .onConflict((oc) => oc.column('token').doUpdateSet((eb) => ({ spam: eb.ref('excluded.spam'), ham: eb.ref('excluded.ham'), version: eb.ref('excluded.version') })))
-      .execute();
-  }
-}
-const tokenAt = (i: number) => i * 7919 + 1;
 
 // Reads a table's shared storage in another thread until told to stop, counting passes whose sum
 // differs from the first: a writer touching a published table would show up here.
@@ -173,7 +160,7 @@ for (const kind of DATABASES) {
       try {
         // Many more rows than one load block (5,000), so the refresh yields between blocks.
         const n = 45_000;
-        await writeTokens(store.db, n, 1, 0);
+        await writeTokens(store.db, 0, n, 1, 0);
         const model = new CachedModel(store.db);
         await model.ensureFresh(0, 0);
         const old = model.snapshot();
@@ -186,7 +173,7 @@ for (const kind of DATABASES) {
           reader.on('error', reject);
         });
         await new Promise((r) => reader.once('message', r));
-        await writeTokens(store.db, n, 0, 2);
+        await writeTokens(store.db, 0, n, 0, 2);
         await model.ensureFresh(1, 0);
         Atomics.store(new Int32Array(stop), 0, 1);
         const { passes, torn } = await report;
@@ -211,12 +198,12 @@ for (const kind of DATABASES) {
       const client = new SharedModelClient(port2);
       try {
         const n = 45_000;
-        await writeTokens(store.db, n, 1, 0);
+        await writeTokens(store.db, 0, n, 1, 0);
         new SharedModelHost(new CachedModel(store.db)).serve(port1);
         await client.ensureFresh(0, 60_000);
         assert.equal(client.spamCount, 1);
         assert.equal(client.get(tokenAt(5)), pack(1, 0));
-        await writeTokens(store.db, n, 0, 2);
+        await writeTokens(store.db, 0, n, 0, 2);
         // Within the interval nothing is asked.
         await client.ensureFresh(30_000, 60_000);
         assert.equal(client.spamCount, 1);

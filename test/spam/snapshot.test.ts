@@ -11,23 +11,7 @@ import { decodeTable, encodeTable, readSnapshot, writeSnapshot } from '../../src
 import { TokenTable } from '../../src/scan/analyzers/bayes/table.js';
 import type { Database } from '../../src/store/schema.js';
 import { DATABASES, makeDatabase } from '../helpers/db.js';
-
-const tokenAt = (i: number) => i * 7919 + 1;
-
-/** Writes token rows [from, to) with the given counts at a new model version, as learning would; returns the version. */
-async function writeTokens(db: Kysely<Database>, from: number, to: number, spam: number, ham: number): Promise<number> {
-  const meta = await db.updateTable('bayes_meta').set((eb) => ({ version: eb('version', '+', 1), spam_count: spam, ham_count: ham })).where('id', '=', 1).returning('version').executeTakeFirstOrThrow();
-  const version = Number(meta.version);
-  for (let i = from; i < to; i += 1000) {
-    const rows = Array.from({ length: Math.min(1000, to - i) }, (_, k) => ({ token: tokenAt(i + k), spam, ham, version }));
-    await db
-      .insertInto('bayes_tokens')
-      .values(rows)
-      .onConflict((oc) => oc.column('token').doUpdateSet((eb) => ({ spam: eb.ref('excluded.spam'), ham: eb.ref('excluded.ham'), version: eb.ref('excluded.version') })))
-      .execute();
-  }
-  return version;
-}
+import { tokenAt, writeTokens } from './token-rows.js';
 
 /** Every token of a model copy with its packed counts. */
 function entries(model: { get(t: number): number | undefined }, from: number, to: number): (number | undefined)[] {
