@@ -93,6 +93,19 @@ describe('ratware rules', () => {
     assert.deepEqual(await names({ headers: { ...base, Received: 'from hotmail.com (f160.law15.hotmail.com [64.4.23.160]) by mx.example.edu with SMTP; Thu, 22 Aug 2002 10:16:40 -0400' } }), []);
   });
 
+  it('a Received hop dated month-comma-day-year, as ratware writes its made-up hops', async () => {
+    // The forged hops of a 2002 spam of the SpamAssassin corpus (sent through a mailing list).
+    const base = { ...GENUINE_OE, From: '"Studio T." <fla_adv@hellerwhirligigs.com>', 'Message-ID': '<20020921012046.1F8FC34158@lugh.tuatha.org>', 'X-Mailer': 'The Bat! (v1.52f) Business', 'X-MimeOLE': null };
+    const forged = await fired({ headers: { ...base, Received: 'from [118.189.136.119] by smtp-server1.cfl.rr.com with NNFMP;\r\n    Sep, 20 2002 7:09:49 PM -0300' } });
+    assert.deepEqual([...forged.keys()], ['RCVD_DATE_RATWARE']);
+    assert.equal(forged.get('RCVD_DATE_RATWARE'), 'Sep, 20 2002 7:09:49 PM -0300');
+    assert.deepEqual(await names({ headers: { ...base, Received: 'from [24.118.23.60] by n9.groups.yahoo.com with SMTP; Feb, 20 2002 14:48:58 +0400' } }), ['RCVD_DATE_RATWARE']);
+    // Real MTAs: RFC 5322 dates, with or without the weekday, and the ctime form some write.
+    for (const date of ['Sat, 21 Sep 2002 02:20:46 +0100 (IST)', '21 Sep 2002 02:20:46 -0000', 'Wed Aug 28 10:45:49 2002 +0100']) {
+      assert.deepEqual(await names({ headers: { ...base, Received: `from lugh.tuatha.org (lugh.tuatha.org [194.125.145.45]) by mx.example.edu with ESMTP id 1F8FC34158; ${date}` } }), [], date);
+    }
+  });
+
   it('a Date with a time zone no clock uses', async () => {
     const at = (zone: string) => names({ headers: { ...GENUINE_OE, Date: `Thu, 22 Aug 2002 10:16:36 ${zone}` } });
     assert.deepEqual(await at('+0850'), ['DATE_TZ_ABSURD']);
