@@ -93,6 +93,45 @@ describe('ratware rules', () => {
     assert.deepEqual(await names({ headers: { ...base, Received: 'from hotmail.com (f160.law15.hotmail.com [64.4.23.160]) by mx.example.edu with SMTP; Thu, 22 Aug 2002 10:16:40 -0400' } }), []);
   });
 
+  it('a Received hop dated month-comma-day-year, as ratware writes its made-up hops', async () => {
+    // The forged hops of a 2002 spam of the SpamAssassin corpus (sent through a mailing list).
+    const base = { ...GENUINE_OE, From: '"Studio T." <fla_adv@hellerwhirligigs.com>', 'Message-ID': '<20020921012046.1F8FC34158@lugh.tuatha.org>', 'X-Mailer': 'The Bat! (v1.52f) Business', 'X-MimeOLE': null };
+    const forged = await fired({ headers: { ...base, Received: 'from [118.189.136.119] by smtp-server1.cfl.rr.com with NNFMP;\r\n    Sep, 20 2002 7:09:49 PM -0300' } });
+    assert.deepEqual([...forged.keys()], ['RCVD_DATE_RATWARE']);
+    assert.equal(forged.get('RCVD_DATE_RATWARE'), 'Sep, 20 2002 7:09:49 PM -0300');
+    assert.deepEqual(await names({ headers: { ...base, Received: 'from [24.118.23.60] by n9.groups.yahoo.com with SMTP; Feb, 20 2002 14:48:58 +0400' } }), ['RCVD_DATE_RATWARE']);
+    // Real MTAs: RFC 5322 dates, with or without the weekday, and the ctime form some write.
+    for (const date of ['Sat, 21 Sep 2002 02:20:46 +0100 (IST)', '21 Sep 2002 02:20:46 -0000', 'Wed Aug 28 10:45:49 2002 +0100']) {
+      assert.deepEqual(await names({ headers: { ...base, Received: `from lugh.tuatha.org (lugh.tuatha.org [194.125.145.45]) by mx.example.edu with ESMTP id 1F8FC34158; ${date}` } }), [], date);
+    }
+  });
+
+  it('an HTML-only message whose Message-ID a relay on the way wrote', async () => {
+    // The trail of a 2002 spam of the SpamAssassin corpus: the bulk mailer sent no Message-ID, the
+    // second relay (queue id BAA16300) wrote one.
+    const trail = [
+      'Received: from webnote.net (mail.webnote.net [193.120.211.219]) by dogma.slashnull.org (8.11.6/8.11.6) with ESMTP id g8O0koC13703 for <jm@jmason.org>; Tue, 24 Sep 2002 01:46:50 +0100',
+      'Received: from richard.330w.com (richard.330w.com [216.53.71.115]) by webnote.net (8.9.3/8.9.3) with ESMTP id BAA16300 for <jm@example.org>; Tue, 24 Sep 2002 01:47:22 +0100',
+      'Received: by richard.330w.com (PowerMTA(TM) v1.5); Mon, 23 Sep 2002 20:03:08 -0400',
+    ];
+    const msg = (received: string[], messageId: string, type: string) =>
+      [...received, 'From: DVD@FrugalJoe.com', 'To: jm@example.org', 'Subject: Never Pay Retail', 'Date: Mon, 23 Sep 2002 20:03:08 -0400', `Message-Id: ${messageId}`, 'MIME-Version: 1.0', `Content-Type: ${type}`, '', '<html><body><p>The best way to build your DVD collection.</p></body></html>', ''].join('\r\n');
+    const run = async (raw: string) => {
+      const r = await runAnalyzer(spamRules, await parseMessage(Buffer.from(raw)));
+      return new Map(r.symbols.filter((s) => RATWARE.has(s.name)).map((s) => [s.name, s.detail]));
+    };
+    const hit = await run(msg(trail, '<200209240047.BAA16300@webnote.net>', 'text/html'));
+    assert.deepEqual([...hit.keys()], ['MSGID_RELAY_HTML_ONLY']);
+    assert.equal(hit.get('MSGID_RELAY_HTML_ONLY'), 'BAA16300');
+    // A text message, a Message-ID of the sender's own, the sender's first server numbering its
+    // user's mail (the oldest hop), a hop from localhost: none is evidence.
+    assert.deepEqual([...(await run(msg(trail, '<200209240047.BAA16300@webnote.net>', 'text/plain'))).keys()], []);
+    assert.deepEqual([...(await run(msg(trail, '<3D8FA9C1.5060402@frugaljoe.com>', 'text/html'))).keys()], []);
+    assert.deepEqual([...(await run(msg(trail.slice(0, 2), '<200209240047.BAA16300@webnote.net>', 'text/html'))).keys()], []);
+    const local = [trail[0]!, trail[1]!.replace('from richard.330w.com (richard.330w.com [216.53.71.115])', 'from localhost (localhost [127.0.0.1])'), trail[2]!];
+    assert.deepEqual([...(await run(msg(local, '<200209240047.BAA16300@webnote.net>', 'text/html'))).keys()], []);
+  });
+
   it('a Date with a time zone no clock uses', async () => {
     const at = (zone: string) => names({ headers: { ...GENUINE_OE, Date: `Thu, 22 Aug 2002 10:16:36 ${zone}` } });
     assert.deepEqual(await at('+0850'), ['DATE_TZ_ABSURD']);

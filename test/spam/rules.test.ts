@@ -76,4 +76,15 @@ describe('spam rules', () => {
     const score = r.symbols.reduce((s, e) => s + RULES.find((x) => x.name === e.name)!.score, 0);
     assert.ok(score >= 6, `only ${score}`);
   });
+
+  it('BODY_MLM: a multi-level marketing pitch, not talk of networks or marketing', async () => {
+    const fires = async (body: string) => {
+      const raw = `From: Pat <pat@example.org>\r\nTo: <lee@example.edu>\r\nSubject: hello\r\nDate: Thu, 22 Aug 2002 10:16:36 +0000\r\nMessage-ID: <m1@example.org>\r\n\r\n${body}\r\n`;
+      return names(await runAnalyzer(spamRules, await parseMessage(Buffer.from(raw)))).includes('BODY_MLM');
+    };
+    // From a 2002 spam of the SpamAssassin corpus.
+    assert.ok(await fires('Traditionally, there have been a couple of flaws to any MLM (multi-level marketing for you newcomers) that have made it difficult for programs to last.'));
+    assert.ok(await fires('Join the fastest growing Network Marketing company today.'));
+    assert.ok(!(await fires('The marketing team met the network team; the multi-level cache design is on the wiki.')));
+  });
 });

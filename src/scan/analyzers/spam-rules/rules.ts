@@ -79,6 +79,7 @@ export const RULES: readonly SpamRule[] = [
   { name: 'MONEY_PHRASES', description: 'Several sales or money phrases', score: 2.2, test: (v) => phrases(v, 3) },
   { name: 'MONEY_PHRASES_MANY', description: 'Many sales or money phrases', score: 0.2, test: (v) => phrases(v, 6) },
   { name: 'REMOVE_INSTRUCTIONS', description: 'Reply-to-remove instructions', score: 2.0, test: (v) => /(reply|send|e-?mail)[^.\n]{0,60}\bremove\b|\bremove\b[^.\n]{0,20}in the subject/i.test(v.body) },
+  { name: 'BODY_MLM', description: 'Pitches multi-level or network marketing', score: 1.0, test: (v) => /\bmulti-?\s?level marketing\b|\bnetwork marketing\b|\bmlm\b/.test(v.bodyLower) },
   { name: 'NOT_SPAM_CLAIM', description: 'Claims not to be spam or to comply with a law', score: 0.0, test: (v) => /\bthis (message |e-?mail |mail )?is not (a )?spam|s\.?\s?1618|bill\s+1618|section 301/i.test(v.body) },
   { name: 'MIME_HTML_ONLY', description: 'HTML without a plain-text part', score: 3.5, test: (v) => v.msg.html !== null && !v.msg.text.trim() },
   { name: 'HTML_IMAGE_ONLY', description: 'HTML with images and almost no text', score: 0.7, test: (v) => v.images >= 1 && v.words < 40 && v.msg.html !== null },
