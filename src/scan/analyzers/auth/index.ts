@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import { authenticate } from 'mailauth';
 import type { Analyzer, AnalyzerResult, HeaderField } from '../../types.js';
 import { authConfig, sealKey } from './config.js';
+import { withCrlf } from './crlf.js';
+// Replaces mailauth's byte-by-byte header scan (header-scan.ts) before any message is read.
+import './header-scan.js';
 import { interpret } from './interpret.js';
 import { AUTH_SYMBOLS } from './symbols.js';
 
@@ -36,7 +39,7 @@ export const authAnalyzer: Analyzer = {
       ? { signingDomain: cfg.arc_seal.domain, selector: cfg.arc_seal.selector, privateKey: sealKey(cfg.arc_seal.private_key_file), algorithm: cfg.arc_seal.algorithm }
       : undefined;
     const env = msg.envelope;
-    const res = await authenticate(Buffer.from(msg.raw), {
+    const res = await authenticate(withCrlf(msg.raw), {
       resolver: ctx.resolve as any,
       ip: env.clientIp,
       helo: env.helo ?? undefined,
