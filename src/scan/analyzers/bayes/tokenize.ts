@@ -55,9 +55,10 @@ function cjkPairs(w: string, out: string[]): void {
 
 /** Lower-cased words; over-long ones become a length class (long URLs, base64 junk, hashes). */
 function words(text: string, out: string[]): void {
-  WORD.lastIndex = 0;
-  for (const m of text.slice(0, MAX_BODY_CHARS).matchAll(WORD)) {
-    let w = m[0].replace(TRIM, '');
+  // match() with the g flag gives the matched strings alone: matchAll's match object per word
+  // (index, input, groups) was the tokenizer's largest allocation.
+  for (const m of text.slice(0, MAX_BODY_CHARS).match(WORD) ?? []) {
+    let w = m.replace(TRIM, '');
     if (w.length < 2) continue;
     if (w.charCodeAt(0) >= 0x2e80 || w.charCodeAt(w.length - 1) >= 0x2e80) {
       const before = out.length;
