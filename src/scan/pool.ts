@@ -72,6 +72,11 @@ export function loaderArgs(argv: readonly string[]): string[] {
   return out;
 }
 
+/** The threads a pool starts: `size`, else scan.threads, 0 meaning one per core. */
+export function poolSize(config: RampartConfig, size?: number): number {
+  return size || config.scan.threads || os.availableParallelism();
+}
+
 export class ScanPool {
   private slots: Slot[] = [];
   private queue: Task[] = [];
@@ -84,7 +89,7 @@ export class ScanPool {
   private bayes: { store: Store; host: SharedModelHost } | null = null;
 
   private constructor(private readonly opts: PoolOptions) {
-    this.size = opts.size || opts.config.scan.threads || os.availableParallelism();
+    this.size = poolSize(opts.config, opts.size);
     this.perThread = opts.config.scan.queue_per_thread;
     this.deadline = opts.taskTimeoutMs ?? opts.config.scan.timeout + 1000;
   }

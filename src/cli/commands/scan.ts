@@ -2,9 +2,8 @@
 // score, action and every symbol. Uses the worker pool on all cores with a bounded number of
 // messages in flight, printing results in input order.
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import type { Command } from 'commander';
-import { ScanPool } from '../../scan/pool.js';
+import { poolSize, ScanPool } from '../../scan/pool.js';
 import { fewMessages, readInputs } from '../../scan/inputs.js';
 import { CATEGORY_LABELS, type Envelope } from '../../scan/types.js';
 import type { Decided } from '../../policy/decide.js';
@@ -54,10 +53,10 @@ export function registerScanCommand(program: Command): void {
         const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
         await store.close();
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
-        // This thread only reads files and prints: it loads the Bayes model once for all workers,
-        // of which a few plain files get no more than they hold messages.
-        const size = threads || config.scan.threads || os.availableParallelism();
-        const pool = await ScanPool.start({ config, size: Math.min(size, fewMessages(inputs, size) ?? size), offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes') });
+        // No more workers than messages when that is known (a few plain files): each costs ~1 s
+        // to start. This thread only reads files and prints: it loads the Bayes model once for all.
+        const size = poolSize(config, threads);
+        const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes') });
         const window = pool.size * 16;
         const done = new Map<number, string>();
         let next = 0;
