@@ -211,8 +211,7 @@ export class CachedModel implements FreshModel {
     // table for all rows at once: growing it step by step rehashed every token several times and
     // made the longest pauses.
     const first = this.version < 0;
-    const stored = first ? await readSnapshot(this.db) : null;
-    const base = stored && stored.version <= version ? stored : null;
+    const base = first ? await readSnapshot(this.db, version) : null;
     const next = base ? base.table : first ? new TokenTable(await this.tokenCount()) : this.counts.clone();
     const since = base ? base.version : this.version;
     const few = since >= 0 && (await this.changedRows(since)) < SNAPSHOT_AFTER_ROWS;

@@ -1,7 +1,6 @@
 // One Bayes model per `rampart scan` pool, shared by its worker threads (the gateway's pool does not
-// share: its main thread serves SMTP). Loading the model is ~350,000 rows and about a second of
-// CPU; each worker used to load (and hold) its own copy. Now the pool's main
-// thread keeps the one copy (a CachedModel: loaded once, then only the rows changed since its
+// share: its main thread serves SMTP). Each worker used to load (and hold) its own copy of a few
+// hundred thousand tokens; now the pool's main thread keeps the one copy (a CachedModel: loaded once, then only the rows changed since its
 // version, checked at most every refresh_interval) and each worker asks it for the current
 // snapshot whenever the worker's copy is older than refresh_interval. A snapshot's table lives in
 // SharedArrayBuffers, which cross threads without a copy, and is never written after it is

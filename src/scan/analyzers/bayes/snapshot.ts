@@ -41,9 +41,9 @@ export function decodeTable(buf: Uint8Array, extra = 0): TokenTable {
   return table;
 }
 
-/** The stored snapshot, or null when there is none. */
-export async function readSnapshot(db: Kysely<Database>): Promise<ModelCopy | null> {
-  const row = await db.selectFrom('bayes_snapshot').selectAll().where('id', '=', 1).executeTakeFirst();
+/** The stored snapshot of version `atMost` or older (never one ahead of the model it is to start), or null. */
+export async function readSnapshot(db: Kysely<Database>, atMost: number): Promise<ModelCopy | null> {
+  const row = await db.selectFrom('bayes_snapshot').selectAll().where('id', '=', 1).where('version', '<=', atMost).executeTakeFirst();
   if (!row) return null;
   const version = Number(row.version);
   return { version, spamCount: Number(row.spam_count), hamCount: Number(row.ham_count), table: decodeTable(row.tokens, 1024) };
