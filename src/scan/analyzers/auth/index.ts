@@ -2,8 +2,8 @@
 // injected resolver; adds Authentication-Results and, when configured, the gateway's ARC set.
 import os from 'node:os';
 import { createHash } from 'node:crypto';
-import { authenticate } from 'mailauth';
 import type { Analyzer, AnalyzerResult, HeaderField } from '../../types.js';
+import { authenticate } from './authenticate.js';
 import { authConfig, sealKey } from './config.js';
 import { withCrlf } from './crlf.js';
 // Replaces mailauth's byte-by-byte header scan (header-scan.ts) before any message is read.
@@ -47,7 +47,6 @@ export const authAnalyzer: Analyzer = {
       sender: env.mailFrom || undefined,
       mta: cfg.mta ?? HOSTNAME,
       minBitLength: cfg.min_key_bits,
-      disableBimi: true,
       seal,
     });
     const sampleKey = msg.messageId ?? createHash('sha256').update(msg.raw).digest('hex');
