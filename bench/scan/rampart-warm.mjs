@@ -1,0 +1,41 @@
+// Rampart's scan pool once warm, as a running gateway's workers are: the same pool `rampart scan
+// --local` starts (one worker thread per core, the shared Bayes model), first run over the
+// training half with its verdicts thrown away (V8 has then compiled the hot code), then timed over
+// the evaluation half, files read inside the timed window as rspamc reads them. Prints one JSON
+// line per evaluation message ({file, category}) and last {seconds}.
+//   node bench/scan/rampart-warm.mjs CONFIG TRAIN_DIR… -- EVAL_DIR…
+import path from 'node:path';
+import { loadConfig } from '../../dist/config/load.js';
+import { ScanPool } from '../../dist/scan/pool.js';
+import { readInputs } from '../../dist/scan/inputs.js';
+
+const [configFile, ...rest] = process.argv.slice(2);
+const sep = rest.indexOf('--');
+const warmDirs = rest.slice(0, sep);
+const evalDirs = rest.slice(sep + 1);
+const config = loadConfig(path.resolve(configFile));
+const envelope = { clientIp: '127.0.0.1', clientHostname: null, helo: null, tls: false, mailFrom: '', rcptTo: [] };
+const pool = await ScanPool.start({ config, offline: true, shareBayes: true });
+
+/** Scans every message of dirs with at most 16 per thread in flight, as rampart scan does. */
+async function scanAll(dirs, onVerdict) {
+  const inFlight = new Set();
+  for await (const m of readInputs(dirs)) {
+    const p = pool.scan({ raw: m.raw, envelope }).then((d) => onVerdict(m.file, d.verdict.category));
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= pool.size * 16) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
+try {
+  await scanAll(warmDirs, () => {});
+  const out = [];
+  const t0 = process.hrtime.bigint();
+  await scanAll(evalDirs, (file, category) => out.push(JSON.stringify({ file, category })));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.stdout.write(`${out.join('\n')}\n${JSON.stringify({ seconds })}\n`);
+} finally {
+  await pool.close();
+}
