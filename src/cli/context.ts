@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
-import { openStore, type Store } from '../store/db.js';
+import type { Store } from '../store/db.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -24,6 +24,8 @@ export function loadCliConfig(cmd: Command): RampartConfig {
 /** Runs fn with the configuration and an open store, closing the store afterwards. */
 export async function withStore<T>(cmd: Command, fn: (store: Store, config: RampartConfig) => Promise<T>): Promise<T> {
   const config = loadCliConfig(cmd);
+  // Loaded on use: `rampart scan` starts its workers before it needs the store.
+  const { openStore } = await import('../store/db.js');
   const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
   try {
     return await fn(store, config);

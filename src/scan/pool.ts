@@ -9,9 +9,8 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Decided } from '../policy/decide.js';
-import { openStore, type Store } from '../store/db.js';
-import { CachedModel } from './analyzers/bayes/model.js';
-import { SharedModelHost } from './analyzers/bayes/shared.js';
+import type { Store } from '../store/db.js';
+import type { SharedModelHost } from './analyzers/bayes/shared.js';
 import type { Envelope } from './types.js';
 
 export interface WorkerRequest {
@@ -42,6 +41,11 @@ export interface PoolOptions {
    * turns it on when bayes is enabled.
    */
   shareBayes?: boolean;
+  /**
+   * Work for this thread while the workers load their modules, the longest part of starting
+   * (rampart scan brings the store's schema up to date there); the shared model is loaded after it.
+   */
+  prepare?: () => Promise<void>;
 }
 
 interface Task {
@@ -85,28 +89,40 @@ export class ScanPool {
   readonly size: number;
   private readonly perThread: number;
   private readonly deadline: number;
-  /** The store connection and model host behind the shared Bayes model, when shared. */
+  /** Whether the workers get a channel to a shared Bayes model. */
+  private readonly sharing: boolean;
+  /** The store connection and model host behind the shared Bayes model, once loaded. */
   private bayes: { store: Store; host: SharedModelHost } | null = null;
 
   private constructor(private readonly opts: PoolOptions) {
     this.size = poolSize(opts.config, opts.size);
     this.perThread = opts.config.scan.queue_per_thread;
     this.deadline = opts.taskTimeoutMs ?? opts.config.scan.timeout + 1000;
+    this.sharing = opts.shareBayes === true && !opts.noStore;
   }
 
   static async start(opts: PoolOptions): Promise<ScanPool> {
     const pool = new ScanPool(opts);
+    // The workers start loading at once; this thread prepares and loads the model meanwhile.
+    const spawned = Array.from({ length: pool.size }, () => pool.spawn());
+    // A worker that fails to start while this thread is busy is reported below, not as unhandled.
+    for (const p of spawned) p.catch(() => {});
     try {
-      const share = opts.shareBayes === true && !opts.noStore;
-      if (share) {
+      await opts.prepare?.();
+      if (pool.sharing) {
+        // Loaded here, not at the top: a pool without a shared model (the gateway's) needs none of it.
+        const [{ openStore }, { CachedModel }, { SharedModelHost }] = await Promise.all([import('../store/db.js'), import('./analyzers/bayes/model.js'), import('./analyzers/bayes/shared.js')]);
         // One small connection of its own: the workers' connections are theirs, and a caller's
         // store may be closed while the pool runs (rampart scan closes its own after migrating).
         const store = await openStore({ url: opts.config.database.url, dataDir: opts.config.data_dir, migrate: false, poolSize: 1 });
         pool.bayes = { store, host: new SharedModelHost(new CachedModel(store.db)) };
         pool.bayes.host.preload();
       }
-      pool.slots = await Promise.all(Array.from({ length: pool.size }, () => pool.spawn()));
+      pool.slots = await Promise.all(spawned);
+      // A worker's requests wait in its channel until the host listens.
+      if (pool.bayes) for (const s of pool.slots) pool.bayes.host.serve(s.bayesPort!);
     } catch (err) {
+      pool.slots = (await Promise.allSettled(spawned)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       await pool.close();
       throw err;
     }
@@ -209,8 +225,9 @@ export class ScanPool {
           ? `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(WORKER_FILE).href)}); })`
           : WORKER_FILE;
       // The worker asks for the shared Bayes model on a channel of its own, apart from the scans.
-      const channel = this.bayes ? new MessageChannel() : null;
-      if (channel) this.bayes!.host.serve(channel.port1);
+      const channel = this.sharing ? new MessageChannel() : null;
+      // A replacement is served at once; the first workers once the model is loaded (start).
+      if (channel && this.bayes) this.bayes.host.serve(channel.port1);
       const worker = new Worker(entry, {
         eval: ext === '.ts',
         workerData: { config: this.opts.config, analyzersModule: this.opts.analyzersModule, noStore: this.opts.noStore, offline: this.opts.offline, bayesPort: channel?.port2 },

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { BroadcastChannel } from 'node:worker_threads';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { ScanPool } from '../../src/scan/pool.js';
 import type { Envelope } from '../../src/scan/types.js';
 import { tempDir } from '../helpers/tmp.js';
-import { MODULE_URL } from './fake-module.js';
+import { MODULE_URL, PING_CHANNEL } from './fake-module.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/scan/${name}`, import.meta.url));
 const envelope: Envelope = { clientIp: '192.0.2.10', clientHostname: null, helo: null, tls: false, mailFrom: 'a@sender.test', rcptTo: ['bob@example.org'] };
@@ -45,5 +46,32 @@ describe('scan pool start', () => {
       assert.match(err.message, /scan\.scores\.NOT_A_SYMBOL: unknown symbol/);
       return true;
     });
+  });
+
+  it('runs prepare while the workers load, and stops the workers when prepare fails', async () => {
+    const config = parseConfig({ data_dir: tempDir() });
+    const ch = new BroadcastChannel(PING_CHANNEL);
+    const seen = new Set<number>();
+    ch.onmessage = (e) => void seen.add((e as { data: number }).data);
+    /** The worker threads that answer a ping within ms. */
+    const alive = async (ms: number) => {
+      seen.clear();
+      ch.postMessage('ping');
+      await new Promise((r) => setTimeout(r, ms));
+      return seen.size;
+    };
+    let during = 0;
+    const prepare = async () => {
+      // The workers were started before prepare: wait until both have loaded their analyzers.
+      for (let i = 0; i < 100 && during < 2; i++) during = await alive(100);
+      throw new Error('prepare failed');
+    };
+    try {
+      await assert.rejects(ScanPool.start({ config, size: 2, analyzersModule: MODULE_URL, noStore: true, prepare }), /prepare failed/);
+      assert.equal(during, 2, 'both workers were loading while prepare ran');
+      assert.equal(await alive(300), 0, 'and none is left running');
+    } finally {
+      ch.close();
+    }
   });
 });

@@ -7,7 +7,6 @@ import { poolSize, ScanPool } from '../../scan/pool.js';
 import { fewMessages, readInputs } from '../../scan/inputs.js';
 import { CATEGORY_LABELS, type Envelope } from '../../scan/types.js';
 import type { Decided } from '../../policy/decide.js';
-import { openStore } from '../../store/db.js';
 import { action, loadCliConfig, UsageError } from '../context.js';
 
 interface ScanOpts {
@@ -50,13 +49,16 @@ export function registerScanCommand(program: Command): void {
         if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError('--threads: expected a non-negative integer');
         for (const i of inputs) if (i !== '-' && !existsSync(i)) throw new UsageError(`${i}: no such file or directory`);
         // Bring the schema up to date once here; the workers open their own connections.
-        const store = await openStore({ url: config.database.url, dataDir: config.data_dir });
-        await store.close();
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
         // No more workers than messages when that is known (a few plain files): each costs ~1 s
         // to start. This thread only reads files and prints: it loads the Bayes model once for all.
         const size = poolSize(config, threads);
-        const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes') });
+        // The schema is brought up to date while the workers load their modules.
+        const migrate = async () => {
+          const { openStore } = await import('../../store/db.js');
+          await (await openStore({ url: config.database.url, dataDir: config.data_dir })).close();
+        };
+        const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes'), prepare: migrate });
         const window = pool.size * 16;
         const done = new Map<number, string>();
         let next = 0;
