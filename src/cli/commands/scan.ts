@@ -48,12 +48,12 @@ export function registerScanCommand(program: Command): void {
         const threads = opts.threads === undefined ? undefined : Number(opts.threads);
         if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError('--threads: expected a non-negative integer');
         for (const i of inputs) if (i !== '-' && !existsSync(i)) throw new UsageError(`${i}: no such file or directory`);
-        // Bring the schema up to date once here; the workers open their own connections.
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
         // No more workers than messages when that is known (a few plain files): each costs ~1 s
         // to start. This thread only reads files and prints: it loads the Bayes model once for all.
         const size = poolSize(config, threads);
-        // The schema is brought up to date while the workers load their modules.
+        // The schema is brought up to date once, here, while the workers load their modules (they
+        // open their own connections).
         const migrate = async () => {
           const { openStore } = await import('../../store/db.js');
           await (await openStore({ url: config.database.url, dataDir: config.data_dir })).close();
