@@ -1,15 +1,15 @@
 // Rampart's scan pool once warm, as a running gateway's workers are: the same pool `rampart scan
 // --local` starts (one worker thread per core, the shared Bayes model), first run over the
 // training half with its verdicts thrown away (V8 has then compiled the hot code), then timed over
-// the evaluation half, files read inside the timed window as rspamc reads them. Prints one JSON
-// line per evaluation message ({file, category}) and last {seconds}.
-//   node bench/scan/rampart-warm.mjs CONFIG TRAIN_DIR… -- EVAL_DIR…
+// the evaluation half RUNS times, files read inside the timed window as rspamc reads them. Prints
+// one JSON line per evaluation message ({file, category}, the first timed run's) and last {times}.
+//   node bench/scan/rampart-warm.mjs RUNS CONFIG TRAIN_DIR… -- EVAL_DIR…
 import path from 'node:path';
 import { loadConfig } from '../../dist/config/load.js';
 import { ScanPool } from '../../dist/scan/pool.js';
 import { readInputs } from '../../dist/scan/inputs.js';
 
-const [configFile, ...rest] = process.argv.slice(2);
+const [runs, configFile, ...rest] = process.argv.slice(2);
 const sep = rest.indexOf('--');
 const warmDirs = rest.slice(0, sep);
 const evalDirs = rest.slice(sep + 1);
@@ -32,10 +32,13 @@ async function scanAll(dirs, onVerdict) {
 try {
   await scanAll(warmDirs, () => {});
   const out = [];
-  const t0 = process.hrtime.bigint();
-  await scanAll(evalDirs, (file, category) => out.push(JSON.stringify({ file, category })));
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  process.stdout.write(`${out.join('\n')}\n${JSON.stringify({ seconds })}\n`);
+  const times = [];
+  for (let run = 0; run < Number(runs); run++) {
+    const t0 = process.hrtime.bigint();
+    await scanAll(evalDirs, (file, category) => run === 0 && out.push(JSON.stringify({ file, category })));
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  process.stdout.write(`${out.join('\n')}\n${JSON.stringify({ times })}\n`);
 } finally {
   await pool.close();
 }
