@@ -32,7 +32,7 @@ export interface Authenticated {
   dkim: DKIMVerifyResult;
   spf: SPFResult | false;
   dmarc: DMARCResult | false;
-  arc: ARCResult | false;
+  arc: ARCResult;
   /** Authentication-Results (and Received-SPF, and an ARC set when sealing), CRLF-terminated. */
   headers: string;
 }
@@ -44,23 +44,24 @@ export async function authenticate(input: Buffer, opts: AuthenticateOptions): Pr
   let helo = opts.helo || opts.ip;
   if (helo && isIP(helo)) helo = `[${helo}]`;
   const spfResult = await spf({ ...opts, helo } as Parameters<typeof Spf>[0]);
-  const arcResult = await arc((dkimResult as unknown as { arc: Parameters<typeof Arc>[0] }).arc, { resolver: opts.resolver, minBitLength: opts.minBitLength });
+  // dkimVerify's arc (ARCSigningData) is the chain arc() takes; mailauth's types name them apart.
+  const arcResult = await arc(dkimResult.arc as unknown as Parameters<typeof Arc>[0], { resolver: opts.resolver, minBitLength: opts.minBitLength });
 
   const headers: string[] = [];
   const ar: string[] = [];
-  for (const row of dkimResult?.results ?? []) ar.push(fold(row.info));
+  for (const row of dkimResult.results) ar.push(fold(row.info));
   if (spfResult) {
     ar.push(fold(spfResult.info));
     headers.push(spfResult.header);
   }
-  if (arcResult?.info) ar.push(fold(arcResult.info));
+  if (arcResult.info) ar.push(fold(arcResult.info));
 
   let dmarcResult: DMARCResult | false = false;
-  if (dkimResult?.headerFrom) {
+  if (dkimResult.headerFrom) {
     dmarcResult = await dmarc({
       headerFrom: dkimResult.headerFrom,
       spfDomains: spfResult && spfResult.status.result === 'pass' && spfResult.domain ? [spfResult.domain] : [],
-      dkimDomains: (dkimResult.results ?? []).filter((r) => r.status.result === 'pass').map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized })),
+      dkimDomains: dkimResult.results.filter((r) => r.status.result === 'pass').map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned, underSized: r.status.underSized })),
       arcResult,
       resolver: opts.resolver,
     } as Parameters<typeof Dmarc>[0]);
@@ -69,18 +70,17 @@ export async function authenticate(input: Buffer, opts: AuthenticateOptions): Pr
 
   const authResults = `${opts.mta};\r\n ${ar.join(';\r\n ')}`;
   headers.push(`Authentication-Results: ${authResults}`);
-  if (arcResult) (arcResult as { authResults?: string }).authResults = authResults;
+  arcResult.authResults = authResults;
 
   // As mailauth: seal only messages whose ARC chain is absent or valid.
-  const seal = (dkimResult as unknown as { seal?: object }).seal;
-  const status = arcResult?.status as { result?: string; shouldSeal?: boolean } | undefined;
-  if (seal && (['none', 'pass'].includes(status?.result ?? '') || status?.shouldSeal)) {
+  const { status } = arcResult;
+  if (dkimResult.seal && (['none', 'pass'].includes(status.result) || status.shouldSeal)) {
     const sealed = await createSeal(false, {
       headers: dkimResult.headers,
-      arc: (dkimResult as unknown as { arc: unknown }).arc,
-      seal: { i: (arcResult as { i: number }).i + 1, cv: status?.result, authResults, signTime: new Date(), ...seal },
+      arc: dkimResult.arc,
+      seal: { i: Number(arcResult.i) + 1, cv: status.result, authResults, signTime: new Date(), ...dkimResult.seal },
     });
     sealed?.headers?.reverse().forEach((h) => headers.unshift(h));
   }
-  return { dkim: dkimResult, spf: spfResult ?? false, dmarc: dmarcResult, arc: arcResult ?? false, headers: `${headers.join('\r\n')}\r\n` };
+  return { dkim: dkimResult, spf: spfResult ?? false, dmarc: dmarcResult, arc: arcResult, headers: `${headers.join('\r\n')}\r\n` };
 }
