@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { loadConfig } from '../../dist/config/load.js';
 import { ScanPool } from '../../dist/scan/pool.js';
-import { readInputs } from '../../dist/scan/inputs.js';
+import { scanInputs } from '../../dist/scan/batch.js';
 
 const [runs, configFile, ...rest] = process.argv.slice(2);
 const sep = rest.indexOf('--');
@@ -17,19 +17,16 @@ const config = loadConfig(path.resolve(configFile));
 const envelope = { clientIp: '127.0.0.1', clientHostname: null, helo: null, tls: false, mailFrom: '', rcptTo: [] };
 const pool = await ScanPool.start({ config, offline: true, shareBayes: true });
 
-/** Scans every message of dirs with at most 16 per thread in flight, as rampart scan does. */
-async function scanAll(dirs, onVerdict) {
-  const inFlight = new Set();
-  for await (const m of readInputs(dirs)) {
-    const p = pool.scan({ raw: m.raw, envelope }).then((d) => onVerdict(m.file, d.verdict.category));
-    inFlight.add(p);
-    p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= pool.size * 16) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-}
-
 try {
+  // As rampart scan feeds its pool (scanInputs); a message that fails stops the benchmark.
+  const scanAll = async (dirs, onVerdict) => {
+    let failure = null;
+    await scanInputs(pool, dirs, envelope, (file, d) => {
+      if (d instanceof Error) failure ??= new Error(`${file}: ${d.message}`);
+      else onVerdict(file, d.verdict.category);
+    });
+    if (failure) throw failure;
+  };
   await scanAll(warmDirs, () => {});
   const out = [];
   const times = [];

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { poolSize, ScanPool } from '../../scan/pool.js';
-import { fewMessages, readInputs } from '../../scan/inputs.js';
+import { scanInputs } from '../../scan/batch.js';
+import { fewMessages } from '../../scan/inputs.js';
 import { CATEGORY_LABELS, type Envelope } from '../../scan/types.js';
 import type { Decided } from '../../policy/decide.js';
 import { action, loadCliConfig, UsageError } from '../context.js';
@@ -59,43 +60,21 @@ export function registerScanCommand(program: Command): void {
           await (await openStore({ url: config.database.url, dataDir: config.data_dir })).close();
         };
         const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes'), prepare: migrate });
-        const window = pool.size * 16;
-        const done = new Map<number, string>();
-        let next = 0;
         let failed = 0;
-        const flush = () => {
-          while (done.has(next)) {
-            process.stdout.write(done.get(next)!);
-            done.delete(next++);
-          }
-        };
-        const inFlight = new Set<Promise<void>>();
-        let index = 0;
         try {
-          for await (const m of readInputs(inputs)) {
-            const i = index++;
-            const p = pool.scan({ raw: m.raw, envelope }).then(
-              (d) => {
-                const v = d.verdict;
-                const out = opts.json
-                  ? JSON.stringify({ file: m.file, category: v.category, score: v.score, action: d.decision.kind === 'tempfail' ? 'tempfail' : v.action, ...(v.would ? { would: v.would } : {}), symbols: v.symbols.map((s) => ({ name: s.name, score: s.score, detail: s.detail ?? null })) }) + '\n'
-                  : formatText(m.file, d);
-                done.set(i, out);
-              },
-              (err: unknown) => {
-                failed++;
-                done.set(i, opts.json ? JSON.stringify({ file: m.file, error: (err as Error).message }) + '\n' : `File: ${m.file}\nError: ${(err as Error).message}\n\n`);
-              },
+          await scanInputs(pool, inputs, envelope, (file, d) => {
+            if (d instanceof Error) {
+              failed++;
+              process.stdout.write(opts.json ? JSON.stringify({ file, error: d.message }) + '\n' : `File: ${file}\nError: ${d.message}\n\n`);
+              return;
+            }
+            const v = d.verdict;
+            process.stdout.write(
+              opts.json
+                ? JSON.stringify({ file, category: v.category, score: v.score, action: d.decision.kind === 'tempfail' ? 'tempfail' : v.action, ...(v.would ? { would: v.would } : {}), symbols: v.symbols.map((s) => ({ name: s.name, score: s.score, detail: s.detail ?? null })) }) + '\n'
+                : formatText(file, d),
             );
-            const tracked: Promise<void> = p.then(() => {
-              inFlight.delete(tracked);
-              flush();
-            });
-            inFlight.add(tracked);
-            if (inFlight.size >= window) await Promise.race(inFlight);
-          }
-          await Promise.all(inFlight);
-          flush();
+          });
         } finally {
           await pool.close();
         }
