@@ -1,15 +1,17 @@
 // Rampart's scan pool once warm, as a running gateway's workers are: the same pool `rampart scan
 // --local` starts (one worker thread per core, the shared Bayes model), first run over the
 // training half with its verdicts thrown away (V8 has then compiled the hot code), then timed over
-// the evaluation half RUNS times, files read inside the timed window as rspamc reads them. Prints
-// one JSON line per evaluation message ({file, category}, the first timed run's) and last {times}.
-//   node bench/scan/rampart-warm.mjs RUNS CONFIG TRAIN_DIR… -- EVAL_DIR…
+// the evaluation half SPEED_RUNS times (util.mjs), files read inside the timed window as rspamc
+// reads them. Prints one JSON line per evaluation message ({file, category}, the first timed run's)
+// and last {times}.
+//   node bench/scan/rampart-warm.mjs CONFIG TRAIN_DIR… -- EVAL_DIR…
 import path from 'node:path';
 import { loadConfig } from '../../dist/config/load.js';
 import { ScanPool } from '../../dist/scan/pool.js';
 import { scanInputs } from '../../dist/scan/batch.js';
+import { timedRuns } from './util.mjs';
 
-const [runs, configFile, ...rest] = process.argv.slice(2);
+const [configFile, ...rest] = process.argv.slice(2);
 const sep = rest.indexOf('--');
 const warmDirs = rest.slice(0, sep);
 const evalDirs = rest.slice(sep + 1);
@@ -28,14 +30,12 @@ try {
     if (failure) throw failure;
   };
   await scanAll(warmDirs, () => {});
-  const out = [];
-  const times = [];
-  for (let run = 0; run < Number(runs); run++) {
-    const t0 = process.hrtime.bigint();
-    await scanAll(evalDirs, (file, category) => run === 0 && out.push(JSON.stringify({ file, category })));
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  process.stdout.write(`${out.join('\n')}\n${JSON.stringify({ times })}\n`);
+  const { results, times } = await timedRuns(async () => {
+    const lines = [];
+    await scanAll(evalDirs, (file, category) => lines.push(JSON.stringify({ file, category })));
+    return lines;
+  });
+  process.stdout.write(`${results[0].join('\n')}\n${JSON.stringify({ times })}\n`);
 } finally {
   await pool.close();
 }

@@ -6,7 +6,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { median, SPEED_RUNS } from './util.mjs';
+import { formatTimes, median, SPEED_RUNS, timedRuns } from './util.mjs';
+
+/** The environment of a Rampart child: no RAMPART_* overrides from the caller, errors only in the log. */
+function cliEnv() {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_'))), LOG_LEVEL: 'error' };
+}
+
+/** Any category not delivered as ordinary mail counts as caught (spam called phishing is still stopped). */
+const caught = (byFile) => (f) => !['clean', 'graymail', undefined].includes(byFile.get(f.path)?.category);
 
 export async function runRampart({ root, dirs, log }) {
   const dist = path.resolve('dist');
@@ -17,36 +25,27 @@ export async function runRampart({ root, dirs, log }) {
   // clamd is off as Rspamd's antivirus module is: this measures the spam engines, not the AV round trip
   // (bench:threats measures that).
   writeFileSync(config, `data_dir: ${dataDir}\ndatabase:\n  url: sqlite:bench.db\nscan:\n  analyzers:\n    malware:\n      clamd:\n        enabled: false\n`);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
-  env.LOG_LEVEL = 'error';
+  const env = cliEnv();
   const t0 = Date.now();
   const out = execFileSync(process.execPath, [cli, '-c', config, 'train', '--json', '--spam', dirs.trainSpam, '--ham', dirs.trainHam], { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   log(`rampart train: ${out.trim()} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // The scan runs SPEED_RUNS times on the same store; the verdicts are the first run's (the others
   // must agree), the time the median.
-  const times = [];
-  let byFile = null;
-  for (let run = 0; run < SPEED_RUNS; run++) {
-    const t1 = process.hrtime.bigint();
-    const results = await scanOnce(cli, config, dirs, env);
-    times.push(Number(process.hrtime.bigint() - t1) / 1e9);
-    if (!byFile) byFile = results;
-    else {
-      const differ = [...results].filter(([f, r]) => byFile.get(f)?.category !== r.category).length;
-      if (differ) throw new Error(`rampart scan run ${run + 1}: ${differ} categories differ from the first run`);
-    }
-  }
-  log(`rampart scan: ${times.map((t) => t.toFixed(2)).join(' / ')} s`);
+  const { results, times } = await timedRuns(() => scanOnce(cli, config, dirs, env));
+  const byFile = results[0];
+  results.forEach((other, run) => {
+    const differ = [...other].filter(([f, r]) => byFile.get(f)?.category !== r.category).length;
+    if (differ) throw new Error(`rampart scan run ${run + 1}: ${differ} categories differ from the first run`);
+  });
+  log(`rampart scan: ${formatTimes(times)}`);
   const seconds = median(times);
   const errors = [...byFile.values()].filter((r) => r.error).length;
   if (errors) log(`rampart: ${errors} messages could not be scanned`);
   return {
     label: `Rampart (rampart scan --json --local, ${os.availableParallelism()} worker threads, median of ${SPEED_RUNS} runs)`,
     seconds,
-    // Any category that is not delivered as ordinary mail counts as caught (a spam message called
-    // phishing is still stopped); graymail and clean are not.
-    isSpam: (f) => !['clean', 'graymail', undefined].includes(byFile.get(f.path)?.category),
+    isSpam: caught(byFile),
     results: byFile,
   };
 }
@@ -74,17 +73,15 @@ async function scanOnce(cli, config, dirs, env) {
 // The same store and configuration once warm (rampart-warm.mjs): after runRampart, which trained it.
 export async function runRampartWarm({ root, dirs, log }) {
   const config = path.join(root, 'rampart.yaml');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
-  env.LOG_LEVEL = 'error';
-  const out = execFileSync(process.execPath, [path.resolve('bench/scan/rampart-warm.mjs'), String(SPEED_RUNS), config, dirs.trainSpam, dirs.trainHam, '--', ...dirs.evalDirs], { env, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  const out = execFileSync(process.execPath, [path.resolve('bench/scan/rampart-warm.mjs'), config, dirs.trainSpam, dirs.trainHam, '--', ...dirs.evalDirs], { env: cliEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   const lines = out.trim().split('\n').map((l) => JSON.parse(l));
   const { times } = lines.pop();
   const byFile = new Map(lines.map((r) => [r.file, r]));
   const seconds = median(times);
-  log(`rampart warm: ${byFile.size} messages in ${times.map((t) => t.toFixed(2)).join(' / ')} s after a warm-up pass over the training half`);
+  log(`rampart warm: ${byFile.size} messages in ${formatTimes(times)} after a warm-up pass over the training half`);
   return {
     label: `Rampart warm (the same pool after one pass over the training half, ${os.availableParallelism()} worker threads, median of ${SPEED_RUNS} runs)`,
     seconds,
-    isSpam: (f) => !['clean', 'graymail', undefined].includes(byFile.get(f.path)?.category),
+    isSpam: caught(byFile),
   };
 }

@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, median, SPEED_RUNS, waitFor } from './util.mjs';
+import { formatTimes, freePort, median, SPEED_RUNS, timedRuns, waitFor } from './util.mjs';
 
 /** Redis database reserved for the benchmark's Rspamd Bayes; emptied before and after the run. */
 const REDIS_DB = 13;
@@ -54,16 +54,10 @@ export async function runRspamd({ root, dirs, evalFiles, log }) {
     // Rspamd skips messages its Bayes already puts in the right class, so it learns fewer than it is sent.
     log(`rspamc learn: ${((Date.now() - t0) / 1000).toFixed(0)} s; messages learned: ${/Messages learned: (\d+)/.exec(stat)?.[1] ?? '?'}`);
     // SPEED_RUNS scans against the same workers; the actions are the first run's, the time the median.
-    const times = [];
-    let out = null;
-    for (let run = 0; run < SPEED_RUNS; run++) {
-      const t1 = process.hrtime.bigint();
-      const o = rspamc(normal, '-n', '16', ...dirs.evalDirs);
-      times.push(Number(process.hrtime.bigint() - t1) / 1e9);
-      out ??= o;
-    }
-    log(`rspamc scan: ${times.map((t) => t.toFixed(2)).join(' / ')} s`);
+    const { results, times } = await timedRuns(async () => rspamc(normal, '-n', '16', ...dirs.evalDirs));
+    log(`rspamc scan: ${formatTimes(times)}`);
     const seconds = median(times);
+    const out = results[0];
     const actions = new Map();
     let current = null;
     for (const line of out.split('\n')) {

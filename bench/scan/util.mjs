@@ -40,6 +40,20 @@ export async function waitFor(check, timeoutMs, describe) {
  */
 export const SPEED_RUNS = 3;
 
+/** Runs fn SPEED_RUNS times, one after the other: what each run returned and how long it took (s). */
+export async function timedRuns(fn) {
+  const results = [];
+  const times = [];
+  for (let run = 0; run < SPEED_RUNS; run++) {
+    const t0 = process.hrtime.bigint();
+    results.push(await fn());
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { results, times };
+}
+
+export const formatTimes = (times) => `${times.map((t) => t.toFixed(2)).join(' / ')} s`;
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
