@@ -36,7 +36,8 @@ export async function startSmtpWorkers(opts: { config: RampartConfig; tls: TlsMa
   const { config, log } = opts;
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   cluster.setupPrimary({
-    exec: fileURLToPath(new URL(`./worker-main${ext}`, import.meta.url)),
+    // Up and back into ingress/: this module may run from src/ingress, dist/ingress or bundled into dist/cli.
+    exec: fileURLToPath(new URL(`../ingress/worker-main${ext}`, import.meta.url)),
     execArgv: workerExecArgv(process.execArgv),
     silent: false,
   });

@@ -62,7 +62,8 @@ interface Slot {
 }
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const WORKER_FILE = fileURLToPath(new URL(`./pool-worker${ext}`, import.meta.url));
+// Up and back into scan/: this module may run from src/scan, dist/scan or bundled into dist/cli.
+const WORKER_FILE = fileURLToPath(new URL(`../scan/pool-worker${ext}`, import.meta.url));
 
 /** Only module-loading flags carry over to worker threads; process flags (heap sizes, --test) are refused there. */
 export function loaderArgs(argv: readonly string[]): string[] {

@@ -17,7 +17,7 @@ interface Parser {
 const { MessageParser } = require('mailauth/lib/dkim/message-parser.js') as { MessageParser: new () => Parser & { prototype: Parser } };
 // mailauth's own, taken before the replacement is installed.
 const original = (MessageParser as unknown as { prototype: Parser }).prototype.processChunk;
-const { headerScanInstalled } = await import('../../src/scan/analyzers/auth/header-scan.js');
+const { headerScanInstalled, isKnownProcessChunk } = await import('../../src/scan/analyzers/auth/header-scan.js');
 const { withCrlf } = await import('../../src/scan/analyzers/auth/crlf.js');
 const installed = (MessageParser as unknown as { prototype: Parser }).prototype.processChunk;
 
@@ -61,6 +61,18 @@ describe('mailauth header scan', () => {
   it('is installed over mailauth 4.13’s own', () => {
     assert.equal(headerScanInstalled, true);
     assert.notEqual(installed, original);
+  });
+
+  it('recognises mailauth’s processChunk as esbuild reprints it into the bundles, and nothing else', async () => {
+    const { transformSync } = await import('esbuild');
+    // A method's text (async processChunk(chunk) {…}) is valid inside an object literal.
+    const source = `({ ${String(original)} })`;
+    const bundled = transformSync(source, { format: 'esm', target: 'node20' }).code;
+    assert.notEqual(bundled, source, 'esbuild reprints the function');
+    assert.equal(isKnownProcessChunk(source), true);
+    assert.equal(isKnownProcessChunk(bundled), true);
+    assert.equal(isKnownProcessChunk(source.replace('b1 === 0x0d', 'b1 === 0x0a')), false);
+    assert.equal(isKnownProcessChunk(String(installed)), false);
   });
 
   it('gives what mailauth’s own gives, for every way of cutting the message into chunks', async () => {

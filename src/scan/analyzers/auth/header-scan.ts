@@ -5,7 +5,8 @@
 // indexOf over the chunk: the same header end, the same chunks handed on, the same four bytes
 // carried to the next chunk. It replaces only the processChunk it was written against (mailauth
 // 4.13's; checked by its source text): another version keeps its own.
-import { createRequire } from 'node:module';
+import { MessageParser } from 'mailauth/lib/dkim/message-parser.js';
+import { parseHeaders } from 'mailauth/lib/tools.js';
 
 interface Parser {
   state: 'header' | 'body';
@@ -36,13 +37,19 @@ export function lastFour(carried: readonly number[], chunk: Uint8Array): number[
   return chunk.length >= 4 ? Array.from(chunk.subarray(chunk.length - 4)) : [...carried, ...chunk].slice(-4);
 }
 
+/**
+ * Is this the processChunk the replacement was written against (mailauth 4.13's)? Compared without
+ * spaces and brackets and with hex literals in decimal, so that the check holds for mailauth's file
+ * and for the same code as esbuild reprints it into the bundles (scripts/bundle.mjs).
+ */
+export function isKnownProcessChunk(source: string): boolean {
+  const plain = source.replace(/0x([0-9a-f]+)/gi, (_, hex: string) => String(parseInt(hex, 16))).replace(/[\s()]/g, '');
+  return plain.includes('this.stateBytes=this.stateBytes.slice-4') && plain.includes('b0===10&&b1===10||b1===13&&b2===10');
+}
+
 export function installHeaderScan(): boolean {
-  const require = createRequire(import.meta.url);
-  const { MessageParser } = require('mailauth/lib/dkim/message-parser.js') as { MessageParser: { prototype: Parser } };
-  const { parseHeaders } = require('mailauth/lib/tools.js') as { parseHeaders(buf: Buffer): unknown };
-  const proto = MessageParser.prototype;
-  const source = String(proto.processChunk);
-  if (!source.includes('this.stateBytes = this.stateBytes.slice(-4)') || !source.includes('b0 === 0x0a && (b1 === 0x0a || (b1 === 0x0d && b2 === 0x0a))')) return false;
+  const proto = (MessageParser as { prototype: Parser }).prototype;
+  if (!isKnownProcessChunk(String(proto.processChunk))) return false;
   proto.processChunk = async function (this: Parser, chunk: Buffer): Promise<void> {
     if (!chunk || !chunk.length) return;
     if (this.state === 'header') {
