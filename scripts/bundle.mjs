@@ -3,7 +3,7 @@
 // modules it imports — the `rampart` command, every scan worker thread and every SMTP worker
 // process. Each of them loads its modules itself, and Node 20's ESM loader pays per file (Kysely
 // alone is ~280 files): the bundle cut a scan worker's start from ~0.8 s to ~0.45 s and the
-// command's own module loading from ~0.55 s to ~0.25 s (README, Scan speed). The entries stay
+// command's own module loading from ~0.6 s to ~0.3 s (README, Scan speed). The entries stay
 // where tsc wrote them, one folder below dist/, so that paths they compute from import.meta.url
 // (`../scan/pool-worker.js`, `../ingress/worker-main.js`, `../../templates`) point at the same
 // files bundled or not. Left outside the bundles, loaded from node_modules: better-sqlite3 and pg
