@@ -67,7 +67,8 @@ describe('DSN through the smarthost (SQLite)', () => {
     assert.match(headers, new RegExp(`^Message-ID: ${m.messageId.replace(/[.]/g, '\\.')}`, 'm'), 'original headers attached');
     assert.match(headers, /^Subject: Quarterly figures/m);
     // The DSN went through the spool like any message: recorded and delivered from <>.
-    const row = await f.store.db.selectFrom('messages').selectAll().where('mail_from', '=', '').where('status', '=', 'delivered').executeTakeFirstOrThrow();
+    // Its delivery is recorded once the sender server's reply reaches us, after that server has it.
+    const row = await waitFor('DSN recorded as delivered', () => f.store.db.selectFrom('messages').selectAll().where('mail_from', '=', '').where('status', '=', 'delivered').executeTakeFirst());
     assert.equal(row.client_ip, '127.0.0.1');
   });
 
@@ -181,7 +182,8 @@ describe('DSN through MX lookup (SQLite, DNS fixture)', () => {
     const { status: ds, headers } = await parseDsn(dsn.raw);
     assert.match(ds, /^Status: 5\.7\.1$/m);
     assert.match(headers, new RegExp(m.messageId.replace(/[.]/g, '\\.')));
-    const a = await f.store.db.selectFrom('delivery_attempts').innerJoin('messages', 'messages.id', 'delivery_attempts.message_id').select(['host', 'outcome']).where('messages.mail_from', '=', '').executeTakeFirstOrThrow();
+    // The MX has the DSN at its end of DATA; the attempt is recorded after the reply reaches us.
+    const a = await waitFor('DSN attempt recorded', () => f.store.db.selectFrom('delivery_attempts').innerJoin('messages', 'messages.id', 'delivery_attempts.message_id').select(['host', 'outcome']).where('messages.mail_from', '=', '').executeTakeFirst());
     assert.deepEqual([a.host, a.outcome], [`mx1.sender.test:${mx.port}`, 'delivered']);
     assert.equal(messageIdOf(dsn.raw)?.endsWith('.dsn@gw.rampart.test>'), true);
   });
