@@ -110,30 +110,37 @@ function parents(host: string): string[] {
   return labels.map((_, i) => labels.slice(i).join('.'));
 }
 
+const NO_ENTRIES: UrlIndex = { domains: new Set(), urls: new Set() };
+
 /** The block-list entries matching any of the URLs (candidate keys looked up in the cached copy). */
 export async function matchBlocked(db: Kysely<Database> | null, urls: readonly { url: string; host: string }[], configDomains: readonly string[] = []): Promise<{ url: string; entry: string }[]> {
-  const hosts = new Map<string, string>();
-  const prefixes = new Map<string, string>();
-  for (const u of urls) {
-    if (u.host) for (const p of parents(u.host)) if (!hosts.has(p)) hosts.set(p, u.url);
-    try {
-      const x = new URL(u.url);
-      x.hash = '';
-      const full = x.toString();
-      x.search = '';
-      for (const c of [full, x.toString()]) if (!prefixes.has(c)) prefixes.set(c, u.url);
-    } catch {
-      /* not a URL the block list can hold */
-    }
-  }
+  const idx = db ? await urlIndex(db) : NO_ENTRIES;
   const out: { url: string; entry: string }[] = [];
-  for (const d of configDomains) {
-    const v = d.toLowerCase();
-    if (hosts.has(v)) out.push({ url: hosts.get(v)!, entry: v });
+  // Candidate keys are built only for the kinds of entry that exist: most lists hold domains only,
+  // and parsing every URL of every message again (URL setters reparse it) was work for nothing.
+  if (idx.domains.size || configDomains.length) {
+    const hosts = new Map<string, string>();
+    for (const u of urls) if (u.host) for (const p of parents(u.host)) if (!hosts.has(p)) hosts.set(p, u.url);
+    for (const d of configDomains) {
+      const v = d.toLowerCase();
+      if (hosts.has(v)) out.push({ url: hosts.get(v)!, entry: v });
+    }
+    for (const [host, url] of hosts) if (idx.domains.has(host)) out.push({ url, entry: host });
   }
-  if (!db || (!hosts.size && !prefixes.size)) return out;
-  const idx = await urlIndex(db);
-  for (const [host, url] of hosts) if (idx.domains.has(host)) out.push({ url, entry: host });
-  for (const [prefix, url] of prefixes) if (idx.urls.has(prefix)) out.push({ url, entry: prefix });
+  if (idx.urls.size) {
+    const prefixes = new Map<string, string>();
+    for (const u of urls) {
+      try {
+        const x = new URL(u.url);
+        x.hash = '';
+        const full = x.toString();
+        x.search = '';
+        for (const c of [full, x.toString()]) if (!prefixes.has(c)) prefixes.set(c, u.url);
+      } catch {
+        /* not a URL the block list can hold */
+      }
+    }
+    for (const [prefix, url] of prefixes) if (idx.urls.has(prefix)) out.push({ url, entry: prefix });
+  }
   return out;
 }
