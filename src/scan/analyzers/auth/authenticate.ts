@@ -6,8 +6,10 @@
 // and the BIMI modules ~0.15 s of every worker's start-up. The steps, their order and the
 // Authentication-Results they build are mailauth's own (lib/mailauth.js); each step is mailauth's
 // exported function. test/auth/authenticate.test.ts compares the result with authenticate()'s.
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+// The libmime mailauth folds with: package.json pins one copy for both (an override), so headers
+// fold exactly as authenticate() folds them and the bundles carry it once.
+import libmime from 'libmime';
 import type { ARCResult, DMARCResult, DNSResolver, DKIMVerifyResult, SPFResult } from 'mailauth';
 // Imported, not required: a bundle (scripts/bundle.mjs) then carries mailauth's modules instead of
 // each worker loading them one by one through the CommonJS loader (~0.15 s of its start-up).
@@ -15,8 +17,6 @@ import { arc, createSeal } from 'mailauth/lib/arc/index.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { dmarc } from 'mailauth/lib/dmarc/index.js';
 import { spf } from 'mailauth/lib/spf/index.js';
-// mailauth's own copy, so that headers are folded exactly as authenticate() folds them.
-const libmime = createRequire(createRequire(import.meta.url).resolve('mailauth'))('libmime') as { foldLines(s: string, width: number): string };
 
 export interface AuthenticateOptions {
   resolver: DNSResolver;
