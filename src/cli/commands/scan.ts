@@ -50,7 +50,7 @@ export function registerScanCommand(program: Command): void {
         if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError('--threads: expected a non-negative integer');
         for (const i of inputs) if (i !== '-' && !existsSync(i)) throw new UsageError(`${i}: no such file or directory`);
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
-        // No more workers than messages when that is known (a few plain files): each costs ~1 s
+        // No more workers than messages when that is known (a few plain files): each costs ~0.5 s
         // to start. This thread only reads files and prints: it loads the Bayes model once for all.
         const size = poolSize(config, threads);
         // The schema is brought up to date once, here, while the workers load their modules (they
