@@ -1,12 +1,12 @@
 // Parse once: raw RFC 5322 bytes → the read-only ParsedMessage every analyzer works on. A message
 // past the limits is still parsed as far as they allow, and says which limit it hit.
 import { createHash } from 'node:crypto';
-import { compile } from 'html-to-text';
 import PostalMime, { type Email } from 'postal-mime';
 import type { Address, Attachment, Envelope, FoundUrl, ParsedMessage } from '../scan/types.js';
 import { decodersReady } from './postal-decoders.js';
 import { sniffType } from './sniff.js';
-import { urlsInHtml, urlsInText } from './urls.js';
+import { readHtml } from './html.js';
+import { urlsInText } from './urls.js';
 
 export interface ParseLimits {
   /** Attachments (all depths) kept; more are counted as a limit hit. */
@@ -34,19 +34,6 @@ function addrs(list: Email['to']): Address[] {
     else { const x = addr(a as { name?: string; address?: string }); if (x) out.push(x); }
   }
   return out;
-}
-
-// convert() compiles its options (selector tree, formatters) on every call: compile them once.
-const toText = compile({
-  wordwrap: false,
-  selectors: [
-    { selector: 'a', options: { ignoreHref: true } },
-    { selector: 'img', format: 'skip' },
-  ],
-});
-
-export function htmlToText(html: string): string {
-  return toText(html);
 }
 
 interface Collected {
@@ -91,12 +78,12 @@ async function collect(email: Email, depth: number, limits: ParseLimits, acc: Co
         continue;
       }
       const name = a.filename ?? 'message.eml';
-      if (inner.html) acc.urls.push(...urlsInHtml(inner.html, name, limits.maxUrls - acc.urls.length));
+      if (inner.html) acc.urls.push(...readHtml(inner.html, name, limits.maxUrls - acc.urls.length).urls);
       if (inner.text) acc.urls.push(...urlsInText(inner.text, name, limits.maxUrls - acc.urls.length));
       await collect(inner, depth + 1, limits, acc);
     } else if (sniffed === 'text/html' || a.mimeType === 'text/html') {
       const html = Buffer.from(content).toString('utf8');
-      acc.urls.push(...urlsInHtml(html, a.filename ?? 'attachment.html', limits.maxUrls - acc.urls.length));
+      acc.urls.push(...readHtml(html, a.filename ?? 'attachment.html', limits.maxUrls - acc.urls.length).urls);
     }
   }
 }
@@ -113,10 +100,10 @@ export async function parseMessage(raw: Uint8Array, envelope: Envelope = EMPTY_E
     email = { headers: [], attachments: [], text: Buffer.from(raw).toString('latin1') } as unknown as Email;
   }
   const html = email.html ?? null;
-  const htmlText = html ? htmlToText(html) : '';
+  const read = html ? readHtml(html, 'html', limits.maxUrls) : null;
+  const htmlText = read?.text ?? '';
   const text = email.text ?? '';
-  const urls: FoundUrl[] = [];
-  if (html) urls.push(...urlsInHtml(html, 'html', limits.maxUrls));
+  const urls: FoundUrl[] = read?.urls ?? [];
   if (text) urls.push(...urlsInText(text, 'text', limits.maxUrls - urls.length));
   const acc: Collected = { attachments: [], urls, limitsHit, decodedBytes: 0 };
   await collect(email, 0, limits, acc);

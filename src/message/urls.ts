@@ -1,8 +1,7 @@
-// Finds every URL a reader could follow: links with the text shown for them, image maps, form
-// targets, embedded sources, and bare URLs in plain text.
-import { Parser } from 'htmlparser2';
+// Bare URLs in plain text, and the host of a URL. Links in HTML (with the text shown for them,
+// image maps, form targets, embedded sources) are read with its text in one pass: html.ts.
 import { LinkifyIt } from 'linkify-it';
-import type { FoundUrl, UrlSource } from '../scan/types.js';
+import type { FoundUrl } from '../scan/types.js';
 
 const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyIP: true, fuzzyEmail: false });
 
@@ -14,12 +13,6 @@ export function hostOf(url: string): string {
   } catch {
     return '';
   }
-}
-
-function normalise(raw: string): string {
-  const s = raw.trim().replace(/[\u0000-\u001f\u007f]/g, '');
-  if (/^www\./i.test(s)) return `http://${s}`;
-  return s;
 }
 
 /**
@@ -52,50 +45,5 @@ export function urlsInText(text: string, part: string, limit: number): FoundUrl[
     }
     CANDIDATE.lastIndex = end;
   }
-  return out;
-}
-
-const SOURCES: Record<string, [attr: string, source: UrlSource]> = {
-  a: ['href', 'href'],
-  area: ['href', 'image-map'],
-  form: ['action', 'form'],
-  img: ['src', 'src'],
-  iframe: ['src', 'src'],
-  script: ['src', 'src'],
-  embed: ['src', 'src'],
-  object: ['data', 'src'],
-};
-
-/** URLs in HTML with the visible text of each link (anchors collect the text until </a>). */
-export function urlsInHtml(html: string, part: string, limit: number): FoundUrl[] {
-  const out: FoundUrl[] = [];
-  const open: { url: string; text: string }[] = [];
-  const parser = new Parser(
-    {
-      onopentag(name, attrs) {
-        const spec = SOURCES[name];
-        if (!spec || out.length >= limit) return;
-        const value = attrs[spec[0]];
-        if (!value) return;
-        const url = normalise(value);
-        if (!url || url.startsWith('#') || url.startsWith('cid:')) return;
-        if (name === 'a') open.push({ url, text: '' });
-        else out.push({ url, host: hostOf(url), text: name === 'area' ? (attrs.alt ?? null) : null, source: spec[1], part });
-      },
-      ontext(text) {
-        for (const a of open) a.text += text;
-      },
-      onclosetag(name) {
-        if (name !== 'a') return;
-        const a = open.pop();
-        if (!a || out.length >= limit) return;
-        const text = a.text.replace(/\s+/g, ' ').trim();
-        out.push({ url: a.url, host: hostOf(a.url), text: text || null, source: 'href', part });
-      },
-    },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-  );
-  parser.write(html);
-  parser.end();
   return out;
 }
