@@ -62,6 +62,11 @@ interface Prepared {
   targets: PreparedTarget[];
   owned: Set<string>;
   brandTokens: { brand: Brand; token: string }[];
+  /**
+   * Answers already given against these targets: the same hosts (the big senders', the
+   * trackers', the organisation's own) come back in message after message.
+   */
+  answers: Map<string, LookalikeHit | null>;
 }
 
 // Brand lists are configuration (one array per analyzer configuration); the protected domains are
@@ -87,7 +92,7 @@ function prepare(protectedDomains: readonly string[], brands: readonly Brand[]):
     targets.push({ ...t, label: them.label, suffix: them.suffix, skeleton: skeleton(them.label) });
   }
   const brandTokens = brands.map((b) => ({ brand: b, token: b.name.toLowerCase().replace(/[^a-z0-9]/g, '') })).filter((b) => b.token.length >= 4);
-  const prepared: Prepared = { targets, owned, brandTokens };
+  const prepared: Prepared = { targets, owned, brandTokens, answers: new Map() };
   byDomains.set(protectedDomains, prepared);
   return prepared;
 }
@@ -95,9 +100,18 @@ function prepare(protectedDomains: readonly string[], brands: readonly Brand[]):
 /** Compares one host against the targets. Exact matches (and subdomains of them) are not lookalikes. */
 export function lookalike(host: string, protectedDomains: readonly string[], brands: readonly Brand[]): LookalikeHit | null {
   const h = host.toLowerCase().replace(/\.$/, '');
+  const prepared = prepare(protectedDomains, brands);
+  const known = prepared.answers.get(h);
+  if (known !== undefined) return known;
+  const answer = compare(h, prepared);
+  if (prepared.answers.size > 5000) prepared.answers.clear();
+  prepared.answers.set(h, answer);
+  return answer;
+}
+
+function compare(h: string, { targets, owned, brandTokens }: Prepared): LookalikeHit | null {
   const me = labelOf(h);
   if (!me) return null;
-  const { targets, owned, brandTokens } = prepare(protectedDomains, brands);
   if (owned.has(me.registrable)) return null;
   const target = (t: PreparedTarget): Target => ({ domain: t.domain, brand: t.brand });
   let sk: string | undefined;
