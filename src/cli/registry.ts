@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   domains: () => import('./commands/domains.js').then((m) => m.registerDomainCommands),
   recipients: () => import('./commands/domains.js').then((m) => m.registerDomainCommands),
   scan: () => import('./commands/scan.js').then((m) => m.registerScanCommand),
+  scand: () => import('./commands/scand.js').then((m) => m.registerScand),
   policy: () => import('./commands/policy.js').then((m) => m.registerPolicyCommands),
   lists: () => import('./commands/policy.js').then((m) => m.registerPolicyCommands),
   quarantine: () => import('./commands/quarantine.js').then((m) => m.registerQuarantineCommands),
