@@ -1,12 +1,18 @@
-// Rampart in the benchmark: `rampart train` (the built CLI) on the training half into a fresh
-// SQLite store, then `rampart scan --json --local` over the evaluation directories — the engine's
-// own worker pool on every core, one process, exactly what an operator runs. The time is the
-// whole command, start-up and model load included; the speed is the median of SPEED_RUNS runs.
+// Rampart in the benchmark, two ways, on the same store:
+// - one-shot: `rampart train` (the built CLI) on the training half into a fresh SQLite store, then
+//   `rampart scan --json --local` over the evaluation directories — the engine's own worker pool
+//   on every core, one process; the time is the whole command, start-up, model load and V8's
+//   warm-up included;
+// - daemon: `rampart scand --local` started once, then `rampart scan --server` over the same
+//   directories, as Rspamd is measured (rspamc against a running rspamd) and SpamAssassin (spamc
+//   against spamd).
+// Each speed is the median of SPEED_RUNS runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { formatTimes, median, SPEED_RUNS, timedRuns } from './util.mjs';
+import { formatTimes, freePort, median, SPEED_RUNS, timedRuns, waitFor } from './util.mjs';
 
 /** The environment of a Rampart child: no RAMPART_* overrides from the caller, errors only in the log. */
 function cliEnv() {
@@ -32,7 +38,7 @@ export async function runRampart({ root, dirs, log }) {
 
   // The scan runs SPEED_RUNS times on the same store; the verdicts are the first run's (the others
   // must agree), the time the median.
-  const { results, times } = await timedRuns(() => scanOnce(cli, config, dirs, env));
+  const { results, times } = await timedRuns(() => scanOnce(cli, ['-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], env));
   const byFile = results[0];
   results.forEach((other, run) => {
     const differ = [...other].filter(([f, r]) => byFile.get(f)?.category !== r.category).length;
@@ -43,16 +49,16 @@ export async function runRampart({ root, dirs, log }) {
   const errors = [...byFile.values()].filter((r) => r.error).length;
   if (errors) log(`rampart: ${errors} messages could not be scanned`);
   return {
-    label: `Rampart (rampart scan --json --local, ${os.availableParallelism()} worker threads, median of ${SPEED_RUNS} runs)`,
+    label: `Rampart one-shot (rampart scan --json --local: start-up and V8 warm-up included, ${os.availableParallelism()} worker threads, median of ${SPEED_RUNS} runs)`,
     seconds,
     isSpam: caught(byFile),
     results: byFile,
   };
 }
 
-/** One `rampart scan --json --local` over the evaluation directories: its verdicts by file. */
-async function scanOnce(cli, config, dirs, env) {
-  const child = spawn(process.execPath, [cli, '-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+/** One run of the rampart command (a scan with --json): its verdicts by file. */
+async function scanOnce(cli, args, env) {
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   const byFile = new Map();
   child.stdout.setEncoding('utf8');
@@ -66,22 +72,49 @@ async function scanOnce(cli, config, dirs, env) {
     }
   });
   const code = await new Promise((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`rampart scan exited with ${code}`);
+  if (code !== 0) throw new Error(`rampart ${args.join(' ').slice(0, 80)}… exited with ${code}`);
   return byFile;
 }
 
-// The same store and configuration once warm (rampart-warm.mjs): after runRampart, which trained it.
-export async function runRampartWarm({ root, dirs, log }) {
+const ping = (port) =>
+  new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/ping' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+  });
+
+// The daemon on the store runRampart trained (it runs after runRampart): its verdicts must be the
+// one-shot scan's.
+export async function runRampartDaemon({ root, dirs, log, previous }) {
+  const cli = path.resolve('dist/cli/index.js');
   const config = path.join(root, 'rampart.yaml');
-  const out = execFileSync(process.execPath, [path.resolve('bench/scan/rampart-warm.mjs'), config, dirs.trainSpam, dirs.trainHam, '--', ...dirs.evalDirs], { env: cliEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
-  const { times } = lines.pop();
-  const byFile = new Map(lines.map((r) => [r.file, r]));
-  const seconds = median(times);
-  log(`rampart warm: ${byFile.size} messages in ${formatTimes(times)} after a warm-up pass over the training half`);
-  return {
-    label: `Rampart warm (the same pool after one pass over the training half, ${os.availableParallelism()} worker threads, median of ${SPEED_RUNS} runs)`,
-    seconds,
-    isSpam: caught(byFile),
-  };
+  const env = cliEnv();
+  const port = await freePort();
+  const daemon = spawn(process.execPath, [cli, '-c', config, 'scand', '--listen', `127.0.0.1:${port}`, '--local'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  daemon.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  try {
+    await waitFor(async () => {
+      if (daemon.exitCode !== null) throw new Error(`rampart scand exited: ${stderr}`);
+      return ping(port);
+    }, 60_000, () => `rampart scand did not start: ${stderr}`);
+    const { results, times } = await timedRuns(() => scanOnce(cli, ['scan', '--json', '--server', `http://127.0.0.1:${port}`, ...dirs.evalDirs], env));
+    log(`rampart scan --server: ${formatTimes(times)}`);
+    const byFile = results[0];
+    const oneShot = previous.get('rampart')?.results;
+    for (const [run, other] of results.entries()) {
+      const differ = [...other].filter(([f, r]) => (oneShot ?? byFile).get(f)?.category !== r.category).length;
+      if (differ) throw new Error(`rampart scan --server run ${run + 1}: ${differ} categories differ from the one-shot scan`);
+    }
+    return {
+      label: `Rampart daemon (rampart scand --local, ${os.availableParallelism()} worker threads; rampart scan --server, 16 connections; median of ${SPEED_RUNS} runs)`,
+      seconds: median(times),
+      isSpam: caught(byFile),
+    };
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
+  }
 }
