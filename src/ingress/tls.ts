@@ -22,8 +22,10 @@ export async function loadTlsMaterial(opts: { cert?: string; key?: string; dataD
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), selfSigned: true };
   }
   mkdirSync(dir, { recursive: true });
-  // Loaded only when a certificate must be made: its crypto stack costs ~17 MB of memory.
-  const { generate } = await import('selfsigned');
+  // Loaded only when a certificate must be made: its crypto stack costs ~17 MB of memory. A
+  // CommonJS package: its exports are the default export both in Node and in the bundle's chunk
+  // (where the named ones Node also offers do not exist).
+  const { generate } = (await import('selfsigned')).default;
   const pems = await generate([{ name: 'commonName', value: opts.hostname }], {
     keySize: 2048,
     algorithm: 'sha256',
