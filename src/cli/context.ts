@@ -59,3 +59,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }
+
+/** `--threads N`: a non-negative whole number (0: the default, scan.threads), or undefined when absent. */
+export function threadsOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError('--threads: expected a non-negative integer');
+  return n;
+}

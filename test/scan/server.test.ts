@@ -147,6 +147,9 @@ describe('rampart scand and rampart scan --server', () => {
     const mixed = await rampart(['scan', '--local', '--server', `http://127.0.0.1:${port}`, FIX]);
     assert.equal(mixed.code, 2);
     assert.match(mixed.stderr, /--server: --threads and --local are the daemon's settings/);
+    const threads = await rampart(['scand', '--threads', '1e2']);
+    assert.equal(threads.code, 2);
+    assert.match(threads.stderr, /--threads: expected a non-negative integer/);
     const notUrl = await rampart(['scan', '--server', 'localhost', FIX]);
     assert.equal(notUrl.code, 2);
     assert.match(notUrl.stderr, /--server: "localhost" is not a URL/);

@@ -9,7 +9,7 @@ import { remoteScanner } from '../../scan/client.js';
 import { fewMessages } from '../../scan/inputs.js';
 import { formatText, toReport, type ScanReport } from '../../scan/report.js';
 import type { Envelope } from '../../scan/types.js';
-import { action, loadCliConfig, UsageError } from '../context.js';
+import { action, loadCliConfig, threadsOption, UsageError } from '../context.js';
 
 interface ScanOpts {
   from?: string;
@@ -42,8 +42,7 @@ export function registerScanCommand(program: Command): void {
     .option('--server <url>', 'send the messages to a running scan daemon (rampart scand) instead of scanning here')
     .action(
       action(async (inputs: string[], opts: ScanOpts, cmd: Command) => {
-        const threads = opts.threads === undefined ? undefined : Number(opts.threads);
-        if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError('--threads: expected a non-negative integer');
+        const threads = threadsOption(opts.threads);
         if (opts.server && (threads !== undefined || opts.local)) throw new UsageError('--server: --threads and --local are the daemon\'s settings (rampart scand)');
         for (const i of inputs) if (i !== '-' && !existsSync(i)) throw new UsageError(`${i}: no such file or directory`);
         const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };

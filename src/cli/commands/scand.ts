@@ -1,7 +1,7 @@
 // `rampart scand`: the scan engine as a daemon (scan/server.ts) until SIGTERM or SIGINT.
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
-import { action, loadCliConfig, UsageError } from '../context.js';
+import { action, loadCliConfig, threadsOption, UsageError } from '../context.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:11340';
 
@@ -34,8 +34,7 @@ export function registerScand(program: Command): void {
       action(async (opts: ScandOpts, cmd: Command) => {
         const config = loadCliConfig(cmd);
         const { host, port } = parseListen(opts.listen);
-        const threads = opts.threads === undefined ? undefined : Number(opts.threads);
-        if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError('--threads: expected a non-negative integer');
+        const threads = threadsOption(opts.threads);
         const { startScanServer, allowEntries, DEFAULT_ALLOW } = await import('../../scan/server.js');
         const allow = opts.allow.length ? opts.allow : DEFAULT_ALLOW;
         try {
