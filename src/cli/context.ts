@@ -67,3 +67,15 @@ export function threadsOption(text: string | undefined): number | undefined {
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError('--threads: expected a non-negative integer');
   return n;
 }
+
+/** Commander's collector for an option given more than once (`--rcpt a --rcpt b`). */
+export const repeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/**
+ * Brings the store's schema up to date and closes the connection: the scan commands do this once,
+ * in their main thread, while the workers load their modules (they open their own connections).
+ */
+export async function migrateStore(config: RampartConfig): Promise<void> {
+  const { openStore } = await import('../store/db.js');
+  await (await openStore({ url: config.database.url, dataDir: config.data_dir })).close();
+}

@@ -28,6 +28,8 @@ export interface ScanServerOptions {
   offline?: boolean;
   threads?: number;
   log: Logger;
+  /** Work while the workers load their modules (the schema update): ScanPool's prepare. */
+  prepare?: () => Promise<void>;
 }
 
 export interface ScanServer {
@@ -90,7 +92,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
 export async function startScanServer(opts: ScanServerOptions): Promise<ScanServer> {
   const allowed = allowEntries(opts.allow);
   const max = opts.config.smtp.max_message_size;
-  const pool = await ScanPool.start({ config: opts.config, size: opts.threads, offline: opts.offline === true, shareBayes: !opts.config.scan.disabled.includes('bayes') });
+  const pool = await ScanPool.start({ config: opts.config, size: opts.threads, offline: opts.offline === true, shareBayes: !opts.config.scan.disabled.includes('bayes'), prepare: opts.prepare });
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'content-length': Buffer.byteLength(text) });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { exportDomains, exportRecipients, importDomains, importRecipients, parseDomainsCsv, parseRecipientsCsv } from '../../directory/csv.js';
 import { Directory, type RouteInput } from '../../directory/repository.js';
 import type { TlsMode } from '../../store/schema.js';
-import { action, printJson, UsageError, withStore } from '../context.js';
+import { action, printJson, repeatable, UsageError, withStore } from '../context.js';
 
 /** host[:port[:preference[:tls[:verify]]]], e.g. mx1.example.org:25:10:required:verify */
 export function parseRouteSpec(spec: string): RouteInput {
@@ -30,7 +30,6 @@ export function parseRouteSpec(spec: string): RouteInput {
   return r;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function readInput(file: string): string {
   return readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -63,7 +62,7 @@ export function registerDomainCommands(program: Command): void {
   domains
     .command('add <name>')
     .description('protect a domain')
-    .option('--route <spec>', 'host[:port[:preference[:tls[:verify]]]] (repeatable)', collect)
+    .option('--route <spec>', 'host[:port[:preference[:tls[:verify]]]] (repeatable)', repeatable)
     .option('--catch-all', 'accept every local part')
     .action(
       action(async (name: string, opts: { route?: string[]; catchAll?: boolean }, cmd: Command) => {
@@ -89,7 +88,7 @@ export function registerDomainCommands(program: Command): void {
   domains
     .command('set-routes <name>')
     .description("replace a domain's delivery routes")
-    .requiredOption('--route <spec>', 'host[:port[:preference[:tls[:verify]]]] (repeatable)', collect)
+    .requiredOption('--route <spec>', 'host[:port[:preference[:tls[:verify]]]] (repeatable)', repeatable)
     .option('--catch-all <on>', 'true or false')
     .action(
       action(async (name: string, opts: { route: string[]; catchAll?: string }, cmd: Command) => {

@@ -9,7 +9,7 @@ import { remoteScanner } from '../../scan/client.js';
 import { fewMessages } from '../../scan/inputs.js';
 import { formatText, toReport, type ScanReport } from '../../scan/report.js';
 import type { Envelope } from '../../scan/types.js';
-import { action, loadCliConfig, threadsOption, UsageError } from '../context.js';
+import { action, loadCliConfig, migrateStore, repeatable, threadsOption, UsageError } from '../context.js';
 
 interface ScanOpts {
   from?: string;
@@ -22,8 +22,6 @@ interface ScanOpts {
   server?: string;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 /** Connections a --server scan keeps open to the daemon: as many messages in flight as rspamc -n 16. */
 const SERVER_CONNECTIONS = 16;
 
@@ -35,7 +33,7 @@ export function registerScanCommand(program: Command): void {
     .option('--from <address>', 'envelope sender (MAIL FROM)', '')
     .option('--ip <address>', 'client IP address', '127.0.0.1')
     .option('--helo <name>', 'HELO name')
-    .option('--rcpt <address>', 'envelope recipient (repeatable); its domain selects the policy', collect, [])
+    .option('--rcpt <address>', 'envelope recipient (repeatable); its domain selects the policy', repeatable, [])
     .option('--threads <n>', 'worker threads (default scan.threads, 0 = all cores)')
     .option('--json', 'one JSON object per message per line')
     .option('--local', 'local tests only: no DNS lookups (SPF, DKIM keys, DNSBLs are reported unavailable)')
@@ -71,13 +69,7 @@ export function registerScanCommand(program: Command): void {
           // No more workers than messages when that is known (a few plain files): each costs ~0.5 s
           // to start. This thread only reads files and prints: it loads the Bayes model once for all.
           const size = poolSize(config, threads);
-          // The schema is brought up to date once, here, while the workers load their modules (they
-          // open their own connections).
-          const migrate = async () => {
-            const { openStore } = await import('../../store/db.js');
-            await (await openStore({ url: config.database.url, dataDir: config.data_dir })).close();
-          };
-          const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes'), prepare: migrate });
+          const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes'), prepare: () => migrateStore(config) });
           try {
             await scanInputs(async (raw) => toReport(await pool.scan({ raw, envelope })), pool.size * PER_THREAD, inputs, print);
           } finally {

@@ -1,7 +1,7 @@
 // `rampart scand`: the scan engine as a daemon (scan/server.ts) until SIGTERM or SIGINT.
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
-import { action, loadCliConfig, threadsOption, UsageError } from '../context.js';
+import { action, loadCliConfig, migrateStore, repeatable, threadsOption, UsageError } from '../context.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:11340';
 
@@ -20,14 +20,12 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 export function registerScand(program: Command): void {
   program
     .command('scand')
     .description('run the scan engine as a daemon: POST a message to /scan, get its verdict (rampart scan --server is its client)')
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
-    .option('--allow <ip/network>', 'client address or network allowed (repeatable; default loopback only)', collect, [])
+    .option('--allow <ip/network>', 'client address or network allowed (repeatable; default loopback only)', repeatable, [])
     .option('--threads <n>', 'worker threads (default scan.threads, 0 = all cores)')
     .option('--local', 'local tests only: no DNS lookups (SPF, DKIM keys, DNSBLs are reported unavailable)')
     .action(
@@ -42,11 +40,8 @@ export function registerScand(program: Command): void {
         } catch (err) {
           throw new UsageError(`--${(err as Error).message}`);
         }
-        // The schema is brought up to date once, before the workers open their connections.
-        const { openStore } = await import('../../store/db.js');
-        await (await openStore({ url: config.database.url, dataDir: config.data_dir })).close();
         const log = createLogger(config.log.level);
-        const server = await startScanServer({ config, host, port, allow, offline: opts.local === true, threads: threads || undefined, log });
+        const server = await startScanServer({ config, host, port, allow, offline: opts.local === true, threads, log, prepare: () => migrateStore(config) });
         let stopping = false;
         const stop = (sig: NodeJS.Signals) => {
           if (stopping) process.exit(1);

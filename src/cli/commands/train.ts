@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseMessage } from '../../message/parse.js';
 import { CachedModel, learnBatch, type BayesClass, type LearnItem } from '../../scan/analyzers/bayes/model.js';
-import { action, UsageError, withStore } from '../context.js';
+import { action, repeatable, UsageError, withStore } from '../context.js';
 
 const BATCH = 200;
 
@@ -55,12 +55,11 @@ export function messagesOf(buf: Buffer): Buffer[] {
 }
 
 export function registerTrain(program: Command): void {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
   program
     .command('train')
     .description('teach the Bayes classifier from directories of .eml files or mbox files')
-    .option('--spam <path>', 'directory or mbox of spam (repeatable)', collect, [])
-    .option('--ham <path>', 'directory or mbox of ham (repeatable)', collect, [])
+    .option('--spam <path>', 'directory or mbox of spam (repeatable)', repeatable, [])
+    .option('--ham <path>', 'directory or mbox of ham (repeatable)', repeatable, [])
     .option('--json', 'print the summary as JSON')
     .action(
       action(async (opts: { spam: string[]; ham: string[]; json?: boolean }, cmd: Command) => {
