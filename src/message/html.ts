@@ -43,15 +43,15 @@ function normalise(raw: string): string {
 export function readHtml(html: string, part: string, limit: number): HtmlContent {
   const urls: FoundUrl[] = [];
   const open: { url: string; text: string }[] = [];
+  // All the text, and the part inside <body>. With a <body>, only its text is the message's
+  // (mailing lists append their footers after </html>); without one, all of it.
   const out: string[] = [];
-  // Where each chunk of out was: inside <body> or not. With a <body>, only its text is the
-  // message's (mailing lists append their footers after </html>); without one, all of it.
-  const inBodyAt: boolean[] = [];
+  const inBody: string[] = [];
   let body = 0;
   let sawBody = false;
   const emit = (s: string) => {
     out.push(s);
-    inBodyAt.push(body > 0);
+    if (body > 0) inBody.push(s);
   };
   // Line breaks owed before the next visible text (0, 1 or 2), and whether a space is.
   let breaks = 0;
@@ -61,6 +61,12 @@ export function readHtml(html: string, part: string, limit: number): HtmlContent
   const lineBreak = (n: number) => {
     if (out.length && n > breaks) breaks = n;
     space = false;
+  };
+  /** What an element's start or end means for the text around it. */
+  const boundary = (name: string) => {
+    if (LINE.has(name)) lineBreak(1);
+    else if (PARAGRAPH.has(name)) lineBreak(2);
+    else if (CELL.has(name) && out.length && !breaks) space = true;
   };
   const parser = new Parser(
     {
@@ -75,9 +81,7 @@ export function readHtml(html: string, part: string, limit: number): HtmlContent
         if (name === 'br') {
           if (out.length) breaks = Math.min(2, breaks + 1);
           space = false;
-        } else if (LINE.has(name)) lineBreak(1);
-        else if (PARAGRAPH.has(name)) lineBreak(2);
-        else if (CELL.has(name) && out.length && !breaks) space = true;
+        } else boundary(name);
         const spec = SOURCES[name];
         if (!spec || urls.length >= limit) return;
         const value = attrs[spec[0]];
@@ -116,9 +120,7 @@ export function readHtml(html: string, part: string, limit: number): HtmlContent
         if (HIDDEN.has(name)) hidden = Math.max(0, hidden - 1);
         else if (name === 'pre') pre = Math.max(0, pre - 1);
         else if (name === 'body') body = Math.max(0, body - 1);
-        if (LINE.has(name)) lineBreak(1);
-        else if (PARAGRAPH.has(name)) lineBreak(2);
-        else if (CELL.has(name) && out.length && !breaks) space = true;
+        boundary(name);
         if (name !== 'a') return;
         const a = open.pop();
         if (!a || urls.length >= limit) return;
@@ -130,6 +132,6 @@ export function readHtml(html: string, part: string, limit: number): HtmlContent
   );
   parser.write(html);
   parser.end();
-  const text = sawBody ? out.filter((_, i) => inBodyAt[i]).join('').trim() : out.join('');
+  const text = sawBody ? inBody.join('').trim() : out.join('');
   return { text, urls };
 }
