@@ -40,10 +40,7 @@ export async function runRampart({ root, dirs, log }) {
   // must agree), the time the median.
   const { results, times } = await timedRuns(() => scanOnce(cli, ['-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], env));
   const byFile = results[0];
-  results.forEach((other, run) => {
-    const differ = [...other].filter(([f, r]) => byFile.get(f)?.category !== r.category).length;
-    if (differ) throw new Error(`rampart scan run ${run + 1}: ${differ} categories differ from the first run`);
-  });
+  sameCategories(byFile, results, 'rampart scan', 'the first run');
   log(`rampart scan: ${formatTimes(times)}`);
   const seconds = median(times);
   const errors = [...byFile.values()].filter((r) => r.error).length;
@@ -54,6 +51,14 @@ export async function runRampart({ root, dirs, log }) {
     isSpam: caught(byFile),
     results: byFile,
   };
+}
+
+/** Every run's verdicts must put each message in the reference's category. */
+function sameCategories(reference, runs, what, referenceName) {
+  runs.forEach((run, i) => {
+    const differ = [...run].filter(([f, r]) => reference.get(f)?.category !== r.category).length;
+    if (differ) throw new Error(`${what} run ${i + 1}: ${differ} categories differ from ${referenceName}`);
+  });
 }
 
 /** One run of the rampart command (a scan with --json): its verdicts by file. */
@@ -104,10 +109,7 @@ export async function runRampartDaemon({ root, dirs, log, previous }) {
     log(`rampart scan --server: ${formatTimes(times)}`);
     const byFile = results[0];
     const oneShot = previous.get('rampart')?.results;
-    for (const [run, other] of results.entries()) {
-      const differ = [...other].filter(([f, r]) => (oneShot ?? byFile).get(f)?.category !== r.category).length;
-      if (differ) throw new Error(`rampart scan --server run ${run + 1}: ${differ} categories differ from the one-shot scan`);
-    }
+    sameCategories(oneShot ?? byFile, results, 'rampart scan --server', oneShot ? 'the one-shot scan' : 'the first run');
     return {
       label: `Rampart daemon (rampart scand --local, ${os.availableParallelism()} worker threads; rampart scan --server, 16 connections; median of ${SPEED_RUNS} runs)`,
       seconds: median(times),
