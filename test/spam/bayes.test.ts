@@ -145,6 +145,22 @@ describe('bayes tokenizer', () => {
     assert.ok(!toks.has(hashToken('出会いの広場')));
   });
 
+  it('hashes words and word pairs as hashToken does, each once, in first-seen order, however many a message has', async () => {
+    const msg = await parse('From: a@example.org\r\nSubject: x\r\n\r\nThe cat, the Cat and the dog.\r\n');
+    const toks = tokenize(msg);
+    const body = ['the', 'cat', 'the cat', 'cat the', 'and', 'cat and', 'and the', 'dog', 'the dog'].map(hashToken);
+    assert.deepEqual(toks.slice(0, body.length), body);
+    assert.equal(new Set(toks).size, toks.length);
+    // Thousands of distinct words (the table that drops repeats grows past its first size), then
+    // a message of two words: nothing of the first is taken for a repeat in the second.
+    const many = Array.from({ length: 6000 }, (_, i) => `w${i.toString(36)}x`).join(' ');
+    const big = tokenize(await parse(`From: a@example.org\r\nSubject: x\r\n\r\n${many} ${many}\r\n`));
+    assert.equal(new Set(big).size, big.length);
+    for (const w of ['w0x', 'w0x w1x', `w${(5999).toString(36)}x`, `w${(5999).toString(36)}x w0x`]) assert.ok(big.includes(hashToken(w)), w);
+    const small = tokenize(await parse('From: a@example.org\r\nSubject: x\r\n\r\nw0x w1x\r\n'));
+    assert.deepEqual(small.slice(0, 3), ['w0x', 'w1x', 'w0x w1x'].map(hashToken));
+  });
+
   it('does not make features of which header names are present', async () => {
     const a = tokenize(await parse('From: a@example.org\r\nSubject: x\r\n\r\nsame body\r\n'));
     const b = tokenize(await parse('From: a@example.org\r\nSubject: x\r\nX-Beenthere: list@example.org\r\n\r\nsame body\r\n'));

@@ -60,10 +60,10 @@ function startPool(tdb: TestDatabase, refreshMs: number, taskTimeoutMs?: number)
 // differs from the first: a writer touching a published table would show up here.
 const READER = `
 const { workerData, parentPort } = require('node:worker_threads');
-const keys = new Float64Array(workerData.keys);
-const values = new Float64Array(workerData.values);
+const slots = new Float64Array(workerData.slots);
 const stop = new Int32Array(workerData.stop);
-const sum = () => { let s = 0; for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) s += values[i]; return s; };
+// Entries are (token, counts) pairs; an empty entry's token is -1.
+const sum = () => { let s = 0; for (let i = 0; i < slots.length; i += 2) if (slots[i] !== -1) s += slots[i + 1]; return s; };
 const first = sum();
 parentPort.postMessage({ started: true });
 let passes = 0, torn = 0;
@@ -165,7 +165,7 @@ for (const kind of DATABASES) {
         await model.ensureFresh(0, 0);
         const old = model.snapshot();
         const stop = new SharedArrayBuffer(4);
-        const reader = new Worker(READER, { eval: true, workerData: { keys: old.table.keys, values: old.table.values, stop } });
+        const reader = new Worker(READER, { eval: true, workerData: { slots: old.table.slots, stop } });
         const report = new Promise<{ passes: number; torn: number }>((resolve, reject) => {
           reader.on('message', (m: { started?: true; passes: number; torn: number }) => {
             if (!m.started) resolve(m);
@@ -182,7 +182,7 @@ for (const kind of DATABASES) {
         assert.equal(torn, 0);
         const now = model.snapshot();
         assert.ok(now.version > old.version);
-        assert.notEqual(now.table.values, old.table.values);
+        assert.notEqual(now.table.slots, old.table.slots);
         for (let i = 0; i < n; i += 997) assert.equal(model.get(tokenAt(i)), pack(0, 2));
       } finally {
         await store.close();

@@ -47,8 +47,8 @@ describe('TokenTable', () => {
     assert.equal(copy.get(tokens[4999]!), undefined);
     assert.equal(copy.size, 5000);
     const arrays = copy.arrays();
-    assert.ok(arrays.keys instanceof SharedArrayBuffer);
-    assert.notEqual(arrays.keys, table.arrays().keys);
+    assert.ok(arrays.slots instanceof SharedArrayBuffer);
+    assert.notEqual(arrays.slots, table.arrays().slots);
     const attached = TokenTable.attach(arrays);
     assert.equal(attached.size, copy.size);
     for (const t of [...tokens, hashToken('only-in-copy'), hashToken('never')]) assert.equal(attached.get(t), copy.get(t));

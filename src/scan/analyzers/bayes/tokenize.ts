@@ -1,6 +1,6 @@
 // Bayes features of one message: words and word pairs of subject and body (HTML as the reader sees
 // it), selected header facts and URL domains, each hashed to a 53-bit number so that the model is
-// compact and lookups are Map hits on numbers.
+// compact and a lookup is a probe of a table of numbers (table.ts).
 import { getDomain } from 'tldts';
 import type { ParsedMessage } from '../../types.js';
 
@@ -10,38 +10,36 @@ const MAX_WORD = 16;
 
 /** FNV-1a over UTF-16 code units, two seeds, combined into 53 bits (a safe JS integer). */
 export function hashToken(s: string): number {
-  return hashPair(s, null);
+  start();
+  mix(s);
+  return value();
 }
 
-/**
- * hashToken(`${a} ${b}`) without building the string (b null: hashToken(a)): a message has
- * thousands of word pairs, and their strings were most of the tokenizer's garbage.
- */
-function hashPair(first: string, second: string | null): number {
-  ha = 0x811c9dc5;
-  hb = 0x01000193 ^ 0x5bd1e995;
-  mix(first);
-  if (second !== null) {
-    mix(' ');
-    mix(second);
-  }
-  return (ha >>> 11) * 4294967296 + (hb >>> 0);
-}
-
-// The two hash states while hashPair runs (module-level so that mix needs no allocation).
+// The two hash states while a token is hashed (module-level: no allocation per token). The word
+// pair "a b" is hashed by continuing from a's state after "a " (tokenize keeps it per word): the
+// same number as hashToken("a b"), without building the string or mixing a twice.
 let ha = 0;
 let hb = 0;
+const SEED_A = 0x811c9dc5;
+const SEED_B = 0x01000193 ^ 0x5bd1e995;
 
-function mix(s: string): void {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    ha = Math.imul(ha ^ c, 0x01000193);
-    hb = Math.imul(hb ^ c, 0x5bd1e995) ^ (hb >>> 15);
-  }
+function start(): void {
+  ha = SEED_A;
+  hb = SEED_B;
 }
 
+function mix(s: string): void {
+  for (let i = 0; i < s.length; i++) mixChar(s.charCodeAt(i));
+}
+
+function mixChar(c: number): void {
+  ha = Math.imul(ha ^ c, 0x01000193);
+  hb = Math.imul(hb ^ c, 0x5bd1e995) ^ (hb >>> 15);
+}
+
+const value = (): number => (ha >>> 11) * 4294967296 + (hb >>> 0);
+
 const WORD = /[\p{L}\p{N}$€£][\p{L}\p{N}'$€£%!.,\-_@]*/gu;
-const TRIM = /[.,!'\-_]+$/;
 // Chinese, Japanese and Korean are written without spaces: their runs are cut into overlapping
 // character pairs (as Rspamd and CJK search engines do) instead of one unrepeatable "word".
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{2,}/gu;
@@ -53,12 +51,18 @@ function cjkPairs(w: string, out: string[]): void {
   }
 }
 
+/** Punctuation a word does not end with: . , ! ' - _ */
+const trailing = (c: number): boolean => c === 46 || c === 44 || c === 33 || c === 39 || c === 45 || c === 95;
+
 /** Lower-cased words; over-long ones become a length class (long URLs, base64 junk, hashes). */
 function words(text: string, out: string[]): void {
   // match() with the g flag gives the matched strings alone: matchAll's match object per word
   // (index, input, groups) was the tokenizer's largest allocation.
   for (const m of text.slice(0, MAX_BODY_CHARS).match(WORD) ?? []) {
-    let w = m.replace(TRIM, '');
+    // A word starts with a letter, digit or currency sign, so trimming never empties it.
+    let end = m.length;
+    while (trailing(m.charCodeAt(end - 1))) end--;
+    let w = end === m.length ? m : m.slice(0, end);
     if (w.length < 2) continue;
     if (w.charCodeAt(0) >= 0x2e80 || w.charCodeAt(w.length - 1) >= 0x2e80) {
       const before = out.length;
@@ -125,55 +129,110 @@ function headerTokens(msg: ParsedMessage, out: string[]): void {
   for (const a of msg.attachments) out.push(`att:${a.declaredType}`);
 }
 
-/** Where features go: kept as strings (features) or hashed at once (tokenize). */
-interface Sink {
-  one(feature: string): void;
-  /** The word pair "a b". */
-  pair(a: string, b: string): void;
+/**
+ * The features of a message seen so far, as hashes in first-seen order without repeats. A Set of
+ * 53-bit numbers boxed each one and hashed the box: here they are float64 slots of an
+ * open-addressing table, reused from message to message (a stamp per slot says which message
+ * filled it, so nothing is cleared between messages).
+ */
+class Seen {
+  private slots = new Float64Array(1 << 12);
+  private stamps = new Uint32Array(1 << 12);
+  private shift = 20;
+  private stamp = 0;
+  private count = 0;
+  out: number[] = [];
+
+  reset(): void {
+    this.out = [];
+    this.count = 0;
+    if (++this.stamp === 0xffffffff) {
+      this.stamps.fill(0);
+      this.stamp = 1;
+    }
+  }
+
+  /** Adds the hash now in ha/hb unless the message already has it. */
+  add(): void {
+    const v = value();
+    // v's low 32 bits are hb's: spread by Fibonacci hashing, the top bits pick the slot.
+    const mask = this.slots.length - 1;
+    let i = Math.imul(v >>> 0, 0x9e3779b1) >>> this.shift;
+    while (this.stamps[i] === this.stamp) {
+      if (this.slots[i] === v) return;
+      i = (i + 1) & mask;
+    }
+    this.slots[i] = v;
+    this.stamps[i] = this.stamp;
+    this.out.push(v);
+    if (++this.count * 2 > this.slots.length) this.grow();
+  }
+
+  private grow(): void {
+    const size = this.slots.length * 2;
+    this.slots = new Float64Array(size);
+    this.stamps = new Uint32Array(size);
+    this.shift--;
+    this.stamp = 1;
+    for (const v of this.out) {
+      let i = Math.imul(v >>> 0, 0x9e3779b1) >>> this.shift;
+      while (this.stamps[i] === 1) i = (i + 1) & (size - 1);
+      this.slots[i] = v;
+      this.stamps[i] = 1;
+    }
+  }
 }
+
+const seen = new Seen();
+// Per body word, the hash state after "word " (where its pair with the next word continues).
+let afterA = new Int32Array(1024);
+let afterB = new Int32Array(1024);
 
 /** Unique feature hashes of a message, in first-seen order. */
 export function tokenize(msg: ParsedMessage): number[] {
-  const seen = new Set<number>();
-  const out: number[] = [];
-  const add = (h: number) => {
-    if (!seen.has(h)) {
-      seen.add(h);
-      out.push(h);
-    }
+  seen.reset();
+  const one = (f: string) => {
+    start();
+    mix(f);
+    seen.add();
   };
-  collect(msg, { one: (f) => add(hashPair(f, null)), pair: (a, b) => add(hashPair(a, b)) });
-  return out;
-}
-
-/** The readable features of a message, before hashing (with repeats). */
-export function features(msg: ParsedMessage): string[] {
-  const raw: string[] = [];
-  collect(msg, { one: (f) => raw.push(f), pair: (a, b) => raw.push(`${a} ${b}`) });
-  return raw;
-}
-
-function collect(msg: ParsedMessage, sink: Sink): void {
   const subj: string[] = [];
   words(msg.subject, subj);
-  for (const w of subj) sink.one(`s:${w}`);
+  for (const w of subj) one(`s:${w}`);
   let body = msg.text;
   if (msg.htmlText && msg.htmlText.length > body.length * 2) body = `${body}\n${msg.htmlText}`;
   const bw: string[] = [];
   words(body, bw);
+  if (afterA.length < bw.length) {
+    afterA = new Int32Array(bw.length * 2);
+    afterB = new Int32Array(bw.length * 2);
+  }
+  // Each word, then its pair with the word before it ("a b"), as hashToken would hash them.
   for (let i = 0; i < bw.length; i++) {
-    sink.one(bw[i]!);
-    if (i > 0) sink.pair(bw[i - 1]!, bw[i]!);
+    const w = bw[i]!;
+    start();
+    mix(w);
+    seen.add();
+    mixChar(32);
+    afterA[i] = ha;
+    afterB[i] = hb;
+    if (i > 0) {
+      ha = afterA[i - 1]!;
+      hb = afterB[i - 1]!;
+      mix(w);
+      seen.add();
+    }
   }
   const header: string[] = [];
   headerTokens(msg, header);
-  for (const f of header) sink.one(f);
+  for (const f of header) one(f);
   const hosts = new Set<string>();
   for (const u of msg.urls) if (u.host) hosts.add(u.host);
   for (const h of hosts) {
     const reg = getDomain(h) ?? h;
-    sink.one(`url:${reg}`);
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) sink.one('url:ip-literal');
+    one(`url:${reg}`);
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(h)) one('url:ip-literal');
   }
-  sink.one(`url-count:${Math.min(Math.ceil(Math.log2(msg.urls.length + 1)), 8)}`);
+  one(`url-count:${Math.min(Math.ceil(Math.log2(msg.urls.length + 1)), 8)}`);
+  return seen.out;
 }
