@@ -52,6 +52,13 @@ for (const kind of DATABASES) {
         await store.db.insertInto('message_recipients').values({ message_id: 'Q1', address: 'pay@example.edu', domain_id: null, status: 'delivered', next_attempt_at: null, last_reply: null, updated_at: now }).execute();
         const again = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, 'Q2'), { db: store.db, protectedDomains: ['example.edu'] });
         assert.ok(!again.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
+        // The message's own trace row is not an earlier contact; without an id every row counts.
+        const itself = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, 'Q1'), { db: store.db, protectedDomains: ['example.edu'] });
+        assert.ok(itself.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
+        const noId = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, null), { db: store.db, protectedDomains: ['example.edu'] });
+        assert.ok(!noId.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
+        const other = await runAnalyzer(becAnalyzer, await parseMessage(raw, { ...env, mailFrom: 'someone@partner.example' }, 'Q3'), { db: store.db, protectedDomains: ['example.edu'] });
+        assert.ok(other.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
       } finally {
         await store.close();
         await tdb.cleanup();

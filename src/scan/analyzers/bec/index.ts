@@ -3,6 +3,7 @@
 // payment/gift-card/bank-change language with urgency and nothing to click, and a first contact
 // between sender and recipient (from the message trace). Outside mail that borrows an internal
 // name is tagged with a header so that clients can show it as external.
+import type { CompiledQuery } from 'kysely';
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import { vipsFor, type VipEntry } from '../../../files/lists.js';
@@ -40,17 +41,38 @@ function nameKey(s: string): string {
   return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z ]/g, ' ').split(/\s+/).filter((w) => w.length > 1).sort().join(' ');
 }
 
+type Db = NonNullable<AnalyzerContext['db']>;
+
+// The first-contact query is the same for every message but its values, and Kysely's building and
+// compiling of it took as long as SQLite's answer: it is compiled once per connection (with
+// placeholder values, found again by position) and run with each message's values.
+const SENDER = '\u0000sender';
+const RCPT = '\u0000rcpt';
+const SELF = '\u0000self';
+const contactQueries = new WeakMap<Db, { withSelf: CompiledQuery; without: CompiledQuery }>();
+
+function contactQuery(db: Db, self: boolean): CompiledQuery {
+  let q = contactQueries.get(db);
+  if (!q) {
+    const base = db
+      .selectFrom('messages as m')
+      .innerJoin('message_recipients as r', 'r.message_id', 'm.id')
+      .select('m.id')
+      .where('m.mail_from', '=', SENDER)
+      .where('r.address', '=', RCPT);
+    q = { withSelf: base.where('m.id', '!=', SELF).limit(1).compile(), without: base.limit(1).compile() };
+    contactQueries.set(db, q);
+  }
+  return self ? q.withSelf : q.without;
+}
+
 async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: string, rcpt: string): Promise<boolean | null> {
   if (!ctx.db) return null;
-  let q = ctx.db
-    .selectFrom('messages as m')
-    .innerJoin('message_recipients as r', 'r.message_id', 'm.id')
-    .select('m.id')
-    .where('m.mail_from', '=', sender)
-    .where('r.address', '=', rcpt);
-  if (msg.id) q = q.where('m.id', '!=', msg.id);
-  const row = await q.limit(1).executeTakeFirst();
-  return !row;
+  const query = contactQuery(ctx.db, Boolean(msg.id));
+  const values: Record<string, unknown> = { [SENDER]: sender, [RCPT]: rcpt, [SELF]: msg.id };
+  const parameters = query.parameters.map((p) => (typeof p === 'string' && p in values ? values[p] : p));
+  const { rows } = await ctx.db.executeQuery({ ...query, parameters });
+  return rows.length === 0;
 }
 
 /** How long a connection's VIP list is used before it is read again. */
