@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { openStore } from '../../src/store/db.js';
 import { importEntries, normaliseEntry, addEntry, matchBlocked, removeEntry, invalidateUrlBlockCache } from '../../src/reputation/url-list.js';
+import { redirectTarget } from '../../src/scan/analyzers/url-reputation/heuristics.js';
 import { urlReputationAnalyzer } from '../../src/scan/analyzers/url-reputation/index.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import type { AnalyzerContext } from '../../src/scan/types.js';
@@ -74,6 +75,24 @@ describe('URL heuristics', () => {
   it('plain links whose text is their own domain raise nothing', async () => {
     const { names } = await scan(html('<a href="https://www.example.org/docs">www.example.org</a> <a href="https://example.org/a.pdf">report.pdf</a>'));
     assert.deepEqual(names, []);
+  });
+});
+
+describe('redirect targets', () => {
+  it('finds another domain in a query value or path segment, plain or encoded, whatever the URL looks like', () => {
+    const from = 't.example.com';
+    for (const u of [
+      'https://t.example.com/c?u=https://evil.test/x',
+      'https://t.example.com/c?u=https%3A%2F%2Fevil.test%2Fx',
+      'https://t.example.com/c/https%3a%2f%2fevil.test',
+      'https://t.example.com/r/%2F%2Fevil.test/',
+      // The URL parser drops a tab between the slashes; a backslashed scheme is parsed as http://.
+      'https://t.example.com/c?u=/\t/evil.test/',
+      'http:\\\\t.example.com/r?u=//evil.test',
+    ])
+      assert.equal(redirectTarget(u, from), 'evil.test', u);
+    for (const u of ['https://t.example.com/plain/path?a=1&b=two', 'https://t.example.com/c?u=https://www.example.com/', 'mailto:a@evil.test'])
+      assert.equal(redirectTarget(u, from), null, u);
   });
 });
 

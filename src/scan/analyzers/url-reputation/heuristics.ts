@@ -32,6 +32,13 @@ export function mixedScript(host: string): boolean {
 
 /** A URL inside the query string or path of another (encoded or not), on a different domain. */
 export function redirectTarget(url: string, host: string): string | null {
+  // A target in a query value or path segment starts with "//" or an encoded "%2f%2f" (the URL
+  // parser drops tabs and line breaks, which may sit between the slashes): a plain "scheme://" URL
+  // with neither after that has none, and most links are not parsed a second time here. Any other
+  // shape (backslashes, leading space) is left to the parser.
+  const clean = url.replace(/[\t\n\r]/g, '');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(clean);
+  if (scheme && !clean.includes('//', scheme[0].length) && !/%2f/i.test(clean)) return null;
   let u: URL;
   try {
     u = new URL(url);
