@@ -7,6 +7,7 @@ import { parseMessage } from '../../src/message/parse.js';
 import { graymail } from '../../src/scan/analyzers/graymail/index.js';
 import { spamRules } from '../../src/scan/analyzers/spam-rules/index.js';
 import { RULES } from '../../src/scan/analyzers/spam-rules/rules.js';
+import { view } from '../../src/scan/analyzers/spam-rules/view.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 
 const fixture = (name: string) => parseMessage(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
@@ -54,6 +55,14 @@ describe('spam rules', () => {
       assert.equal(typeof r.score, 'number');
     }
     assert.deepEqual(spamRules.symbols.map((s) => s.name), RULES.map((r) => r.name));
+  });
+
+  it('the rules\' view finds every money phrase once, overlapping ones too, in list order, and counts words', async () => {
+    const msg = await parseMessage(Buffer.from('Subject: x\r\n\r\nClick here: RISK-FREE and risk free, 100% free!! Million US dollars; opt out or opt-out. Click here.\r\n'));
+    const v = view(msg);
+    assert.deepEqual(v.moneyPhrases, ['100% free', 'risk free', 'risk-free', 'click here', 'million us dollars', 'opt-out', 'opt out']);
+    assert.equal(v.words, 18);
+    assert.deepEqual(view(await parseMessage(Buffer.from('Subject: x\r\n\r\nNothing to see.\r\n'))).moneyPhrases, []);
   });
 
   it('a personal message fires no rule', async () => {

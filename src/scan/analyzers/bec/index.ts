@@ -44,8 +44,8 @@ function nameKey(s: string): string {
 type Db = NonNullable<AnalyzerContext['db']>;
 
 // The first-contact query is the same for every message but its values, and Kysely's building and
-// compiling of it took as long as SQLite's answer: it is compiled once per connection (with
-// placeholder values, found again by position) and run with each message's values.
+// compiling of it took as long as SQLite's answer: it is compiled once per connection with
+// placeholder values, which each message's values replace in the compiled parameters.
 const SENDER = '\u0000sender';
 const RCPT = '\u0000rcpt';
 const SELF = '\u0000self';
