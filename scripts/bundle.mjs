@@ -13,9 +13,14 @@
 // method Rampart replaces in it (auth/header-scan.ts) is recognised in esbuild's reprint too,
 // which a test checks. A CommonJS package imported with import() arrives in a chunk as its default
 // export only (ingress/tls.ts). test/cli/dist.test.ts checks the built command against the sources.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const ENTRIES = ['dist/cli/index.js', 'dist/scan/pool-worker.js', 'dist/ingress/worker-main.js'];
+
+// Chunk names carry a content hash: a rebuild writes new files, so the old ones go first (a stale
+// chunk is never loaded, but it would ship and confuse whoever reads dist/).
+rmSync('dist/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: ENTRIES,

@@ -20,7 +20,11 @@ describe('built command', () => {
     const worker = readFileSync('dist/scan/pool-worker.js', 'utf8');
     assert.doesNotMatch(worker, /from ["']\.\/engine\.js["']/, 'the worker is bundled, not tsc\'s module files');
     assert.match(worker, /from ["']\.\.\/chunks\/chunk-[\w-]+\.js["']/, 'the worker shares chunks with the command');
-    const chunks = readdirSync('dist/chunks').map((f) => readFileSync(path.join('dist/chunks', f), 'utf8'));
+    const chunkFiles = readdirSync('dist/chunks');
+    const chunks = chunkFiles.map((f) => readFileSync(path.join('dist/chunks', f), 'utf8'));
+    // Only this build's chunks: each is imported by an entry point or another chunk.
+    const importers = [worker, readFileSync('dist/cli/index.js', 'utf8'), readFileSync('dist/ingress/worker-main.js', 'utf8'), ...chunks];
+    for (const f of chunkFiles) assert.ok(importers.some((src) => src.includes(`/${f}"`) || src.includes(`./${f}"`)), `${f} is imported by nothing`);
     assert.ok(chunks.some((c) => /from ["']postal-mime["']/.test(c)), 'postal-mime is imported from node_modules, where postal-decoders.ts patches it');
     assert.ok(!chunks.some((c) => c.includes('// node_modules/postal-mime/')), 'postal-mime itself is not bundled');
 
