@@ -140,12 +140,10 @@ class Seen {
   private stamps = new Uint32Array(1 << 12);
   private shift = 20;
   private stamp = 0;
-  private count = 0;
   out: number[] = [];
 
   reset(): void {
     this.out = [];
-    this.count = 0;
     if (++this.stamp === 0xffffffff) {
       this.stamps.fill(0);
       this.stamp = 1;
@@ -155,19 +153,24 @@ class Seen {
   /** Adds the hash now in ha/hb unless the message already has it. */
   add(): void {
     const v = value();
-    // v's low 32 bits are hb's: spread by Fibonacci hashing, the top bits pick the slot.
-    const mask = this.slots.length - 1;
-    let i = Math.imul(v >>> 0, 0x9e3779b1) >>> this.shift;
-    while (this.stamps[i] === this.stamp) {
-      if (this.slots[i] === v) return;
-      i = (i + 1) & mask;
-    }
+    const i = this.slotOf(v);
+    if (this.stamps[i] === this.stamp) return;
     this.slots[i] = v;
     this.stamps[i] = this.stamp;
     this.out.push(v);
-    if (++this.count * 2 > this.slots.length) this.grow();
+    if (this.out.length * 2 > this.slots.length) this.grow();
   }
 
+  /** The slot holding v in this message, or the free slot where it goes. */
+  private slotOf(v: number): number {
+    // v's low 32 bits are hb's: spread by Fibonacci hashing, the top bits pick the slot.
+    const mask = this.slots.length - 1;
+    let i = Math.imul(v >>> 0, 0x9e3779b1) >>> this.shift;
+    while (this.stamps[i] === this.stamp && this.slots[i] !== v) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** Twice the slots, with this message's hashes placed again. */
   private grow(): void {
     const size = this.slots.length * 2;
     this.slots = new Float64Array(size);
@@ -175,8 +178,7 @@ class Seen {
     this.shift--;
     this.stamp = 1;
     for (const v of this.out) {
-      let i = Math.imul(v >>> 0, 0x9e3779b1) >>> this.shift;
-      while (this.stamps[i] === 1) i = (i + 1) & (size - 1);
+      const i = this.slotOf(v);
       this.slots[i] = v;
       this.stamps[i] = 1;
     }

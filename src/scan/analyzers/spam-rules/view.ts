@@ -47,7 +47,8 @@ function moneyPhrases(bodyLower: string): string[] {
   const found = new Set<string>();
   for (const m of bodyLower.matchAll(MONEY_RE)) found.add(m[1]!);
   if (!found.size) return [];
-  return MONEY_PHRASES.filter((p) => found.has(p) || [...found].some((f) => f.startsWith(p)));
+  const all = [...found];
+  return MONEY_PHRASES.filter((p) => found.has(p) || all.some((f) => f.startsWith(p)));
 }
 
 // Counted with test() on a global regex: match() built an array of every word only to count it.
