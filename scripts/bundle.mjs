@@ -11,7 +11,8 @@
 // outside, loaded from node_modules: better-sqlite3 and pg (native / optional), and postal-mime,
 // whose decoder files message/postal-decoders.ts imports by path. mailauth is inside: the one
 // method Rampart replaces in it (auth/header-scan.ts) is recognised in esbuild's reprint too,
-// which a test checks. A CommonJS package imported with import() arrives in a chunk as its default
+// which a test checks. mailauth's `joi` is auth/mailauth-joi.ts, the two checks mailauth makes
+// decided as joi decides them without loading joi (a test compares the answers). A CommonJS package imported with import() arrives in a chunk as its default
 // export only (ingress/tls.ts). test/cli/dist.test.ts checks the built command against the sources.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -37,6 +38,7 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3', 'pg', 'postal-mime'],
+  alias: { joi: './dist/scan/analyzers/auth/mailauth-joi.js' },
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __rampartRequire } from 'node:module'; const require = __rampartRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -27,6 +27,8 @@ describe('built command', () => {
     for (const f of chunkFiles) assert.ok(importers.some((src) => src.includes(`/${f}"`) || src.includes(`./${f}"`)), `${f} is imported by nothing`);
     assert.ok(chunks.some((c) => /from ["']postal-mime["']/.test(c)), 'postal-mime is imported from node_modules, where postal-decoders.ts patches it');
     assert.ok(!chunks.some((c) => c.includes('// node_modules/postal-mime/')), 'postal-mime itself is not bundled');
+    assert.ok(!chunks.some((c) => c.includes('// node_modules/joi/')), 'mailauth gets mailauth-joi.ts for joi');
+    assert.ok(chunks.some((c) => c.includes('// dist/scan/analyzers/auth/mailauth-joi.js')), 'mailauth-joi.ts is bundled');
 
     const dir = tempDir();
     const config = path.join(dir, 'rampart.yaml');
