@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { inspectMime } from '../../src/files/mime.js';
+import { base64Runs, inspectMime } from '../../src/files/mime.js';
 import { doubleExtension, extensionOf, hasBidiOverride } from '../../src/files/names.js';
 import { candidatePasswords } from '../../src/files/passwords.js';
 import { DEFAULT_ARCHIVE_LIMITS, walkFiles } from '../../src/files/walk.js';
@@ -117,6 +117,40 @@ describe('evasive MIME', () => {
     const f = inspectMime(Buffer.from(`From: a@b.example\r\nSubject: x\r\n\r\nsee\r\n${uu}`), new Set());
     assert.equal(f.anomalies[0]?.kind, 'uuencode');
     assert.deepEqual(f.salvaged.find((s) => s.name === 'x.bin')?.content, Buffer.alloc(100, 7));
+  });
+  test('base64 runs are found where the expression over the whole text finds them', () => {
+    const REF = /(?:^[A-Za-z0-9+/]{40,}={0,2}\r?\n){4,}(?:^[A-Za-z0-9+/=]{1,}\r?\n?)?/gm;
+    const line = (i: number, len = 76) => 'QUJDRA'.repeat(13).slice(0, len - (i % 3));
+    const lines = (k: number, len?: number, eol = '\n') => Array.from({ length: k }, (_, i) => line(i, len)).join(eol);
+    const cases = [
+      `${lines(5)}\nQUJD==\nrest`, // a shorter last line joins the run
+      `${lines(4)}\nabc def\n${lines(6)}`, // the tail stops mid-line; the next run starts on a later line
+      `x\r${lines(5, 76, '\r\n')}\r\nQQ`, // CRLF, after a lone CR (a line start for ^)
+      `${lines(4, 76, '\r')}\n`, // lone CRs only: no run (each line must end in a line feed)
+      `text\n${lines(3)}\n\n${lines(4)}=\n${lines(4)}\n`, // three lines are too few
+      `${'a'.repeat(45)}==\n${lines(4)}\nZZ=\r`, // padding ends a line
+      `${lines(8, 40)}\n${lines(2, 39)}`, // 40 characters is enough, 39 is not
+      `${lines(4)}\n${'QUJD'.repeat(20)}===\n${lines(4)}`, // three = is no line of a run
+      `\n\n${lines(10)}QQ`,
+      `${lines(5)}\n==\r\n`,
+      `prose with words\nand a line\n${lines(4)}`, // no line feed after the last line: too few lines
+      '',
+    ];
+    let found = 0;
+    for (const c of cases) {
+      const ref = Array.from(c.matchAll(REF), (m) => m[0]);
+      assert.deepEqual(base64Runs(c), ref, JSON.stringify(c.slice(0, 60)));
+      found += ref.length;
+    }
+    assert.ok(found >= 8, `${found} runs in the cases`);
+  });
+  test('oversized encoded headers and double content types are named, also in part headers', () => {
+    const words = Array.from({ length: 120 }, () => '=?utf-8?B?QUJDREVGRw==?=').join(' ');
+    const raw = `From: a@b.example\r\nSubject: ${words}\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: 7bit\r\n\r\nhi\r\n--b--\r\n`;
+    // Given as a view into a larger buffer, as the parser may hold it.
+    const bytes = Buffer.concat([Buffer.from('xxxx'), Buffer.from(raw, 'latin1')]).subarray(4);
+    const kinds = inspectMime(bytes, new Set()).anomalies.map((a) => a.kind);
+    assert.deepEqual(kinds.sort(), ['double_content_type', 'long_encoded_header']);
   });
 });
 
