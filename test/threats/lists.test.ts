@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { importHashes, importVips, knownBad, parseHashList, parseVipCsv, vipsFor } from '../../src/files/lists.js';
 import { parseMessage } from '../../src/message/parse.js';
-import { becAnalyzer } from '../../src/scan/analyzers/bec/index.js';
+import { becAnalyzer, contactQuery } from '../../src/scan/analyzers/bec/index.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, makeDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -59,6 +59,13 @@ for (const kind of DATABASES) {
         assert.ok(!noId.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
         const other = await runAnalyzer(becAnalyzer, await parseMessage(raw, { ...env, mailFrom: 'someone@partner.example' }, 'Q3'), { db: store.db, protectedDomains: ['example.edu'] });
         assert.ok(other.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
+        // Only the message's values are bound: SQLite plans with a bound LIMIT's value, and so
+        // compiled a `limit ?` statement again at every run.
+        for (const self of [true, false]) {
+          const q = contactQuery(store.db, self);
+          assert.match(q.sql, / limit 1$/);
+          assert.equal(q.parameters.length, self ? 3 : 2);
+        }
       } finally {
         await store.close();
         await tdb.cleanup();

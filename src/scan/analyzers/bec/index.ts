@@ -3,7 +3,7 @@
 // payment/gift-card/bank-change language with urgency and nothing to click, and a first contact
 // between sender and recipient (from the message trace). Outside mail that borrows an internal
 // name is tagged with a header so that clients can show it as external.
-import type { CompiledQuery } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import { vipsFor, type VipEntry } from '../../../files/lists.js';
@@ -51,7 +51,7 @@ const RCPT = '\u0000rcpt';
 const SELF = '\u0000self';
 const contactQueries = new WeakMap<Db, { withSelf: CompiledQuery; without: CompiledQuery }>();
 
-function contactQuery(db: Db, self: boolean): CompiledQuery {
+export function contactQuery(db: Db, self: boolean): CompiledQuery {
   let q = contactQueries.get(db);
   if (!q) {
     const base = db
@@ -60,7 +60,10 @@ function contactQuery(db: Db, self: boolean): CompiledQuery {
       .select('m.id')
       .where('m.mail_from', '=', SENDER)
       .where('r.address', '=', RCPT);
-    q = { withSelf: base.where('m.id', '!=', SELF).limit(1).compile(), without: base.limit(1).compile() };
+    // LIMIT 1 written into the SQL: SQLite plans with a bound LIMIT's value, so a statement with
+    // `limit ?` was compiled again at every run (~12 µs of a 16 µs query).
+    const one = sql.lit(1);
+    q = { withSelf: base.where('m.id', '!=', SELF).limit(one).compile(), without: base.limit(one).compile() };
     contactQueries.set(db, q);
   }
   return self ? q.withSelf : q.without;
