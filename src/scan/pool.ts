@@ -79,8 +79,7 @@ export function loaderArgs(argv: readonly string[]): string[] {
 }
 
 /**
- * V8's optimizing compiler, tuned for the scan workers (process-wide flags, set before the first
- * worker starts, like serve's semi-space setting). Mail is endlessly varied: at V8's defaults the
+ * V8's optimizing compiler, tuned for the scan workers (process-wide flags). Mail is endlessly varied: at V8's defaults the
  * hot parsing and analysis code was optimized on the few paths seen so far, thrown out at the next
  * unseen one and compiled again, each time with its callees inlined into one large unit — one pass
  * over the benchmark's training half spent 11.0 s in TurboFan (1,000 compilations, 235
@@ -90,6 +89,11 @@ export function loaderArgs(argv: readonly string[]): string[] {
  * - Inlining capped at 300 bytes of bytecode per optimized function (V8: 920): each compilation
  *   smaller and a deoptimization throws less away (3.3 s), and warm passes no slower.
  * Chosen on the training half; README, Scan speed, seventh step.
+ * Set once the workers have loaded their modules, before the first scan: V8 refuses Node's built-in
+ * code cache when the flags differ from those it was made with, so every Node module a thread
+ * loaded after the flags (a scan worker: all of them) was compiled from source — 3× the CPU
+ * (README, ninth step). A budget is read again each time a function's runs out, so the hot scan
+ * code still tiers up by these flags.
  */
 const V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--max-inlined-bytecode-size-cumulative=300'];
 let v8FlagsSet = false;
@@ -120,10 +124,6 @@ export class ScanPool {
   }
 
   static async start(opts: PoolOptions): Promise<ScanPool> {
-    if (!v8FlagsSet) {
-      for (const f of V8_FLAGS) v8.setFlagsFromString(f);
-      v8FlagsSet = true;
-    }
     const pool = new ScanPool(opts);
     // The workers start loading at once; this thread prepares and loads the model meanwhile.
     const spawned = Array.from({ length: pool.size }, () => pool.spawn());
@@ -141,6 +141,10 @@ export class ScanPool {
         pool.bayes.host.preload();
       }
       pool.slots = await Promise.all(spawned);
+      if (!v8FlagsSet) {
+        for (const f of V8_FLAGS) v8.setFlagsFromString(f);
+        v8FlagsSet = true;
+      }
       // A worker's requests wait in its channel until the host listens.
       if (pool.bayes) for (const s of pool.slots) pool.bayes.host.serve(s.bayesPort!);
     } catch (err) {
