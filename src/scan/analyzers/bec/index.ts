@@ -144,10 +144,11 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
     else if (rtReg !== fromReg) { out.push({ name: 'BEC_REPLYTO_DIVERGENT', detail: `From ${from.address}, Reply-To ${rt.address}` }); diverted = free.has(rtReg); }
   }
 
-  const body = `${msg.subject}\n${msg.text || msg.htmlText}`;
-  const pay = PAYMENT.exec(body);
-  const urgent = URGENT.exec(body);
   const bare = msg.attachments.filter((a) => a.disposition === 'attachment' || a.filename).length === 0 && msg.urls.filter((u) => u.source === 'href' || u.source === 'text').length <= 1;
+  // The payment and urgency language counts only in bare outside mail: read only there.
+  const body = bare && !internal ? `${msg.subject}\n${msg.text || msg.htmlText}` : '';
+  const pay = body ? PAYMENT.exec(body) : null;
+  const urgent = pay ? URGENT.exec(body) : null;
   let first: boolean | null = null;
   const rcpt = msg.envelope.rcptTo[0] ?? msg.to[0]?.address;
   const sender = msg.envelope.mailFrom || from.address;
