@@ -91,7 +91,7 @@ function base64Share(line: string): number {
   let k = 0;
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
-    if (c === 61 || (c < 256 && BASE64_CHAR[c] === 1)) k++;
+    if (c === 61 || BASE64_CHAR[c] === 1) k++;
   }
   return k / line.length;
 }

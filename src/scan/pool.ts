@@ -79,11 +79,11 @@ export function loaderArgs(argv: readonly string[]): string[] {
 }
 
 /**
- * V8's optimizing compiler, tuned for the scan workers (process-wide flags). Mail is endlessly varied: at V8's defaults the
- * hot parsing and analysis code was optimized on the few paths seen so far, thrown out at the next
- * unseen one and compiled again, each time with its callees inlined into one large unit — one pass
- * over the benchmark's training half spent 11.0 s in TurboFan (1,000 compilations, 235
- * deoptimizations) for 7.6 s of scanning on two threads.
+ * V8's optimizing compiler, tuned for the scan workers (process-wide flags). Mail is endlessly
+ * varied: at V8's defaults the hot parsing and analysis code was optimized on the few paths seen so
+ * far, thrown out at the next unseen one and compiled again, each time with its callees inlined
+ * into one large unit — one pass over the benchmark's training half spent 11.0 s in TurboFan (1,000
+ * compilations, 235 deoptimizations) for 7.6 s of scanning on two threads.
  * - The tier-up budget (bytecode a function runs before V8 considers optimizing it) 4× V8's 66 KB:
  *   more type feedback first, so half the compilations and deoptimizations (5.2 s, 466, 111).
  * - Inlining capped at 300 bytes of bytecode per optimized function (V8: 920): each compilation
