@@ -6,13 +6,14 @@
 // - daemon: `rampart scand --local` started once, then `rampart scan --server` over the same
 //   directories, as Rspamd is measured (rspamc against a running rspamd) and SpamAssassin (spamc
 //   against spamd).
-// Each speed is the median of SPEED_RUNS runs.
+// Each is prepared once and then timed pass by pass, in turn with the other engines (scan.mjs);
+// its speed is the median of its SPEED_RUNS passes.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { formatTimes, freePort, median, SPEED_RUNS, timedRuns, waitFor } from './util.mjs';
+import { freePort, median, waitFor } from './util.mjs';
 
 /** The environment of a Rampart child: no RAMPART_* overrides from the caller, errors only in the log. */
 function cliEnv() {
@@ -22,7 +23,8 @@ function cliEnv() {
 /** Any category not delivered as ordinary mail counts as caught (spam called phishing is still stopped). */
 const caught = (byFile) => (f) => !['clean', 'graymail', undefined].includes(byFile.get(f.path)?.category);
 
-export async function runRampart({ root, dirs, log }) {
+/** The one-shot scan, prepared: `rampart train` on the training half into a fresh store. */
+export async function prepareRampart({ root, dirs, log }) {
   const dist = path.resolve('dist');
   const cli = path.join(dist, 'cli/index.js');
   if (!existsSync(cli)) throw new Error('dist/ is missing: run npm run build');
@@ -35,21 +37,23 @@ export async function runRampart({ root, dirs, log }) {
   const t0 = Date.now();
   const out = execFileSync(process.execPath, [cli, '-c', config, 'train', '--json', '--spam', dirs.trainSpam, '--ham', dirs.trainHam], { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   log(`rampart train: ${out.trim()} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-
-  // The scan runs SPEED_RUNS times on the same store; the verdicts are the first run's (the others
-  // must agree), the time the median.
-  const { results, times } = await timedRuns(() => scanOnce(cli, ['-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], env));
-  const byFile = results[0];
-  sameCategories(byFile, results, 'rampart scan', 'the first run');
-  log(`rampart scan: ${formatTimes(times)}`);
-  const seconds = median(times);
-  const errors = [...byFile.values()].filter((r) => r.error).length;
-  if (errors) log(`rampart: ${errors} messages could not be scanned`);
   return {
-    label: `Rampart one-shot (rampart scan --json --local: start-up and V8 warm-up included, ${os.availableParallelism()} worker threads, median of ${SPEED_RUNS} runs)`,
-    seconds,
-    isSpam: caught(byFile),
-    results: byFile,
+    what: 'rampart scan',
+    // Every pass scans the same store; the verdicts are the first pass's (the others must agree).
+    pass: () => scanOnce(cli, ['-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], env),
+    result(results, times) {
+      const byFile = results[0];
+      sameCategories(byFile, results, 'rampart scan', 'the first run');
+      const errors = [...byFile.values()].filter((r) => r.error).length;
+      if (errors) log(`rampart: ${errors} messages could not be scanned`);
+      return {
+        label: `Rampart one-shot (rampart scan --json --local: start-up and V8 warm-up included, ${os.availableParallelism()} worker threads, median of ${times.length} runs)`,
+        seconds: median(times),
+        isSpam: caught(byFile),
+        results: byFile,
+      };
+    },
+    close: async () => {},
   };
 }
 
@@ -90,9 +94,9 @@ const ping = (port) =>
     req.on('error', () => resolve(false));
   });
 
-// The daemon on the store runRampart trained (it runs after runRampart): its verdicts must be the
+// The daemon on the store prepareRampart trained (prepared after it): its verdicts must be the
 // one-shot scan's.
-export async function runRampartDaemon({ root, dirs, log, previous }) {
+export async function prepareRampartDaemon({ root, dirs }) {
   const cli = path.resolve('dist/cli/index.js');
   const config = path.join(root, 'rampart.yaml');
   const env = cliEnv();
@@ -100,23 +104,32 @@ export async function runRampartDaemon({ root, dirs, log, previous }) {
   const daemon = spawn(process.execPath, [cli, '-c', config, 'scand', '--listen', `127.0.0.1:${port}`, '--local'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   daemon.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const close = async () => {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
+  };
   try {
     await waitFor(async () => {
       if (daemon.exitCode !== null) throw new Error(`rampart scand exited: ${stderr}`);
       return ping(port);
     }, 60_000, () => `rampart scand did not start: ${stderr}`);
-    const { results, times } = await timedRuns(() => scanOnce(cli, ['scan', '--json', '--server', `http://127.0.0.1:${port}`, ...dirs.evalDirs], env));
-    log(`rampart scan --server: ${formatTimes(times)}`);
-    const byFile = results[0];
-    const oneShot = previous.get('rampart')?.results;
-    sameCategories(oneShot ?? byFile, results, 'rampart scan --server', oneShot ? 'the one-shot scan' : 'the first run');
-    return {
-      label: `Rampart daemon (rampart scand --local, ${os.availableParallelism()} worker threads; rampart scan --server, 16 connections; median of ${SPEED_RUNS} runs)`,
-      seconds: median(times),
-      isSpam: caught(byFile),
-    };
-  } finally {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
+  } catch (err) {
+    await close();
+    throw err;
   }
+  return {
+    what: 'rampart scan --server',
+    pass: () => scanOnce(cli, ['scan', '--json', '--server', `http://127.0.0.1:${port}`, ...dirs.evalDirs], env),
+    result(results, times, previous) {
+      const byFile = results[0];
+      const oneShot = previous.get('rampart')?.results;
+      sameCategories(oneShot ?? byFile, results, 'rampart scan --server', oneShot ? 'the one-shot scan' : 'the first run');
+      return {
+        label: `Rampart daemon (rampart scand --local, ${os.availableParallelism()} worker threads; rampart scan --server, 16 connections; median of ${times.length} runs)`,
+        seconds: median(times),
+        isSpam: caught(byFile),
+      };
+    },
+    close,
+  };
 }

@@ -1,17 +1,18 @@
 // Rspamd (Debian's package) in the benchmark: a temp configuration with the network modules off,
 // Bayes on the local Redis in a dedicated database (flushed before and after), trained with
-// `rspamc learn_spam/learn_ham` and scanned with `rspamc` in parallel.
+// `rspamc learn_spam/learn_ham` and scanned with `rspamc` in parallel, pass by pass in turn with
+// the other timed engines (scan.mjs).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatTimes, freePort, median, SPEED_RUNS, timedRuns, waitFor } from './util.mjs';
+import { freePort, median, waitFor } from './util.mjs';
 
 /** Redis database reserved for the benchmark's Rspamd Bayes; emptied before and after the run. */
 const REDIS_DB = 13;
 const DISABLED = ['rbl', 'surbl', 'emails', 'fuzzy_check', 'dcc', 'asn', 'spf', 'dkim', 'dmarc', 'arc', 'mx_check', 'neural', 'reputation', 'replies', 'greylist', 'ratelimit', 'history_redis', 'url_redirector', 'phishing', 'rspamd_update', 'dkim_signing', 'metadata_exporter', 'clickhouse', 'elastic', 'external_services', 'antivirus', 'p0f', 'bimi', 'spamtrap', 'hfilter'];
 const SPAM_ACTIONS = new Set(['reject', 'add header', 'rewrite subject']);
 
-export async function runRspamd({ root, dirs, evalFiles, log }) {
+export async function prepareRspamd({ root, dirs, evalFiles, log }) {
   const base = path.join(root, 'rspamd');
   const etc = path.join(base, 'etc');
   for (const d of ['db', 'run', 'log']) mkdirSync(path.join(base, d), { recursive: true });
@@ -38,6 +39,11 @@ export async function runRspamd({ root, dirs, evalFiles, log }) {
   let stderr = '';
   daemon.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const rspamc = (port, ...a) => execFileSync('rspamc', ['-h', `127.0.0.1:${port}`, '-t', '60', ...a], { maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const close = async () => {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
+    flush();
+  };
   try {
     await waitFor(async () => {
       try {
@@ -53,27 +59,30 @@ export async function runRspamd({ root, dirs, evalFiles, log }) {
     const stat = rspamc(controller, 'stat');
     // Rspamd skips messages its Bayes already puts in the right class, so it learns fewer than it is sent.
     log(`rspamc learn: ${((Date.now() - t0) / 1000).toFixed(0)} s; messages learned: ${/Messages learned: (\d+)/.exec(stat)?.[1] ?? '?'}`);
-    // SPEED_RUNS scans against the same workers; the actions are the first run's, the time the median.
-    const { results, times } = await timedRuns(async () => rspamc(normal, '-n', '16', ...dirs.evalDirs));
-    log(`rspamc scan: ${formatTimes(times)}`);
-    const seconds = median(times);
-    const out = results[0];
-    const actions = new Map();
-    let current = null;
-    for (const line of out.split('\n')) {
-      const f = /^Results for file: (.+?) \(/.exec(line);
-      if (f) current = f[1];
-      const a = /^Action: (.+)$/.exec(line);
-      if (a && current) actions.set(current, a[1].trim());
-    }
-    const missing = evalFiles.filter((f) => !actions.has(f.path)).length;
-    if (missing) log(`rspamd: no result for ${missing} messages`);
-    return { label: `Rspamd ${version()} (2 normal workers, rspamc -n 16, median of ${SPEED_RUNS} runs)`, seconds, files: evalFiles, isSpam: (f) => SPAM_ACTIONS.has(actions.get(f.path) ?? '') };
-  } finally {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => (daemon.exitCode !== null ? r() : daemon.once('exit', r)));
-    flush();
+  } catch (err) {
+    await close();
+    throw err;
   }
+  return {
+    what: 'rspamc scan',
+    // Every pass against the same workers; the actions are the first pass's.
+    pass: async () => rspamc(normal, '-n', '16', ...dirs.evalDirs),
+    result(results, times) {
+      const out = results[0];
+      const actions = new Map();
+      let current = null;
+      for (const line of out.split('\n')) {
+        const f = /^Results for file: (.+?) \(/.exec(line);
+        if (f) current = f[1];
+        const a = /^Action: (.+)$/.exec(line);
+        if (a && current) actions.set(current, a[1].trim());
+      }
+      const missing = evalFiles.filter((f) => !actions.has(f.path)).length;
+      if (missing) log(`rspamd: no result for ${missing} messages`);
+      return { label: `Rspamd ${version()} (2 normal workers, rspamc -n 16, median of ${times.length} runs)`, seconds: median(times), files: evalFiles, isSpam: (f) => SPAM_ACTIONS.has(actions.get(f.path) ?? '') };
+    },
+    close,
+  };
 }
 
 function version() {

@@ -36,21 +36,10 @@ export async function waitFor(check, timeoutMs, describe) {
 
 /**
  * How many times Rampart and Rspamd scan the evaluation half in one benchmark run; their speed is
- * the median. The machine is shared: one pass can be a fifth slower than the next.
+ * the median. The machine is shared and its speed drifts: the engines' passes take turns (scan.mjs),
+ * so that each round meets the same neighbours.
  */
 export const SPEED_RUNS = 3;
-
-/** Runs fn SPEED_RUNS times, one after the other: what each run returned and how long it took (s). */
-export async function timedRuns(fn) {
-  const results = [];
-  const times = [];
-  for (let run = 0; run < SPEED_RUNS; run++) {
-    const t0 = process.hrtime.bigint();
-    results.push(await fn());
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return { results, times };
-}
 
 export const formatTimes = (times) => `${times.map((t) => t.toFixed(2)).join(' / ')} s`;
 
