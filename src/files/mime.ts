@@ -13,12 +13,11 @@ export type MimeAnomaly = 'double_content_type' | 'unclosed_boundary' | 'boundar
 
 const MAX_SCAN = 30 * 1024 * 1024;
 
-function headerBlocks(raw: string): { start: number; text: string }[] {
+function headerBlocks(raw: string): string[] {
   // The message header plus every part header (the lines after a "--" delimiter up to a blank line).
-  const blocks: { start: number; text: string }[] = [];
   const first = raw.search(/\r?\n\r?\n/);
-  blocks.push({ start: 0, text: first < 0 ? raw : raw.slice(0, first) });
-  for (const m of raw.matchAll(/^--[^\r\n]+\r?\n((?:[^\r\n]+\r?\n)+?)\r?\n/gm)) blocks.push({ start: m.index!, text: m[1]! });
+  const blocks = [first < 0 ? raw : raw.slice(0, first)];
+  for (const m of raw.matchAll(/^--[^\r\n]+\r?\n((?:[^\r\n]+\r?\n)+?)\r?\n/gm)) blocks.push(m[1]!);
   return blocks;
 }
 
@@ -108,8 +107,8 @@ export function inspectMime(rawBytes: Uint8Array, knownHashes: ReadonlySet<strin
     salvaged.push({ name, content });
   };
   const boundaries: string[] = [];
-  for (const [index, b] of headerBlocks(raw).entries()) {
-    const unfolded = unfold(b.text);
+  for (const [index, block] of headerBlocks(raw).entries()) {
+    const unfolded = unfold(block);
     const ct = fields(unfolded, CONTENT_TYPE);
     if (ct.length > 1 && new Set(ct.map((c) => c.toLowerCase())).size > 1) anomalies.push({ kind: 'double_content_type', detail: ct.join(' | ').slice(0, 200) });
     const cte = fields(unfolded, CTE);

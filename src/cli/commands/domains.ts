@@ -30,7 +30,6 @@ export function parseRouteSpec(spec: string): RouteInput {
   return r;
 }
 
-
 function readInput(file: string): string {
   return readFileSync(file === '-' ? 0 : file, 'utf8');
 }

@@ -84,5 +84,3 @@ export function string(): { domain(options?: DomainOptions): StringSchema; base6
     },
   };
 }
-
-export default { string };

@@ -156,7 +156,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
     first = await firstContact(ctx, msg, sender.toLowerCase(), rcpt.toLowerCase());
     if (first) out.push({ name: 'BEC_FIRST_CONTACT', detail: `${sender} → ${rcpt}` });
   }
-  if (pay && bare && !internal) {
+  if (pay) {
     out.push({ name: 'BEC_PAYMENT_LANGUAGE', detail: `"${pay[0]}"${urgent ? ` with "${urgent[0]}"` : ''}` });
     if (urgent && (diverted || vip || look || first === true || (rt && !free.has(fromReg))))
       out.push({ name: 'BEC_PAYMENT_REQUEST', detail: `"${pay[0]}" + "${urgent[0]}"${diverted ? ', replies diverted' : ''}${first ? ', first contact' : ''}${vip ? ', VIP name' : ''}` });
