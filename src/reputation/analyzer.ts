@@ -1,7 +1,7 @@
 // The connection reputation as scored symbols (family reputation): DNSBL listings of the client IP
 // and global IP list membership, for messages the connection check did not refuse outright.
 import type { Analyzer, Emit, SymbolDef } from '../scan/types.js';
-import { reputationConfig } from './config.js';
+import { ReputationConfig, reputationConfig } from './config.js';
 import { IpReputation } from './evaluate.js';
 
 const G = 'reputation';
@@ -20,6 +20,7 @@ export const reputationAnalyzer: Analyzer = {
   family: 'reputation',
   stage: 'prefilter',
   symbols: REPUTATION_SYMBOLS,
+  config: ReputationConfig,
   async analyze(msg, ctx) {
     const cfg = reputationConfig(ctx.config);
     let rep = evaluators.get(ctx.config);

@@ -71,7 +71,16 @@ export class SymbolRegistry {
     }
     for (const s of POLICY_SYMBOLS) add({ ...s, kind: 'policy' }, 'policy');
     for (const d of scan.disabled) if (!names.has(d)) issues.push(`scan.disabled: unknown analyzer ${d} (known: ${[...names].sort().join(', ') || 'none'})`);
-    for (const name of Object.keys(scan.analyzers)) if (!names.has(name)) issues.push(`scan.analyzers.${name}: unknown analyzer (known: ${[...names].sort().join(', ') || 'none'})`);
+    for (const [name, section] of Object.entries(scan.analyzers)) {
+      const a = analyzers.find((x) => x.name === name);
+      if (!a) issues.push(`scan.analyzers.${name}: unknown analyzer (known: ${[...names].sort().join(', ') || 'none'})`);
+      else if (!a.config) {
+        if (Object.keys(section).length) issues.push(`scan.analyzers.${name}: the ${name} analyzer takes no settings`);
+      } else {
+        const r = a.config.safeParse(section);
+        if (!r.success) for (const i of r.error.issues) issues.push(`scan.analyzers.${name}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+      }
+    }
 
     const composites: Composite[] = [];
     for (const [name, c] of Object.entries(scan.composites)) {

@@ -2,6 +2,8 @@
 // verdict is made of is declared here once; the identifiers are the ones used in config, database,
 // API and --json output.
 
+import type { ZodType } from 'zod';
+
 /** Message categories, in precedence order (first wins). */
 export const CATEGORIES = [
   'malware',
@@ -185,6 +187,12 @@ export interface Analyzer {
   family: Family;
   stage: Stage;
   symbols: readonly SymbolDef[];
+  /**
+   * The schema of its section, scan.analyzers.<name>: checked when the registry is built, so a
+   * mistyped key stops the program at start-up instead of failing every message. Absent: the
+   * analyzer takes no settings.
+   */
+  config?: ZodType;
   analyze(message: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[] | AnalyzerResult> | Emit[] | AnalyzerResult;
 }
 

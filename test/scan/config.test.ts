@@ -1,7 +1,10 @@
 // The scan configuration: typed schema, and the registry check that names every bad key.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import YAML from 'yaml';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { ALL_ANALYZERS } from '../../src/scan/analyzers/index.js';
 import { Pipeline } from '../../src/scan/pipeline.js';
 import { parseExpression, evaluate } from '../../src/scan/composite.js';
 import { FAKES } from './fake-analyzers.js';
@@ -35,6 +38,36 @@ describe('scan configuration', () => {
         return true;
       },
     );
+  });
+
+  it("checks each analyzer's section against its schema when the registry is built", () => {
+    assert.throws(
+      () => build({ analyzers: { 'fake-spam': { wordz: ['x'] }, 'fake-malware': { on: true } } }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /scan\.analyzers\.fake-spam: Unrecognized key: "wordz"/);
+        assert.match(err.message, /scan\.analyzers\.fake-malware: the fake-malware analyzer takes no settings/);
+        return true;
+      },
+    );
+    assert.throws(() => build({ analyzers: { 'fake-spam': { words: 'x' } } }), /scan\.analyzers\.fake-spam\.words: /);
+    // The real analyzers: a mistyped clamd key stops the program instead of failing every message.
+    assert.throws(
+      () => new Pipeline(ALL_ANALYZERS, parseConfig({ scan: { analyzers: { malware: { clamd: { socket: '/run/clamav/clamd.ctl' } } } } }).scan),
+      /scan\.analyzers\.malware\.clamd: Unrecognized key: "socket"/,
+    );
+    assert.throws(() => new Pipeline(ALL_ANALYZERS, parseConfig({ scan: { analyzers: { bayes: { min_learns: 0 } } } }).scan), /scan\.analyzers\.bayes\.min_learns/);
+  });
+
+  it("every scan configuration example in the README builds with the real analyzers", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n(scan:\n[\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.ok(blocks.length >= 5, `${blocks.length} examples found`);
+    for (const block of blocks) {
+      const scan = parseConfig(YAML.parse(block)).scan;
+      assert.doesNotThrow(() => new Pipeline(ALL_ANALYZERS, scan), block);
+      assert.ok(Object.keys(scan.analyzers).length > 0);
+    }
   });
 
   it('rejects bad values with the field path', () => {

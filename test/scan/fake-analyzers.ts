@@ -1,5 +1,6 @@
 // Test-only analyzers that fire on obvious markers in the fixtures, so the engine's precedence,
 // thresholds, composites, facts and failure isolation can be tested apart from the real checks.
+import { z } from 'zod';
 import type { Analyzer } from '../../src/scan/types.js';
 
 const body = (m: { text: string; htmlText: string; html: string | null }) => `${m.text}\n${m.html ?? ''}`;
@@ -40,6 +41,7 @@ export const fakeSpam: Analyzer = {
   name: 'fake-spam',
   family: 'spam',
   stage: 'normal',
+  config: z.object({ words: z.array(z.string()).default([]) }).strict(),
   symbols: [{ name: 'FAKE_SPAM_WORD', description: 'spam word, weighted by count', group: 'spam', score: 2, category: 'spam' }],
   analyze(m) {
     const n = (body(m).match(/viagra/g) ?? []).length;

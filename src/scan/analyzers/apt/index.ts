@@ -75,4 +75,4 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   return out;
 }
 
-export const aptAnalyzer: Analyzer = { name: 'apt', family: 'apt', stage: 'normal', symbols: SYMBOLS, analyze };
+export const aptAnalyzer: Analyzer = { name: 'apt', family: 'apt', stage: 'normal', symbols: SYMBOLS, config: AptConfig, analyze };

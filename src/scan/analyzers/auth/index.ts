@@ -4,7 +4,7 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Analyzer, AnalyzerResult, HeaderField } from '../../types.js';
 import { authenticate } from './authenticate.js';
-import { authConfig, sealKey } from './config.js';
+import { AuthConfig, authConfig, sealKey } from './config.js';
 import { withCrlf } from './crlf.js';
 // Replaces mailauth's byte-by-byte header scan (header-scan.ts) before any message is read.
 import './header-scan.js';
@@ -33,6 +33,7 @@ export const authAnalyzer: Analyzer = {
   family: 'auth',
   stage: 'prefilter',
   symbols: AUTH_SYMBOLS,
+  config: AuthConfig,
   async analyze(msg, ctx): Promise<AnalyzerResult> {
     const cfg = authConfig(ctx.config);
     const seal = cfg.arc_seal

@@ -24,6 +24,7 @@ export const bayes: Analyzer = {
   name: 'bayes',
   family: 'spam',
   stage: 'normal',
+  config: BayesConfig,
   symbols: [
     { name: 'BAYES_SPAM', description: 'Bayes classifier: probably spam (weight grows with the probability)', group: 'bayes', score: 21.5, category: 'spam' },
     { name: 'BAYES_HAM', description: 'Bayes classifier: probably ham (weight grows with the certainty)', group: 'bayes', score: -7 },

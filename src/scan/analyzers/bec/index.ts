@@ -164,4 +164,4 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
   return { symbols: out, headers };
 }
 
-export const becAnalyzer: Analyzer = { name: 'bec', family: 'bec', stage: 'normal', symbols: SYMBOLS, analyze };
+export const becAnalyzer: Analyzer = { name: 'bec', family: 'bec', stage: 'normal', symbols: SYMBOLS, config: BecConfig, analyze };

@@ -47,6 +47,7 @@ export const graymail: Analyzer = {
   name: 'graymail',
   family: 'graymail',
   stage: 'normal',
+  config: GraymailConfig,
   symbols: [
     { name: 'GRAYMAIL', description: 'Bulk mail the recipient subscribed to (newsletter, marketing)', group: 'graymail', score: 0, category: 'graymail' },
     ...EVIDENCE.map((e) => ({ name: e.name, description: `${e.description} (${e.points} graymail points)`, group: 'graymail', score: 0 })),

@@ -80,4 +80,4 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   return out;
 }
 
-export const otherThreatsAnalyzer: Analyzer = { name: 'other-threats', family: 'other', stage: 'normal', symbols: SYMBOLS, analyze };
+export const otherThreatsAnalyzer: Analyzer = { name: 'other-threats', family: 'other', stage: 'normal', symbols: SYMBOLS, config: OtherThreatsConfig, analyze };

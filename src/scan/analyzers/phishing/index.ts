@@ -169,4 +169,4 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   return out;
 }
 
-export const phishingAnalyzer: Analyzer = { name: 'phishing', family: 'phishing', stage: 'normal', symbols: SYMBOLS, analyze };
+export const phishingAnalyzer: Analyzer = { name: 'phishing', family: 'phishing', stage: 'normal', symbols: SYMBOLS, config: PhishingConfig, analyze };

@@ -3,7 +3,7 @@
 import type { Analyzer, Emit, SymbolDef } from '../../types.js';
 import { dnsblQuery, reverseIp, TtlCache, type DnsblAnswer } from '../../../reputation/dnsbl.js';
 import { matchBlocked } from '../../../reputation/url-list.js';
-import { urlConfig } from './config.js';
+import { UrlConfig, urlConfig } from './config.js';
 import { heuristics, isIpHost, registrable, type Heuristic } from './heuristics.js';
 
 const G = 'url';
@@ -35,6 +35,7 @@ export const urlReputationAnalyzer: Analyzer = {
   family: 'url',
   stage: 'normal',
   symbols: URL_SYMBOLS,
+  config: UrlConfig,
   async analyze(msg, ctx) {
     const cfg = urlConfig(ctx.config);
     const out: Emit[] = [];
