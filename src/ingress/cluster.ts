@@ -3,6 +3,7 @@
 // stops them all gracefully.
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { serveCommits } from './commit-ipc.js';
@@ -52,15 +53,18 @@ export async function startSmtpWorkers(opts: { config: RampartConfig; tls: TlsMa
       serveLimits(w, opts.limits);
       serveCommits(w, opts.committer);
       let listening = false;
-      w.on('message', (msg: { rampartListening?: number }) => {
-        if (msg && typeof msg === 'object' && typeof msg.rampartListening === 'number') {
+      let configError: string | null = null;
+      w.on('message', (msg: { rampartListening?: number; rampartConfigError?: string }) => {
+        if (!msg || typeof msg !== 'object') return;
+        if (typeof msg.rampartConfigError === 'string') configError = msg.rampartConfigError;
+        if (typeof msg.rampartListening === 'number') {
           listening = true;
           resolve(msg.rampartListening);
         }
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
-        if (!listening) return reject(new Error(`smtp worker exited before listening (code ${code}, signal ${signal})`));
+        if (!listening) return reject(configError !== null ? new ConfigError(configError) : new Error(`smtp worker exited before listening (code ${code}, signal ${signal})`));
         if (stopping) return;
         log.error({ pid: w.process.pid, code, signal }, 'smtp worker died; starting a new one');
         setTimeout(() => {

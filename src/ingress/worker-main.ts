@@ -36,6 +36,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A configuration the worker finds wrong (an analyzer's section, a composite) goes to the
+  // primary, which reports it as its own (exit 2, no stack); anything else is a crash.
+  if ((err as Error)?.name === 'ConfigError' && process.send) {
+    process.send({ rampartConfigError: (err as Error).message }, () => process.exit(2));
+    return;
+  }
   process.stderr.write(`rampart smtp worker: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -96,4 +96,20 @@ describe('rampart serve', () => {
     assert.equal(rows[0]!.tls, 1, 'the swaks message came over TLS');
     assert.equal(rows[1]!.subject, 'in flight');
   });
+
+  it("stops at start-up, exit 2, naming a mistyped key of an analyzer's section (not a MALWARE_FAIL per message)", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, 'rampart.yaml'),
+      `data_dir: ${dir}/data\nsmtp: { host: 127.0.0.1, port: 0, workers: 1 }\nweb: { port: 0 }\nscan: { analyzers: { malware: { clamd: { socket: /run/clamav/clamd.ctl } } } }\n`,
+    );
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
+    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', '-c', path.join(dir, 'rampart.yaml'), 'serve'], { env, timeout: 60_000 }).then(
+      () => assert.fail('serve started'),
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
+    assert.equal(err.code, 2);
+    assert.match(err.stderr, /^rampart: invalid scan configuration\n {2}scan\.analyzers\.malware\.clamd: Unrecognized key: "socket"\n$/);
+    assert.doesNotMatch(err.stdout + err.stderr, /smtp ingress listening|\bat .*\.ts:\d+/);
+  });
 });
