@@ -96,4 +96,18 @@ describe('spam rules', () => {
     assert.ok(await fires('Join the fastest growing Network Marketing company today.'));
     assert.ok(!(await fires('The marketing team met the network team; the multi-level cache design is on the wiki.')));
   });
+
+  it('SUBJ_UCE_TAG_JA: the Japanese unsolicited-advertising tag, encoded as such mail was, is spam alone', async () => {
+    const fires = async (subject: string) => {
+      const raw = `From: <info@example.jp>\r\nTo: <lee@example.edu>\r\nSubject: ${subject}\r\nDate: Thu, 22 Aug 2002 10:16:36 +0900\r\nMessage-ID: <m1@example.jp>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\nhello\r\n`;
+      return names(await runAnalyzer(spamRules, await parseMessage(Buffer.from(raw)))).includes('SUBJ_UCE_TAG_JA');
+    };
+    // 未承諾広告※灼熱！出会いの広場 in ISO-2022-JP, as in a 2002 spam of the SpamAssassin corpus.
+    assert.ok(await fires('=?ISO-2022-JP?B?GyRCTCQ+NUJ6OS05cCIoPF5HLiEqPVAycSQkJE45LT5sGyhC?='));
+    assert.ok(await fires('=?UTF-8?B?' + Buffer.from('未承諾 広告※ご案内').toString('base64') + '?='));
+    // 広告のご案内 ("about advertising"): advertising, but not declared unsolicited.
+    assert.ok(!(await fires('=?ISO-2022-JP?B?GyRCOS05cCROJDQwRkZiGyhC?=')));
+    // Spam on its own even against Bayes' strongest ham vote (-7) at the spam threshold 6.
+    assert.equal(RULES.find((r) => r.name === 'SUBJ_UCE_TAG_JA')?.score, 13);
+  });
 });
