@@ -2,6 +2,7 @@
 // codes, the reject threshold, the SMTP stage, and local allow/block lists. Shared by the
 // connection check and the scoring analyzer, so both read one section.
 import { z } from 'zod';
+import { analyzerConfig } from '../files/config.js';
 import { isIpValue } from '../policy/lists.js';
 
 // Global entries of the one list model, next to the scan_lists rows; IP addresses and networks only.
@@ -35,17 +36,5 @@ export const ReputationConfig = z
   .strict();
 export type ReputationConfig = z.infer<typeof ReputationConfig>;
 
-const cache = new WeakMap<object, ReputationConfig>();
-
-export function reputationConfig(raw: Record<string, unknown> | undefined): ReputationConfig {
-  const src = raw ?? {};
-  const hit = cache.get(src);
-  if (hit) return hit;
-  const res = ReputationConfig.safeParse(src);
-  if (!res.success) {
-    const issue = res.error.issues[0]!;
-    throw new Error(`scan.analyzers.reputation.${issue.path.join('.')}: ${issue.message}`);
-  }
-  cache.set(src, res.data);
-  return res.data;
-}
+/** The section, parsed once per config object; an error names the field. */
+export const reputationConfig = (raw: Record<string, unknown> | undefined): ReputationConfig => analyzerConfig(ReputationConfig, 'reputation', raw);

@@ -2,6 +2,7 @@
 // errors name the field.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 
 export const AuthConfig = z
   .object({
@@ -27,21 +28,10 @@ export const AuthConfig = z
   .strict();
 export type AuthConfig = z.infer<typeof AuthConfig>;
 
-const parsedCache = new WeakMap<object, AuthConfig>();
 const keyCache = new Map<string, string>();
 
-/** Parses the section once per config object; throws an error naming the bad field. */
-export function authConfig(raw: Record<string, unknown>): AuthConfig {
-  const hit = parsedCache.get(raw);
-  if (hit) return hit;
-  const res = AuthConfig.safeParse(raw);
-  if (!res.success) {
-    const issue = res.error.issues[0]!;
-    throw new Error(`scan.analyzers.auth.${issue.path.join('.')}: ${issue.message}`);
-  }
-  parsedCache.set(raw, res.data);
-  return res.data;
-}
+/** The section, parsed once per config object (the registry checked it at start-up). */
+export const authConfig = (raw: Record<string, unknown>): AuthConfig => analyzerConfig(AuthConfig, 'auth', raw);
 
 /** The sealing key, read once per file. */
 export function sealKey(file: string): string {

@@ -1,6 +1,7 @@
 // Configuration of URL reputation (scan.analyzers.url): URI DNSBL zones, the lookup bound, the
 // shortener list, config block lists and the heuristic points that make a link set suspicious.
 import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
 import { DnsblZone } from '../../../reputation/config.js';
 import { DEFAULT_SHORTENERS } from './heuristics.js';
 
@@ -19,15 +20,5 @@ export const UrlConfig = z
   .strict();
 export type UrlConfig = z.infer<typeof UrlConfig>;
 
-const cache = new WeakMap<object, UrlConfig>();
-export function urlConfig(raw: Record<string, unknown>): UrlConfig {
-  const hit = cache.get(raw);
-  if (hit) return hit;
-  const res = UrlConfig.safeParse(raw);
-  if (!res.success) {
-    const issue = res.error.issues[0]!;
-    throw new Error(`scan.analyzers.url.${issue.path.join('.')}: ${issue.message}`);
-  }
-  cache.set(raw, res.data);
-  return res.data;
-}
+/** The section, parsed once per config object (the registry checked it at start-up). */
+export const urlConfig = (raw: Record<string, unknown>): UrlConfig => analyzerConfig(UrlConfig, 'url', raw);
