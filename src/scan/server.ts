@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { matchEntry, normaliseIp, type ListEntry } from '../policy/lists.js';
+import { checkEnvelope, EnvelopeError } from './envelope.js';
 import { ScanPool } from './pool.js';
 import { toReport } from './report.js';
 import type { Envelope } from './types.js';
@@ -64,11 +65,15 @@ export function envelopeOf(headers: http.IncomingHttpHeaders): Envelope {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
-  const ip = one('x-rampart-ip')?.trim() || '127.0.0.1';
-  const norm = normaliseIp(ip);
-  if (!norm || norm.includes('/')) throw new Refusal(400, `X-Rampart-IP: ${JSON.stringify(ip)} is not an IP address`);
-  const rcpt = (one('x-rampart-rcpt') ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
-  return { clientIp: norm, clientHostname: null, helo: one('x-rampart-helo')?.trim() || null, tls: false, mailFrom: one('x-rampart-from')?.trim() ?? '', rcptTo: rcpt };
+  try {
+    return checkEnvelope(
+      { ip: one('x-rampart-ip'), from: one('x-rampart-from'), helo: one('x-rampart-helo'), rcpt: (one('x-rampart-rcpt') ?? '').split(',') },
+      { ip: 'X-Rampart-IP', from: 'X-Rampart-From', helo: 'X-Rampart-Helo', rcpt: 'X-Rampart-Rcpt' },
+    );
+  } catch (err) {
+    if (err instanceof EnvelopeError) throw new Refusal(400, err.message);
+    throw err;
+  }
 }
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {

@@ -61,6 +61,18 @@ describe('rampart scan / policy / lists / quarantine / report', () => {
     const bad = await rampart(['scan', path.join(dir, 'missing.eml')]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /missing\.eml: no such file or directory/);
+    // A mistyped envelope is refused before anything is scanned (the daemon answers 400 the same way).
+    for (const [args, msg] of [
+      [['--ip', '999.1.1.1'], /^rampart: --ip: "999\.1\.1\.1" is not an IP address\n$/],
+      [['--from', 'alice example.org'], /^rampart: --from: "alice example\.org" is not an address/],
+      [['--rcpt', 'bob'], /^rampart: --rcpt: "bob" is not an address \(local@domain\)\n$/],
+      [['--helo', 'mx one'], /^rampart: --helo: "mx one" is not a host name/],
+    ] as const) {
+      const r = await rampart(['scan', ...args, path.join(FIX, 'clean.eml')]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stdout, '');
+    }
   });
 
   it('shows and sets policy, monitor mode and lists, with clear errors', async () => {

@@ -170,5 +170,10 @@ describe('rampart scand and rampart scan --server', () => {
       rcptTo: ['bob@example.org', 'c@example.org'],
     });
     assert.throws(() => envelopeOf({ 'x-rampart-ip': '10.0.0.0/8' }), /is not an IP address/);
+    assert.throws(() => envelopeOf({ 'x-rampart-rcpt': 'bob@example.org, lee' }), /X-Rampart-Rcpt: "lee" is not an address/);
+    assert.throws(() => envelopeOf({ 'x-rampart-from': 'a@b@c' }), /X-Rampart-From: "a@b@c" is not an address/);
+    // The null sender, and addresses in angle brackets as an SMTP client writes them.
+    assert.deepEqual(envelopeOf({ 'x-rampart-from': '<>', 'x-rampart-rcpt': '<Bob@Example.org>' }).mailFrom, '');
+    assert.deepEqual(envelopeOf({ 'x-rampart-rcpt': '<Bob@Example.org>' }).rcptTo, ['bob@example.org']);
   });
 });

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { poolSize, ScanPool } from '../../scan/pool.js';
 import { PER_THREAD, scanInputs } from '../../scan/batch.js';
 import { remoteScanner } from '../../scan/client.js';
+import { checkEnvelope, EnvelopeError } from '../../scan/envelope.js';
 import { fewMessages } from '../../scan/inputs.js';
 import { formatText, toReport, type ScanReport } from '../../scan/report.js';
 import type { Envelope } from '../../scan/types.js';
@@ -43,7 +44,12 @@ export function registerScanCommand(program: Command): void {
         const threads = threadsOption(opts.threads);
         if (opts.server && (threads !== undefined || opts.local)) throw new UsageError('--server: --threads and --local are the daemon\'s settings (rampart scand)');
         for (const i of inputs) if (i !== '-' && !existsSync(i)) throw new UsageError(`${i}: no such file or directory`);
-        const envelope: Envelope = { clientIp: opts.ip ?? '127.0.0.1', clientHostname: null, helo: opts.helo ?? null, tls: false, mailFrom: opts.from ?? '', rcptTo: (opts.rcpt ?? []).map((r) => r.toLowerCase()) };
+        let envelope: Envelope;
+        try {
+          envelope = checkEnvelope({ ip: opts.ip, from: opts.from, helo: opts.helo, rcpt: opts.rcpt }, { ip: '--ip', from: '--from', helo: '--helo', rcpt: '--rcpt' });
+        } catch (err) {
+          throw err instanceof EnvelopeError ? new UsageError(err.message) : err;
+        }
         let failed = 0;
         const print = (file: string, r: ScanReport | Error) => {
           if (r instanceof Error) {
