@@ -11,7 +11,8 @@ export interface MimeFindings {
 
 export type MimeAnomaly = 'double_content_type' | 'unclosed_boundary' | 'boundary_mismatch' | 'bad_base64' | 'uuencode' | 'long_encoded_header' | 'double_cte';
 
-const MAX_SCAN = 30 * 1024 * 1024;
+/** Only the first 30 MiB of a message are examined. */
+export const MAX_SCAN = 30 * 1024 * 1024;
 
 function headerBlocks(raw: string): string[] {
   // The message header plus every part header (the lines after a "--" delimiter up to a blank line).
@@ -45,16 +46,48 @@ function uudecode(lines: string[]): Buffer {
   return Buffer.from(out);
 }
 
-/** Four or more lines of 40+ base64 characters (then at most one shorter line), each a run. */
-const BASE64_RUN = /(?:^[A-Za-z0-9+/]{40,}={0,2}\r?\n){4,}(?:^[A-Za-z0-9+/=]{1,}\r?\n?)?/my;
+/**
+ * A base64 run: four or more lines of 40+ base64 characters (then at most one shorter line) — what
+ * `/(?:^[A-Za-z0-9+/]{40,}={0,2}\r?\n){4,}(?:^[A-Za-z0-9+/=]{1,}\r?\n?)?/gm` matches. That
+ * expression is not used: V8 keeps a backtracking entry per repetition, so on a run longer than
+ * ~6 MB (any large attachment) it threw "Maximum call stack size exceeded" and failed the
+ * analyzers that read the findings; the scanner below decides the same lines, in constant space.
+ */
 const BASE64_CHAR = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1;
 
+/** The end (after its \n) of a run line starting at i — 40+ base64 characters, up to two '=', \r?\n — or -1. */
+function runLineEnd(raw: string, i: number): number {
+  let j = i;
+  while (BASE64_CHAR[raw.charCodeAt(j)] === 1) j++;
+  if (j - i < 40) return -1;
+  if (raw.charCodeAt(j) === 61) j++;
+  if (raw.charCodeAt(j) === 61) j++;
+  if (raw.charCodeAt(j) === 13) j++;
+  return raw.charCodeAt(j) === 10 ? j + 1 : -1;
+}
+
+/** The end of the run starting at line start p, or -1 when fewer than four run lines start there. */
+function runEnd(raw: string, p: number): number {
+  let q = p;
+  let lines = 0;
+  for (let e = runLineEnd(raw, q); e >= 0; e = runLineEnd(raw, q)) {
+    q = e;
+    lines++;
+  }
+  if (lines < 4) return -1;
+  // The optional shorter last line: base64 characters or '=', then \r and \n if they follow.
+  let t = q;
+  while (BASE64_CHAR[raw.charCodeAt(t)] === 1 || raw.charCodeAt(t) === 61) t++;
+  if (t === q) return q;
+  if (raw.charCodeAt(t) === 13) t++;
+  if (raw.charCodeAt(t) === 10) t++;
+  return t;
+}
+
 /**
- * The runs BASE64_RUN matches, as `matchAll` with /gm would find them, but tried only where one
- * can start: a run starts at a line start (after \n or \r: the `m` flag's ^) with 40 base64
- * characters. Over the whole text with /gm the expression was a quarter of this module's time,
- * trying and failing at every position of every line.
+ * The base64 runs of the text, in order, tried only where one can start: at a line start (after
+ * \n or \r, as the `m` flag's ^) with 40 base64 characters.
  */
 export function base64Runs(raw: string): string[] {
   const runs: string[] = [];
@@ -67,12 +100,11 @@ export function base64Runs(raw: string): string[] {
     let ok = p + 40 <= n;
     for (let i = p; ok && i < p + 40; i++) ok = BASE64_CHAR[raw.charCodeAt(i)] === 1;
     if (ok) {
-      BASE64_RUN.lastIndex = p;
-      const m = BASE64_RUN.exec(raw);
-      if (m) {
-        runs.push(m[0]);
-        p = BASE64_RUN.lastIndex;
-        if (p > 0 && (raw.charCodeAt(p - 1) === 10 || raw.charCodeAt(p - 1) === 13)) continue;
+      const end = runEnd(raw, p);
+      if (end >= 0) {
+        runs.push(raw.slice(p, end));
+        p = end;
+        if (raw.charCodeAt(p - 1) === 10 || raw.charCodeAt(p - 1) === 13) continue;
       }
     }
     // On to the next line start.
@@ -126,7 +158,9 @@ export function inspectMime(rawBytes: Uint8Array, knownHashes: ReadonlySet<strin
       }
     }
   }
-  for (const b of new Set(boundaries)) {
+  // Whether a boundary is used or closed can only be told from the whole message: in a longer one
+  // the closing line is past the examined part (every message over 30 MiB was "unclosed").
+  for (const b of rawBytes.byteLength <= MAX_SCAN ? new Set(boundaries) : []) {
     const esc = b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const delim = new RegExp(`^--${esc}[ \\t]*\\r?$`, 'm');
     const close = new RegExp(`^--${esc}--`, 'm');

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { base64Runs, inspectMime } from '../../src/files/mime.js';
+import { base64Runs, inspectMime, MAX_SCAN } from '../../src/files/mime.js';
 import { doubleExtension, extensionOf, hasBidiOverride } from '../../src/files/names.js';
 import { candidatePasswords } from '../../src/files/passwords.js';
 import { DEFAULT_ARCHIVE_LIMITS, walkFiles } from '../../src/files/walk.js';
@@ -143,6 +143,42 @@ describe('evasive MIME', () => {
       found += ref.length;
     }
     assert.ok(found >= 8, `${found} runs in the cases`);
+    // And 5,000 made-up texts of base64-like lines, short and long, padded or not, with every kind
+    // of line end and some junk (a seeded generator: the same texts every run).
+    let seed = 7;
+    const rnd = (k: number) => {
+      seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+      return ((seed >>> 0) % 1_000_003) % k;
+    };
+    const pick = <T,>(xs: readonly T[]) => xs[rnd(xs.length)]!;
+    let fuzzRuns = 0;
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      for (let l = rnd(24); l >= 0; l--) {
+        const len = pick([0, 2, 39, 40, 41, 60, 76, 76, 76, 76]);
+        text += (rnd(8) ? '' : 'x ') + 'QUJDRA+/9z'.repeat(8).slice(0, len) + '='.repeat(pick([0, 0, 0, 0, 1, 2, 3])) + pick(['\n', '\n', '\n', '\r\n', '\r\n', '\r', ' \n', '']);
+      }
+      const ref = Array.from(text.matchAll(REF), (m) => m[0]);
+      assert.deepEqual(base64Runs(text), ref, JSON.stringify(text));
+      fuzzRuns += ref.length;
+    }
+    assert.ok(fuzzRuns >= 400, `${fuzzRuns} runs in the made-up texts`);
+  });
+  test('a 10 MB run (a large attachment) is found whole, without running out of stack', () => {
+    // The expression itself threw "Maximum call stack size exceeded" past ~6 MB, which failed the
+    // malware, apt and other-threats analyzers for any message with a large attachment.
+    const body = ('QUJD'.repeat(19) + '\r\n').repeat(135_000);
+    const runs = base64Runs(`Content-Transfer-Encoding: base64\r\n\r\n${body}--b--\r\n`);
+    assert.deepEqual(runs.map((r) => r.length), [body.length]);
+    const raw = Buffer.from(`From: a@b.example\r\nSubject: x\r\n\r\n${body}`);
+    assert.doesNotThrow(() => inspectMime(raw, new Set()));
+  });
+  test('a message longer than the examined part is not called unclosed', () => {
+    const head = 'From: a@b.example\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n';
+    const long = Buffer.concat([Buffer.from(head), Buffer.alloc(MAX_SCAN, 'x'), Buffer.from('\r\n--b--\r\n')]);
+    assert.deepEqual(inspectMime(long, new Set()).anomalies, []);
+    // Within the limit the check still runs.
+    assert.deepEqual(inspectMime(Buffer.from(`${head}xx\r\n`), new Set()).anomalies.map((a) => a.kind), ['unclosed_boundary']);
   });
   test('oversized encoded headers and double content types are named, also in part headers', () => {
     const words = Array.from({ length: 120 }, () => '=?utf-8?B?QUJDREVGRw==?=').join(' ');
