@@ -3,7 +3,7 @@
 // every URL with the text shown for it. html-to-text used to render the text from a second parse
 // (it parses the string itself and cannot be handed a DOM), and its table layout glued adjacent
 // cells into one word ("price</td><td>now" read "pricenow").
-import { Parser } from 'htmlparser2';
+import { htmlParser } from './html-parser.js';
 import type { FoundUrl, UrlSource } from '../scan/types.js';
 import { hostOf } from './urls.js';
 
@@ -68,7 +68,7 @@ export function readHtml(html: string, part: string, limit: number): HtmlContent
     else if (PARAGRAPH.has(name)) lineBreak(2);
     else if (CELL.has(name) && out.length && !breaks) space = true;
   };
-  const parser = new Parser(
+  const parser = htmlParser(
     {
       onopentag(name, attrs) {
         if (HIDDEN.has(name)) hidden++;

@@ -1,7 +1,7 @@
 // Makes a message's HTML safe to preview: an allow-list of tags and attributes rebuilt from a
 // parse, no script, no event handlers, no forms, and nothing remote (links show their target as
 // text, remote images become a placeholder). The result is shown in a sandboxed iframe besides.
-import { Parser } from 'htmlparser2';
+import { htmlParser } from '../message/html-parser.js';
 import { escapeHtml } from './html.js';
 
 const ALLOWED = new Set('a abbr b blockquote br caption center code dd div dl dt em font h1 h2 h3 h4 h5 h6 hr i img li ol p pre s small span strike strong sub sup table tbody td tfoot th thead tr u ul'.split(' '));
@@ -20,7 +20,7 @@ export function sanitizeHtml(input: string): { html: string; removedRemote: numb
   let dropDepth = 0;
   let removedRemote = 0;
   const linkTargets: (string | null)[] = [];
-  const parser = new Parser(
+  const parser = htmlParser(
     {
       onopentag(name, attrs) {
         if (dropDepth > 0 || DROP_WITH_CONTENT.has(name)) {

@@ -53,6 +53,22 @@ describe('threat goldens through the scan engine', { skip: existsSync(ENGINE) ? 
     assert.deepEqual(names.filter((n: string) => n.endsWith('_FAIL') || n.startsWith('MIME_')), [], JSON.stringify(d.verdict.symbols));
     assert.equal(d.decision.kind, 'accept');
   });
+  test('hostile shapes are scanned to a verdict by every analyzer, none fails', async () => {
+    const head = 'From: Lee <lee@partner.example>\r\nTo: staff@example.edu\r\nSubject: x\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\nMessage-ID: <h@partner.example>\r\nMIME-Version: 1.0\r\n';
+    const shapes: Record<string, string> = {
+      'html nested 200,000 deep': `${head}Content-Type: text/html\r\n\r\n${'<div>'.repeat(200_000)}hi${'</div>'.repeat(200_000)}\r\n`,
+      'one 10 MB line': `${head}Content-Type: text/plain\r\n\r\n${'x'.repeat(10_000_000)}\r\n`,
+      'a 3 MB header': `X-Big: ${'a'.repeat(3_000_000)}\r\n${head}Content-Type: text/plain\r\n\r\nhi\r\n`,
+      'multiparts nested 3,000 deep': head + Array.from({ length: 3000 }, (_, i) => `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`).join('') + 'Content-Type: text/plain\r\n\r\nhi\r\n',
+      'messages nested 2,000 deep': head + 'Content-Type: message/rfc822\r\n\r\n'.repeat(2000) + 'Subject: x\r\n\r\nhi\r\n',
+      'a 300,000-attribute tag': `${head}Content-Type: text/html\r\n\r\n<a ${Array.from({ length: 300_000 }, (_, i) => `x${i}="1"`).join(' ')} href="http://a.example/">x</a>\r\n`,
+    };
+    for (const [what, raw] of Object.entries(shapes)) {
+      const d = await engine.scan({ raw: Buffer.from(raw), envelope: { clientIp: '192.0.2.1', clientHostname: null, helo: 'mx.partner.example', tls: false, mailFrom: 'lee@partner.example', rcptTo: ['staff@example.edu'] } });
+      const failed = d.verdict.symbols.filter((s: { name: string }) => s.name.endsWith('_FAIL'));
+      assert.deepEqual(failed, [], `${what}: ${JSON.stringify(d.verdict.symbols)}`);
+    }
+  });
   test('clamd down: the verdict is incomplete, not clean', async () => {
     await clamd.stop();
     const d = await engine.scan({ raw: readFileSync(`${DIR}/eml/clean-invoice.eml`), envelope: { clientIp: '192.0.2.1', clientHostname: null, helo: null, tls: false, mailFrom: '', rcptTo: ['payables@example.edu'] } });
