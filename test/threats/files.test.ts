@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { base64Runs, inspectMime, MAX_SCAN } from '../../src/files/mime.js';
+import { base64Runs, inspectMime, MAX_SCAN, uuencodedBlocks } from '../../src/files/mime.js';
 import { doubleExtension, extensionOf, hasBidiOverride } from '../../src/files/names.js';
 import { candidatePasswords } from '../../src/files/passwords.js';
 import { DEFAULT_ARCHIVE_LIMITS, walkFiles } from '../../src/files/walk.js';
@@ -117,6 +117,24 @@ describe('evasive MIME', () => {
     const f = inspectMime(Buffer.from(`From: a@b.example\r\nSubject: x\r\n\r\nsee\r\n${uu}`), new Set());
     assert.equal(f.anomalies[0]?.kind, 'uuencode');
     assert.deepEqual(f.salvaged.find((s) => s.name === 'x.bin')?.content, Buffer.alloc(100, 7));
+  });
+  test('uuencoded blocks are found where the expression over the whole text finds them', () => {
+    const REF = /^begin [0-7]{3,4} ([^\r\n]+)\r?\n([\s\S]*?)^end\s*$/gm;
+    let seed = 3;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const pick = <T,>(xs: readonly T[]) => xs[rnd(xs.length)]!;
+    const LINES = ['begin 644 a.bin', 'begin 0600 b c.txt', 'begin 7 short', 'begin 644 ', 'begin 888 x', 'end', 'end  ', 'end\t', 'endx', ' end', 'M86)C9&5F', '`', '', 'text begin 644 q'];
+    let blocks = 0;
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      for (let l = rnd(14); l >= 0; l--) text += pick(LINES) + pick(['\n', '\n', '\r\n', '\r', '']);
+      const ref = Array.from(text.matchAll(REF), (m) => ({ name: m[1]!, body: m[2]! }));
+      assert.deepEqual(uuencodedBlocks(text), ref, JSON.stringify(text));
+      blocks += ref.length;
+    }
+    assert.ok(blocks >= 1000, `${blocks} blocks in the made-up texts`);
+    // 60,000 begin lines and no end line: the expression took 9 s over these 1 MB.
+    assert.deepEqual(uuencodedBlocks('begin 644 x.bin\r\n'.repeat(60_000)), []);
   });
   test('base64 runs are found where the expression over the whole text finds them', () => {
     const REF = /(?:^[A-Za-z0-9+/]{40,}={0,2}\r?\n){4,}(?:^[A-Za-z0-9+/=]{1,}\r?\n?)?/gm;
