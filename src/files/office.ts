@@ -3,6 +3,7 @@
 // entry points and shell/download calls can be named.
 import CFB from 'cfb';
 import yauzl from 'yauzl';
+import { tagSpans } from '../message/html-tags.js';
 
 /** An OLE container holding an encrypted OOXML package or an encrypted legacy document (MS-OFFCRYPTO). */
 export function isEncryptedOffice(content: Uint8Array, sniffedType: string | null): boolean {
@@ -142,6 +143,29 @@ function zipMembers(buf: Uint8Array, want: (name: string) => boolean, maxBytes =
   });
 }
 
+const EVENT_NAME = /script:event-name="((?:office|dom):(?:load|new|open|focus))"/;
+const SCRIPT_HREF = /xlink:href="vnd\.sun\.star\.script:([^"?]+)/y;
+
+/**
+ * The document events bound to macros in content.xml: per <script:event-listener> tag, its event
+ * name and, after it, its script — looked at one tag at a time (html-tags.ts), since an expression
+ * tried from every tag start reads to the end of a text of unclosed tags each time.
+ */
+export function boundEvents(xml: string): string[] {
+  const out: string[] = [];
+  for (const tag of tagSpans(xml, /<script:event-listener\b/g)) {
+    const ev = EVENT_NAME.exec(tag.text);
+    if (!ev) continue;
+    const i = tag.text.indexOf('xlink:href="vnd.sun.star.script:', ev.index + ev[0].length);
+    if (i < 0) continue;
+    // The script's name may run past the tag's '>', as it did for the expression.
+    SCRIPT_HREF.lastIndex = tag.start + i;
+    const href = SCRIPT_HREF.exec(xml);
+    if (href) out.push(`${ev[1]} → ${href[1]}`);
+  }
+  return out;
+}
+
 /** Macros in an OLE compound file or an OOXML/ODF document; null when the file is neither. */
 export async function inspectMacros(content: Uint8Array, sniffedType: string | null): Promise<MacroReport | null> {
   if (sniffedType === 'application/x-ole-storage') return reportFromCfb(content);
@@ -153,7 +177,7 @@ export async function inspectMacros(content: Uint8Array, sniffedType: string | n
     const reports = code.map((p) => (/\.bin$/i.test(p.name) ? reportFromCfb(p.content) : basicReport(p.content.toString('utf8'))));
     // OpenDocument binds macros to document events (office:load, dom:load …) in content.xml.
     if (events) {
-      const bound = [...events.content.toString('utf8').matchAll(/<script:event-listener\b[^>]*script:event-name="((?:office|dom):(?:load|new|open|focus))"[^>]*xlink:href="vnd\.sun\.star\.script:([^"?]+)/g)].map((m) => `${m[1]} → ${m[2]}`);
+      const bound = boundEvents(events.content.toString('utf8'));
       if (bound.length) reports.push({ hasMacros: true, modules: [], autoExec: bound, suspicious: [] });
     }
     return {

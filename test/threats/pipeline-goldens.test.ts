@@ -61,6 +61,8 @@ describe('threat goldens through the scan engine', { skip: existsSync(ENGINE) ? 
       'a 3 MB header': `X-Big: ${'a'.repeat(3_000_000)}\r\n${head}Content-Type: text/plain\r\n\r\nhi\r\n`,
       'multiparts nested 3,000 deep': head + Array.from({ length: 3000 }, (_, i) => `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`).join('') + 'Content-Type: text/plain\r\n\r\nhi\r\n',
       'messages nested 2,000 deep': head + 'Content-Type: message/rfc822\r\n\r\n'.repeat(2000) + 'Subject: x\r\n\r\nhi\r\n',
+      'unclosed tags, 100,000 of each': `${head}Content-Type: text/html\r\n\r\n${['<a ', '<img ', '<form ', '<font ', '<input '].map((t) => t.repeat(100_000)).join('')}${'<script>x'.repeat(50_000)}\r\n`,
+      '50,000 base64 headers without a body': `${head}Content-Type: text/plain\r\n\r\n${'Content-Transfer-Encoding: base64\r\n'.repeat(50_000)}x\r\n`,
       'a 300,000-attribute tag': `${head}Content-Type: text/html\r\n\r\n<a ${Array.from({ length: 300_000 }, (_, i) => `x${i}="1"`).join(' ')} href="http://a.example/">x</a>\r\n`,
     };
     for (const [what, raw] of Object.entries(shapes)) {

@@ -3,6 +3,7 @@
 // fires. The pipeline only files a message as graymail when it is not spam.
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
+import { someTag } from '../../../message/html-tags.js';
 import type { Analyzer, Emit, ParsedMessage } from '../../types.js';
 import { espOf } from './esp.js';
 
@@ -23,6 +24,10 @@ interface Evidence {
 const UTM = /[?&]utm_(source|medium|campaign)=/i;
 const FOOTER = /\b(unsubscribe|opt[- ]out|manage (your )?(email )?(preferences|subscriptions)|update your preferences|you (are )?receiv(ed|ing) this (e-?mail|message) because|no longer wish to receive)\b/i;
 
+/** An <img> of 1×1 (width and height in either order) or hidden, one tag at a time (html-tags.ts). */
+export const trackingPixel = (html: string): boolean =>
+  someTag(html, /<img\b/i, (i) => (/width\s*=\s*["']?[01]\b/i.test(i.text) && /height\s*=\s*["']?[01]\b/i.test(i.text)) || /display\s*:\s*none/i.test(i.text));
+
 const EVIDENCE: readonly Evidence[] = [
   { name: 'GRAY_LIST_UNSUB', description: 'List-Unsubscribe header', points: 2, test: (_m, h) => h.has('list-unsubscribe') },
   { name: 'GRAY_LIST_UNSUB_ONECLICK', description: 'RFC 8058 one-click unsubscribe', points: 1, test: (_m, h) => /one-click/i.test(h.get('list-unsubscribe-post') ?? '') },
@@ -34,7 +39,7 @@ const EVIDENCE: readonly Evidence[] = [
     name: 'GRAY_TRACKING_PIXEL',
     description: 'Tracking pixel (1×1 or hidden remote image)',
     points: 1,
-    test: (m) => /<img\b[^>]*(width\s*=\s*["']?[01]\b[^>]*height\s*=\s*["']?[01]\b|height\s*=\s*["']?[01]\b[^>]*width\s*=\s*["']?[01]\b|display\s*:\s*none)/i.test(m.html ?? ''),
+    test: (m) => trackingPixel(m.html ?? ''),
   },
   { name: 'GRAY_UTM_LINKS', description: 'Several links with campaign (utm_) parameters', points: 1, test: (m) => m.urls.filter((u) => UTM.test(u.url)).length >= 3 },
   { name: 'GRAY_MANY_LINKS', description: 'Many links (newsletter layout)', points: 1, test: (m) => new Set(m.urls.filter((u) => u.source === 'href').map((u) => u.url)).size >= 15 },

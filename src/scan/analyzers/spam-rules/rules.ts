@@ -8,6 +8,7 @@
 // fired as often on ham as on spam there (Reply-To divergence, dotless HELO, missing To, an Outlook
 // Message-ID shape test) were dropped; rules frequent in hard ham keep only a small score. The
 // ratware rules (ratware.ts) were scored by the same fit, with the same cap.
+import { someTag } from '../../../message/html-tags.js';
 import { ADVANCE_FEE_RULES } from './advance-fee.js';
 import { RATWARE_RULES } from './ratware.js';
 import type { RuleView } from './view.js';
@@ -95,9 +96,16 @@ export const RULES: readonly SpamRule[] = [
     name: 'HTML_HIDDEN_TEXT',
     description: 'Text hidden with white or tiny fonts or display:none',
     score: 0.0,
-    test: (v) => /<font[^>]+color\s*=\s*["']?#?(fff(fff)?|white)\b|display\s*:\s*none|font-size\s*:\s*[01](px|pt)\b|<font[^>]+size\s*=\s*["']?[-]?1\b[^>]*>[^<]{20}/.test(v.htmlLower),
+    // `<font[^>]+color…` and `<font[^>]+size…[^>]*>[^<]{20}`, one <font tag at a time (html-tags.ts).
+    test: (v) =>
+      /display\s*:\s*none|font-size\s*:\s*[01](px|pt)\b/.test(v.htmlLower) ||
+      someTag(v.htmlLower, /<font/, (f) => {
+        const attrs = f.text.slice(6);
+        if (/color\s*=\s*["']?#?(fff(fff)?|white)\b/.test(attrs)) return true;
+        return f.close >= 0 && /size\s*=\s*["']?[-]?1\b/.test(attrs) && /^[^<]{20}/.test(v.htmlLower.slice(f.close + 1, f.close + 21));
+      }),
   },
-  { name: 'HTML_FONT_BIG', description: 'Very large fonts', score: 2.1, test: (v) => /<font[^>]+size\s*=\s*["']?\+?[5-7]\b/.test(v.htmlLower) },
+  { name: 'HTML_FONT_BIG', description: 'Very large fonts', score: 2.1, test: (v) => someTag(v.htmlLower, /<font/, (f) => /size\s*=\s*["']?\+?[5-7]\b/.test(f.text.slice(6))) },
   { name: 'HTML_FORM', description: 'HTML form in the message', score: 0.0, test: (v) => /<form\b/.test(v.htmlLower) },
   {
     name: 'FROM_NAME_ADDR',
