@@ -153,7 +153,7 @@ export function base64Bodies(raw: string): string[] {
     if (bodyStart < 0) {
       // Every later header before p stops at the same place: go on after it.
       if (p >= raw.length) break;
-      cte.lastIndex = Math.max(p, m.index + 1);
+      cte.lastIndex = p;
       continue;
     }
     end.lastIndex = bodyStart;
