@@ -26,9 +26,12 @@ export function inspectPdf(content: Uint8Array): PdfReport {
   const re = /stream\r?\n/g;
   let m: RegExpExecArray | null;
   let count = 0;
+  // The "endstream" found for an earlier start serves every later start before it (there is none
+  // in between): searching again from each read to the same far end 500 times (4 s for 20 MB).
+  let end = -1;
   while ((m = re.exec(raw)) && budget > 0 && count++ < 500) {
     const start = m.index + m[0].length;
-    const end = raw.indexOf('endstream', start);
+    if (start > end) end = raw.indexOf('endstream', start);
     if (end < 0) break;
     const dict = raw.slice(Math.max(0, m.index - 300), m.index);
     if (!/FlateDecode/.test(dict.slice(dict.lastIndexOf('<<')))) continue;

@@ -1,7 +1,7 @@
 // Document inspection units: MS-OVBA decompression against the spec's own example, HTML smuggling
 // cues and their absence in ordinary pages, PDF name escapes and Flate streams, RTF objects.
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { inspectHtml } from '../../src/files/html.js';
 import { ovbaDecompress } from '../../src/files/office.js';
@@ -38,6 +38,45 @@ describe('PDF', () => {
     assert.equal(r.openAction, true);
     const plain = inspectPdf(Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF'));
     assert.deepEqual([plain.javascript, plain.launch, plain.embeddedFiles], [false, false, false]);
+  });
+  test('streams are found as when each start searched for its own endstream (3,000 made-up files)', () => {
+    // inspectPdf's stream walk as it was: every start searched on to its endstream, so 500 starts
+    // before one far endstream read the rest of the file 500 times.
+    const streamsBefore = (raw: string): string[] => {
+      const out: string[] = [];
+      const re = /stream\r?\n/g;
+      let m: RegExpExecArray | null;
+      let count = 0;
+      while ((m = re.exec(raw)) && count++ < 500) {
+        const start = m.index + m[0].length;
+        const end = raw.indexOf('endstream', start);
+        if (end < 0) break;
+        const dict = raw.slice(Math.max(0, m.index - 300), m.index);
+        if (!/FlateDecode/.test(dict.slice(dict.lastIndexOf('<<')))) continue;
+        out.push(raw.slice(start, end));
+        re.lastIndex = end;
+      }
+      return out;
+    };
+    let seed = 9;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const hidden = (n: number) => deflateSync(Buffer.from(`<< /S /Launch /F (f${n}.exe) >>`)).toString('latin1');
+    const PIECES = ['<< /Filter /FlateDecode >>\n', '<< /Length 3 >>\n', 'stream\n', 'stream\r\n', 'endstream\n', 'xyz ', '/JS (a) ', '\n'];
+    let launches = 0;
+    for (let n = 0; n < 3000; n++) {
+      let text = '%PDF-1.7\n';
+      for (let k = rnd(20); k >= 0; k--) text += rnd(3) ? PIECES[rnd(PIECES.length)]! : hidden(n);
+      const want = streamsBefore(text).some((s) => {
+        try {
+          return /\/Launch/.test(inflateSync(Buffer.from(s, 'latin1')).toString('latin1'));
+        } catch {
+          return false;
+        }
+      }) || /\/Launch\b/.test(text);
+      assert.equal(inspectPdf(Buffer.from(text, 'latin1')).launch, want, JSON.stringify(text));
+      launches += Number(want && !/\/Launch\b/.test(text));
+    }
+    assert.ok(launches >= 100, `${launches} files with a launch action only inside a stream`);
   });
 });
 
