@@ -37,5 +37,5 @@ export function candidatePasswords(text: string, attachmentNames: readonly strin
       if (/\d/.test(tok) || /[^A-Za-z]/.test(tok)) add(tok);
     }
   }
-  return out.slice(0, max);
+  return out;
 }
