@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { authenticate } from 'mailauth';
-import { authAnalyzer } from '../../src/scan/analyzers/auth/index.js';
+import { authAnalyzer, MAX_FROM_BYTES } from '../../src/scan/analyzers/auth/index.js';
 import { applyPct, pctBucket } from '../../src/scan/analyzers/auth/interpret.js';
 import { parseMessage } from '../../src/message/parse.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
@@ -193,6 +193,41 @@ describe('auth analyzer', () => {
     const broken = await check(forwarded.replace('Subject: Forwarded', 'Subject: Changed'), BAD_IP, 'alice@example.com', { trusted_arc_sealers: ['fwd.test'] });
     assert.ok(broken.names.includes('ARC_INVALID'), broken.names.join());
     assert.ok(broken.names.includes('DMARC_FAIL_REJECT'));
+  });
+
+  // mailauth reads From (and, for the null sender, Return-Path) with nodemailer's address parser,
+  // which is quadratic or worse: 50 KB of ":;" took 6 s, so the 102,000 bytes here (just under the
+  // parser's 100 KiB field cut) would hold the test past its time-out, and a worker's CPU as long,
+  // if the analyzer handed them to mailauth.
+  it('reads no From header over MAX_FROM_BYTES: SPF only, FROM_OVERSIZED (auth_failed)', { timeout: 15_000 }, async () => {
+    const declared = new Map(authAnalyzer.symbols.map((s) => [s.name, s.category]));
+    assert.equal(declared.get('FROM_OVERSIZED'), 'auth_failed');
+    const huge = message('a@example.com').replace('From: Alice <a@example.com>', `From: ${':;'.repeat(51_000)}`);
+    const res = await check(huge, BAD_IP, 'a@example.com');
+    assert.deepEqual(res.names.sort(), ['FROM_OVERSIZED', 'SPF_FAIL'], JSON.stringify(res.symbols));
+    assert.equal(res.symbols.find((s) => s.name === 'FROM_OVERSIZED')?.detail, '102000 bytes');
+    const ar = res.headers!.find((h) => h.key === 'authentication-results')!.value;
+    assert.match(ar, /spf=fail/);
+    assert.match(ar, /dmarc=permerror reason="From header of 102000 bytes not read"/);
+    assert.doesNotMatch(ar, /dkim=/);
+    assert.deepEqual(res.facts?.auth?.dmarc, { result: 'permerror', policy: null, domain: null });
+  });
+
+  it('authenticates a From of MAX_FROM_BYTES (a long display name) and refuses one byte more', async () => {
+    const withName = (bytes: number) => {
+      const tail = ' <alice@example.com>';
+      return message('alice@example.com').replace('From: Alice <alice@example.com>', `From: ${'N'.repeat(bytes - tail.length)}${tail}`);
+    };
+    const atLimit = await check(await sign(withName(MAX_FROM_BYTES), 'example.com', 's2048', k2048), GOOD_IP, 'alice@example.com');
+    assert.deepEqual(atLimit.names.sort(), ['ARC_NONE', 'DKIM_VALID', 'DMARC_PASS', 'SPF_PASS'], JSON.stringify(atLimit.symbols));
+    const over = await check(await sign(withName(MAX_FROM_BYTES + 1), 'example.com', 's2048', k2048), GOOD_IP, 'alice@example.com');
+    assert.deepEqual(over.names.sort(), ['FROM_OVERSIZED', 'SPF_PASS'], JSON.stringify(over.symbols));
+  });
+
+  it('leaves a Return-Path header unread for the null sender (DKIM and DMARC as usual)', { timeout: 15_000 }, async () => {
+    const raw = `Return-Path: ${':;'.repeat(51_000)}\r\n${message('mailer-daemon@example.com', 'Bounce')}`;
+    const res = await check(await sign(raw, 'example.com', 's2048', k2048), GOOD_IP, '');
+    assert.deepEqual(res.names.sort(), ['ARC_NONE', 'DKIM_VALID', 'DMARC_PASS', 'SPF_PASS'], JSON.stringify(res.symbols));
   });
 
   it('checks the null sender <> as postmaster@HELO', async () => {

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Analyzer, AnalyzerResult, HeaderField } from '../../types.js';
-import { authenticate } from './authenticate.js';
+import { authenticate, authenticateSpf, type AuthenticateOptions } from './authenticate.js';
 import { AuthConfig, authConfig, sealKey } from './config.js';
 import { withCrlf } from './crlf.js';
 // Replaces mailauth's byte-by-byte header scan (header-scan.ts) before any message is read.
@@ -25,6 +25,12 @@ export function splitHeaders(block: string): HeaderField[] {
   return out;
 }
 
+/**
+ * The most From header (all From fields together) handed to mailauth: a mailbox with a long display
+ * name fits many times over, while the address parser mailauth uses takes seconds past ~50 KB.
+ */
+export const MAX_FROM_BYTES = 2048;
+
 // Read once: os.hostname() is a system call (~28 µs, ~1 % of a scan when made per message).
 const HOSTNAME = os.hostname();
 
@@ -40,7 +46,7 @@ export const authAnalyzer: Analyzer = {
       ? { signingDomain: cfg.arc_seal.domain, selector: cfg.arc_seal.selector, privateKey: sealKey(cfg.arc_seal.private_key_file), algorithm: cfg.arc_seal.algorithm }
       : undefined;
     const env = msg.envelope;
-    const res = await authenticate(withCrlf(msg.raw), {
+    const opts: AuthenticateOptions = {
       resolver: ctx.resolve as any,
       ip: env.clientIp,
       helo: env.helo ?? undefined,
@@ -49,7 +55,12 @@ export const authAnalyzer: Analyzer = {
       mta: cfg.mta ?? HOSTNAME,
       minBitLength: cfg.min_key_bits,
       seal,
-    });
+    };
+    const fromBytes = msg.headers.reduce((n, h) => (h.key === 'from' ? n + Buffer.byteLength(h.value) : n), 0);
+    const res =
+      fromBytes > MAX_FROM_BYTES
+        ? { ...(await authenticateSpf(opts, `From header of ${fromBytes} bytes not read`)), fromOversized: `${fromBytes} bytes` }
+        : await authenticate(withCrlf(msg.raw), opts);
     const sampleKey = msg.messageId ?? createHash('sha256').update(msg.raw).digest('hex');
     const { symbols, facts } = interpret(res, cfg, sampleKey);
     // Received-SPF is left out: Authentication-Results carries the same result.

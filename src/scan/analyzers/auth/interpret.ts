@@ -44,6 +44,12 @@ export function interpret(res: any, cfg: AuthConfig, sampleKey: string): Interpr
   const spfDetail = `${spfDomain ?? '-'}: ${res.spf?.status?.comment ?? spfResult}`;
   const spfName = { pass: 'SPF_PASS', fail: 'SPF_FAIL', softfail: 'SPF_SOFTFAIL', neutral: 'SPF_NEUTRAL', none: 'SPF_NONE', temperror: 'SPF_TEMPERROR', permerror: 'SPF_PERMERROR', policy: 'SPF_NEUTRAL' }[spfResult];
   symbols.push({ name: spfName, detail: spfDetail });
+  const spfFacts = { result: spfResult, domain: spfDomain };
+  // A From header too large to read (authenticateSpf): no author domain, so DMARC cannot pass.
+  if (res.fromOversized) {
+    symbols.push({ name: 'FROM_OVERSIZED', detail: res.fromOversized });
+    return { symbols, facts: { spf: spfFacts, dkim: [], dmarc: { result: 'permerror', policy: null, domain: null }, arc: { result: 'none' } } };
+  }
 
   const dkimRows: any[] = (res.dkim?.results ?? []).filter((r: any) => r.signingDomain || normalise(r.status?.result) !== 'none');
   const dkimFacts: AuthFacts['dkim'] = [];
@@ -99,7 +105,7 @@ export function interpret(res: any, cfg: AuthConfig, sampleKey: string): Interpr
   return {
     symbols,
     facts: {
-      spf: { result: spfResult, domain: spfDomain },
+      spf: spfFacts,
       dkim: dkimFacts,
       dmarc: { result: dmarcResult, policy: effectivePolicy, domain: dm?.domain ?? null },
       arc: { result: arcResult },

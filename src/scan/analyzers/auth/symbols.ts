@@ -27,6 +27,7 @@ export const AUTH_SYMBOLS: readonly SymbolDef[] = [
   { name: 'DMARC_NONE', group: G, score: 0, description: 'The From domain publishes no DMARC policy' },
   { name: 'DMARC_TEMPERROR', group: G, score: 0, description: 'DMARC: temporary DNS error' },
   { name: 'DMARC_PERMERROR', group: G, score: 0.2, description: 'DMARC: the record is broken' },
+  { name: 'FROM_OVERSIZED', group: G, score: 6, category: 'auth_failed', description: 'The From header is over 2,048 bytes: no single author domain can be read, so DKIM, ARC and DMARC are not evaluated (RFC 7489 §6.6.1)' },
   { name: 'ARC_VALID', group: G, score: -0.1, description: 'The ARC chain validates' },
   { name: 'ARC_INVALID', group: G, score: 1, description: 'The ARC chain is broken' },
   { name: 'ARC_NONE', group: G, score: 0, description: 'The message carries no ARC chain' },
