@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import PostalMime, { type Email } from 'postal-mime';
 import type { Address, Attachment, Envelope, FoundUrl, ParsedMessage } from '../scan/types.js';
+import { capHeaderFields } from './header-cap.js';
 import { decodersReady } from './postal-decoders.js';
 import { sniffType } from './sniff.js';
 import { readHtml } from './html.js';
@@ -72,7 +73,7 @@ async function collect(email: Email, depth: number, limits: ParseLimits, acc: Co
         acc.limitsHit.add('depth');
         continue;
       }
-      const inner = await PostalMime.parse(content, { forceRfc822Attachments: true, maxRfc822NestingDepth: 0 }).catch(() => null);
+      const inner = await parseEmail(content, acc.limitsHit).catch(() => null);
       if (!inner) {
         acc.limitsHit.add('nested_unparseable');
         continue;
@@ -88,13 +89,20 @@ async function collect(email: Email, depth: number, limits: ParseLimits, acc: Co
   }
 }
 
+/** postal-mime's parse of one message level, its header fields cut to what the parser reads in time. */
+function parseEmail(bytes: Uint8Array, limitsHit: Set<string>): Promise<Email> {
+  const capped = capHeaderFields(bytes);
+  for (const name of capped.cut) limitsHit.add(`header_size: ${name}`);
+  return PostalMime.parse(capped.bytes, { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 });
+}
+
 /** Parses a raw message. Never throws on malformed input: it returns what could be read. */
 export async function parseMessage(raw: Uint8Array, envelope: Envelope = EMPTY_ENVELOPE, id: string | null = null, limits: ParseLimits = DEFAULT_LIMITS): Promise<ParsedMessage> {
   await decodersReady;
   const limitsHit = new Set<string>();
   let email: Email;
   try {
-    email = await PostalMime.parse(raw, { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 });
+    email = await parseEmail(raw, limitsHit);
   } catch (err) {
     limitsHit.add(`unparseable: ${(err as Error).message}`);
     email = { headers: [], attachments: [], text: Buffer.from(raw).toString('latin1') } as unknown as Email;

@@ -9,7 +9,7 @@ export const messageLimits: Analyzer = {
   symbols: [
     {
       name: 'MIME_LIMITS_HIT',
-      description: 'Parser limits were hit (parts, depth or decoded size): part of the message was not scanned',
+      description: 'Parser limits were hit (parts, depth, decoded size, a header field over 100 KiB): part of the message was not scanned',
       group: 'mime',
       score: 2,
       category: 'other_threat',
