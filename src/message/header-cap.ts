@@ -36,8 +36,10 @@ export function capHeaderFields(raw: Uint8Array, max = MAX_HEADER_FIELD_BYTES): 
       while (end > fieldStart && (buf[end - 1] === LF || buf[end - 1] === CR)) end--;
       keep.push([kept, end], [contentEnd, lineEnd]);
       kept = lineEnd;
-      const colon = buf.indexOf(0x3a, fieldStart);
-      cut.push(buf.toString('latin1', fieldStart, colon < 0 || colon > end ? Math.min(end, fieldStart + 40) : colon));
+      // The name: up to a colon in the kept part (or just after it). Searched there only — searched
+      // on from fieldStart, each cut field with no colon would read on through the rest of the message.
+      const colon = buf.subarray(fieldStart, end + 1).indexOf(0x3a);
+      cut.push(buf.toString('latin1', fieldStart, colon < 0 ? Math.min(end, fieldStart + 40) : fieldStart + colon));
     }
   };
   while (pos < buf.length) {
