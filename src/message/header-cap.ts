@@ -10,8 +10,13 @@ export const MAX_HEADER_FIELD_BYTES = 102_400;
 export interface CappedHeaders {
   /** The message with every header field cut to MAX_HEADER_FIELD_BYTES (the same bytes when none was longer). */
   bytes: Uint8Array;
-  /** Names of the fields that were cut, in order. */
-  cut: string[];
+  /** The fields that were cut, in order: name, and size as received (name to last byte before the line end). */
+  cut: HeaderCut[];
+}
+
+export interface HeaderCut {
+  name: string;
+  bytes: number;
 }
 
 const LF = 0x0a;
@@ -24,7 +29,7 @@ export function capHeaderFields(raw: Uint8Array, max = MAX_HEADER_FIELD_BYTES): 
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   // [keep from, keep to) slices; a cut field keeps its first `max` bytes and its own line end.
   const keep: Array<[number, number]> = [];
-  const cut: string[] = [];
+  const cut: HeaderCut[] = [];
   let kept = 0;
   let fieldStart = 0;
   let pos = 0;
@@ -39,7 +44,7 @@ export function capHeaderFields(raw: Uint8Array, max = MAX_HEADER_FIELD_BYTES): 
       // The name: up to a colon in the kept part (or just after it). Searched there only — searched
       // on from fieldStart, each cut field with no colon would read on through the rest of the message.
       const colon = buf.subarray(fieldStart, end + 1).indexOf(0x3a);
-      cut.push(buf.toString('latin1', fieldStart, colon < 0 ? Math.min(end, fieldStart + 40) : fieldStart + colon));
+      cut.push({ name: buf.toString('latin1', fieldStart, colon < 0 ? Math.min(end, fieldStart + 40) : fieldStart + colon), bytes: contentEnd - fieldStart });
     }
   };
   while (pos < buf.length) {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import PostalMime, { type Email } from 'postal-mime';
 import type { Address, Attachment, Envelope, FoundUrl, ParsedMessage } from '../scan/types.js';
-import { capHeaderFields } from './header-cap.js';
+import { capHeaderFields, type HeaderCut } from './header-cap.js';
 import { decodersReady } from './postal-decoders.js';
 import { sniffType } from './sniff.js';
 import { readHtml } from './html.js';
@@ -90,9 +90,12 @@ async function collect(email: Email, depth: number, limits: ParseLimits, acc: Co
 }
 
 /** postal-mime's parse of one message level, its header fields cut to what the parser reads in time. */
-function parseEmail(bytes: Uint8Array, limitsHit: Set<string>): Promise<Email> {
+function parseEmail(bytes: Uint8Array, limitsHit: Set<string>, cuts: HeaderCut[] = []): Promise<Email> {
   const capped = capHeaderFields(bytes);
-  for (const name of capped.cut) limitsHit.add(`header_size: ${name}`);
+  for (const c of capped.cut) {
+    limitsHit.add(`header_size: ${c.name} (${c.bytes} bytes)`);
+    cuts.push(c);
+  }
   return PostalMime.parse(capped.bytes, { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 });
 }
 
@@ -100,9 +103,10 @@ function parseEmail(bytes: Uint8Array, limitsHit: Set<string>): Promise<Email> {
 export async function parseMessage(raw: Uint8Array, envelope: Envelope = EMPTY_ENVELOPE, id: string | null = null, limits: ParseLimits = DEFAULT_LIMITS): Promise<ParsedMessage> {
   await decodersReady;
   const limitsHit = new Set<string>();
+  const headerCuts: HeaderCut[] = [];
   let email: Email;
   try {
-    email = await parseEmail(raw, limitsHit);
+    email = await parseEmail(raw, limitsHit, headerCuts);
   } catch (err) {
     limitsHit.add(`unparseable: ${(err as Error).message}`);
     email = { headers: [], attachments: [], text: Buffer.from(raw).toString('latin1') } as unknown as Email;
@@ -121,6 +125,7 @@ export async function parseMessage(raw: Uint8Array, envelope: Envelope = EMPTY_E
     envelope,
     raw,
     headers: Object.freeze(email.headers.map((h) => ({ key: h.key, value: h.value }))),
+    headerCuts: Object.freeze(headerCuts),
     from: addr(email.from as { name?: string; address?: string } | undefined),
     replyTo: addrs(email.replyTo),
     to: addrs(email.to),

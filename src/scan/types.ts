@@ -3,6 +3,7 @@
 // API and --json output.
 
 import type { ZodType } from 'zod';
+import type { HeaderCut } from '../message/header-cap.js';
 
 /** Message categories, in precedence order (first wins). */
 export const CATEGORIES = [
@@ -95,7 +96,10 @@ export interface ParsedMessage {
   id: string | null;
   envelope: Envelope;
   raw: Uint8Array;
+  /** Header fields as the parser read them: a field over 100 KiB is cut (see headerCuts). */
   headers: readonly HeaderField[];
+  /** The top-level header fields cut for the parser, with their size as received. */
+  headerCuts: readonly HeaderCut[];
   from: Address | null;
   replyTo: Address[];
   to: Address[];

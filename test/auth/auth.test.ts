@@ -213,6 +213,14 @@ describe('auth analyzer', () => {
     assert.deepEqual(res.facts?.auth?.dmarc, { result: 'permerror', policy: null, domain: null });
   });
 
+  it('gives the size of a From cut for the parser (over 100 KiB) as received', { timeout: 15_000 }, async () => {
+    const huge = message('a@example.com').replace('From: Alice <a@example.com>', `From: ${':;'.repeat(150_000)}`);
+    const res = await check(huge, BAD_IP, 'a@example.com');
+    assert.deepEqual(res.names.sort(), ['FROM_OVERSIZED', 'SPF_FAIL'], JSON.stringify(res.symbols));
+    // "From: " and the 300,000 bytes after it; the parser read only the first 102,400.
+    assert.equal(res.symbols.find((s) => s.name === 'FROM_OVERSIZED')?.detail, '300006 bytes');
+  });
+
   it('authenticates a From of MAX_FROM_BYTES (a long display name) and refuses one byte more', async () => {
     const withName = (bytes: number) => {
       const tail = ' <alice@example.com>';

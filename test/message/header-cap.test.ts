@@ -3,7 +3,7 @@
 // and block end, and a message of 1.5 MB of base64 encoded words in its Subject parses at once.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capHeaderFields, MAX_HEADER_FIELD_BYTES } from '../../src/message/header-cap.js';
+import { capHeaderFields, type HeaderCut, MAX_HEADER_FIELD_BYTES } from '../../src/message/header-cap.js';
 import { parseMessage } from '../../src/message/parse.js';
 
 const cap = (s: string, max: number) => {
@@ -12,7 +12,7 @@ const cap = (s: string, max: number) => {
 };
 
 /** The same cut written plainly: header block split into fields by line, each cut at `max`. */
-function reference(s: string, max: number): { text: string; cut: string[] } {
+function reference(s: string, max: number): { text: string; cut: HeaderCut[] } {
   const lines = s.match(/[^\n]*\n|[^\n]+$/g) ?? [];
   const fields: string[][] = [];
   let i = 0;
@@ -22,7 +22,7 @@ function reference(s: string, max: number): { text: string; cut: string[] } {
     if (fields.length && /^[ \t]/.test(line)) fields[fields.length - 1]!.push(line);
     else fields.push([line]);
   }
-  const cut: string[] = [];
+  const cut: HeaderCut[] = [];
   const out = fields.map((f) => {
     const whole = f.join('');
     const eol = /\r\n$/.test(whole) ? '\r\n' : /\n$/.test(whole) ? '\n' : '';
@@ -30,7 +30,7 @@ function reference(s: string, max: number): { text: string; cut: string[] } {
     if (content.length <= max) return whole;
     const colon = content.indexOf(':');
     const kept = content.slice(0, max).replace(/[\r\n]+$/, '');
-    cut.push(colon >= 0 && colon <= kept.length ? content.slice(0, colon) : kept.slice(0, 40));
+    cut.push({ name: colon >= 0 && colon <= kept.length ? content.slice(0, colon) : kept.slice(0, 40), bytes: content.length });
     return kept + eol;
   });
   return { text: out.join('') + lines.slice(i).join(''), cut };
@@ -46,7 +46,7 @@ describe('capHeaderFields', () => {
   it('cuts a long field, keeps its line end, the other fields and the body', () => {
     const r = cap(`From: a@b.test\r\nSubject: ${'x'.repeat(50)}\r\nTo: c@d.test\r\n\r\nSubject: body ${'y'.repeat(50)}\r\n`, 20);
     assert.equal(r.text, `From: a@b.test\r\nSubject: ${'x'.repeat(11)}\r\nTo: c@d.test\r\n\r\nSubject: body ${'y'.repeat(50)}\r\n`);
-    assert.deepEqual(r.cut, ['Subject']);
+    assert.deepEqual(r.cut, [{ name: 'Subject', bytes: 59 }]);
   });
 
   it('never leaves an empty line where a folded field is cut after a line break', () => {
@@ -82,7 +82,9 @@ describe('capHeaderFields', () => {
     const words = '=?utf-8?B?QUJD?= '.repeat(90_000);
     const raw = Buffer.from(`From: a@sender.test\r\nSubject: ${words}\r\nTo: b@example.org\r\n\r\nthe body\r\n`);
     const m = await parseMessage(raw);
-    assert.deepEqual(m.limitsHit, ['header_size: Subject']);
+    // The size as received: "Subject: " and the words, up to the line end.
+    assert.deepEqual(m.limitsHit, ['header_size: Subject (1530009 bytes)']);
+    assert.deepEqual(m.headerCuts, [{ name: 'Subject', bytes: 1_530_009 }]);
     assert.ok(m.subject.startsWith('ABCABC'));
     assert.ok(m.subject.length < MAX_HEADER_FIELD_BYTES);
     assert.equal(m.to[0]?.address, 'b@example.org');

@@ -56,7 +56,11 @@ export const authAnalyzer: Analyzer = {
       minBitLength: cfg.min_key_bits,
       seal,
     };
-    const fromBytes = msg.headers.reduce((n, h) => (h.key === 'from' ? n + Buffer.byteLength(h.value) : n), 0);
+    // A From field cut for the parser (over 100 KiB) is counted as received.
+    const cutFrom = msg.headerCuts.filter((c) => c.name.trim().toLowerCase() === 'from');
+    const fromBytes = cutFrom.length
+      ? cutFrom.reduce((n, c) => n + c.bytes, 0)
+      : msg.headers.reduce((n, h) => (h.key === 'from' ? n + Buffer.byteLength(h.value) : n), 0);
     const res =
       fromBytes > MAX_FROM_BYTES
         ? { ...(await authenticateSpf(opts, `From header of ${fromBytes} bytes not read`)), fromOversized: `${fromBytes} bytes` }
