@@ -2,7 +2,7 @@
 // analyzers: every reachable file (archives opened, passwords tried, MIME salvaged) with its
 // document report. Cached per ParsedMessage (which is read-only) and limits.
 import type { ParsedMessage } from '../scan/types.js';
-import { inspectHtml, type HtmlReport } from './html.js';
+import { fileHtmlReport, type HtmlReport } from './html.js';
 import { inspectMime, type MimeFindings } from './mime.js';
 import { inspectMacros, isEncryptedOffice, type MacroReport } from './office.js';
 import { candidatePasswords } from './passwords.js';
@@ -60,7 +60,7 @@ async function report(file: FileNode, declaredType: string | null, salvaged: boo
     encryptedDocument: isEncryptedOffice(file.content, t),
     pdf: t === 'application/pdf' ? inspectPdf(file.content) : null,
     rtf: t === 'application/rtf' || (ext === 'rtf' && Buffer.from(file.content.subarray(0, 8)).toString('latin1').startsWith('{\\rt')) ? inspectRtf(file.content) : null,
-    html: isHtml && file.content.byteLength < 20 * 1024 * 1024 ? inspectHtml(Buffer.from(file.content).toString('utf8')) : null,
+    html: isHtml && file.content.byteLength < 20 * 1024 * 1024 ? fileHtmlReport(file.content) : null,
   };
 }
 

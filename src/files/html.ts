@@ -2,6 +2,7 @@
 // (Blob + createObjectURL + download, msSaveOrOpenBlob, atob of a large payload), so that no file
 // crosses the gateway. Also the credential forms that phishing pages carry.
 import { someTag, type TagSpan } from '../message/html-tags.js';
+import type { ParsedMessage } from '../scan/types.js';
 
 export interface HtmlReport {
   smuggling: string[];
@@ -69,4 +70,24 @@ export function inspectHtml(html: string): HtmlReport {
     password: someTag(f.body, /<input\b/i, (i) => /type\s*=\s*["']?password/i.test(i.text)),
   }));
   return { smuggling: cues, forms, bigBase64 };
+}
+
+// The same HTML is read by several analyzers (the body by APT and phishing, an HTML attachment by
+// the shared file analysis and by phishing): each is inspected once. Keyed by the read-only parsed
+// message and by the attachment's bytes, which live as long as it.
+const bodies = new WeakMap<ParsedMessage, HtmlReport | null>();
+const files = new WeakMap<Uint8Array, HtmlReport>();
+
+/** The report on the message's HTML body, or null when it has none. */
+export function bodyHtmlReport(msg: ParsedMessage): HtmlReport | null {
+  let r = bodies.get(msg);
+  if (r === undefined) bodies.set(msg, (r = msg.html ? inspectHtml(msg.html) : null));
+  return r;
+}
+
+/** The report on an HTML file's bytes (read as UTF-8). */
+export function fileHtmlReport(content: Uint8Array): HtmlReport {
+  let r = files.get(content);
+  if (!r) files.set(content, (r = inspectHtml(Buffer.from(content).toString('utf8'))));
+  return r;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import { analyseFiles, ArchiveLimitsConfig, toLimits } from '../../../files/analysis.js';
 import { EXECUTABLE_TYPES, extensionOf, isExecutableExtension } from '../../../files/names.js';
-import { inspectHtml } from '../../../files/html.js';
+import { bodyHtmlReport } from '../../../files/html.js';
 import type { Analyzer, AnalyzerContext, Emit, ParsedMessage, SymbolDef } from '../../types.js';
 
 export const AptConfig = z.object({ archive: ArchiveLimitsConfig.default(ArchiveLimitsConfig.parse({})) }).strict();
@@ -68,10 +68,8 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
     if (programs.length) emit('ENCRYPTED_ARCHIVE_EXECUTABLE', `${i.path}: ${programs.slice(0, 5).join(', ')} (not opened)`);
   }
   // Smuggling straight in the HTML body (no attachment) works the same way in a webmail preview.
-  if (msg.html) {
-    const h = inspectHtml(msg.html);
-    if (h.smuggling.length) emit('HTML_SMUGGLING', `message body: ${h.smuggling.join(', ')}`);
-  }
+  const h = bodyHtmlReport(msg);
+  if (h?.smuggling.length) emit('HTML_SMUGGLING', `message body: ${h.smuggling.join(', ')}`);
   return out;
 }
 

@@ -4,7 +4,7 @@
 // links, shorteners in login prompts) and display names that claim a brand or the service desk.
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
-import { inspectHtml } from '../../../files/html.js';
+import { bodyHtmlReport, fileHtmlReport, type HtmlReport } from '../../../files/html.js';
 import type { Analyzer, AnalyzerContext, Emit, ParsedMessage, SymbolDef } from '../../types.js';
 import { DEFAULT_BRANDS, lookalike, registrable, type Brand } from './lookalike.js';
 
@@ -122,15 +122,16 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Emit[]
   }
 
   // Forms in the body and in HTML attachments (attachments come from the shared file analysis).
-  const pages: { where: string; html: string }[] = [];
-  if (msg.html) pages.push({ where: 'message body', html: msg.html });
+  const pages: { where: string; report: HtmlReport }[] = [];
+  const bodyHtml = bodyHtmlReport(msg);
+  if (bodyHtml) pages.push({ where: 'message body', report: bodyHtml });
   // HTML attachments as the parser delivered them (no archive walk needed for a login page).
   for (const a of msg.attachments) {
     const name = (a.filename ?? '').toLowerCase();
-    if (a.size < 5 * 1024 * 1024 && (a.sniffedType === 'text/html' || a.declaredType === 'text/html' || /\.s?html?$|\.svg$/.test(name))) pages.push({ where: a.filename ?? 'attachment.html', html: Buffer.from(a.content).toString('utf8') });
+    if (a.size < 5 * 1024 * 1024 && (a.sniffedType === 'text/html' || a.declaredType === 'text/html' || /\.s?html?$|\.svg$/.test(name))) pages.push({ where: a.filename ?? 'attachment.html', report: fileHtmlReport(a.content) });
   }
   for (const p of pages) {
-    for (const f of inspectHtml(p.html).forms) {
+    for (const f of p.report.forms) {
       if (f.password) emit('PHISH_CREDENTIAL_FORM', `${p.where}: password form${f.action ? ` posting to ${f.action.slice(0, 100)}` : ''}`);
       else if (/^https?:/i.test(f.action)) emit('PHISH_FORM', `${p.where}: form posting to ${f.action.slice(0, 100)}`);
     }
