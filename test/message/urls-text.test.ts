@@ -19,6 +19,13 @@ const SAMPLES = [
   'mail me at someone@example.com or mailto:other@example.com, site example.com',
   'http://localhost:3000/ needs no dot; nor does http://intranet/',
   'a very long line ' + 'word '.repeat(2000) + 'then tail.example.com',
+  // Words of URLs with and without a separator before the scheme, and protocol-relative ones
+  // after ':', '/' and others (what urlsInText's own "//" check decides first).
+  'ahttp://a.test/'.repeat(200),
+  'a:http://b.test/'.repeat(200),
+  './/a.b/ =//c.test/x x://d.test/? ///e.test/ |http://f.test/ (//g.test/) [//h.test]'.repeat(20),
+  'http://a.test/?u=http%3A%2F%2Fb.test%2F%3Fu%3D'.repeat(100),
+  'x' + 'http://a.test/?u=http://'.repeat(100),
   '',
   '\n\n\n',
 ];
@@ -35,6 +42,20 @@ describe('urlsInText', () => {
     assert.ok(lines(SAMPLES[1]!).includes('http://example.net'));
     assert.ok(lines(SAMPLES[7]!).includes('http://intranet/'));
     assert.deepEqual(lines(SAMPLES[5]!), []);
+  });
+
+  // Each took linkify most of an hour at 1 MB (1 s at 16 KB, growing with the square of the
+  // length): it read the rest of the word again from every "//" (README, Large and hostile
+  // messages). Now a few hundred milliseconds each, on a loaded machine too.
+  it('reads a megabyte-long word of URLs in linear time', { timeout: 30_000 }, () => {
+    for (const unit of ['ahttp://a.test/', 'x://a.test/?', '|http://a.b/', 'http://a.test/?u=http%3A%2F%2Fb.test%2F%3Fu%3D']) {
+      const word = 'x' + unit.repeat(Math.ceil(1_000_000 / unit.length));
+      const t0 = performance.now();
+      const found = lines(`${word} after.example.org`);
+      const ms = performance.now() - t0;
+      assert.ok(ms < 5000, `${unit}: ${ms.toFixed(0)} ms`);
+      assert.deepEqual(found, ['http://after.example.org'], unit);
+    }
   });
 
   it('stops at the limit', () => {
