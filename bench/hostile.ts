@@ -55,7 +55,7 @@ const UNITS = [
   '&#', '&#x41;', '&amp;', '<a ', '<a href=', '<!--', '<![CDATA[', '<script>', '<style>', '<form>', '<input type=password>', 'click here ',
   'verify your account ', 'password ', 'urgent ', 'wire transfer ', 'invoice ', 'unsubscribe ', 'Dear friend ', '$', '$1', '100% ', 'FREE ', 'Re: ',
   'begin 644 ', '\t', '\u00a0', '\u200b', '\u202e', 'é', 'аа', '中文', 'xn--', 'xn--a.', '1.2.3.4.', '::', 'http://1.2.3.4/', 'data:', 'javascript:',
-  'mailto:', 'cid:', 'http://bit.ly/', '?url=http', 'l.', 'O0',
+  'mailto:', 'cid:', 'http://bit.ly/', '?url=http', 'l.', 'O0', 'a', 'A', '1', 'aA1',
 ];
 const PIECES = ['a', '1', '.', '-', '/', ':', '@', '=', '%', '&', '#', ';', '<', '>', '"', "'", ' ', '?', '(', ')', '[', ']', '\\', '_', '+', '*', '!', '$', '|', '~', '\n', 'é', 'http://', 'www.', '=?', '?=', '&#', '<a ', 'href=', '\t', ',', '^', '`', '{', '}'];
 // In 32-bit arithmetic (a float product loses the low bits and the sequence soon repeats), its

@@ -74,7 +74,7 @@ export const RULES: readonly SpamRule[] = [
   { name: 'SUBJ_ALL_CAPS', description: 'Subject is all capitals', score: 1.4, test: (v) => upperRatio(v.subject) > 0.9 },
   { name: 'SUBJ_EXCLAIM', description: 'Subject with !! or $$ or ending in !', score: 3.5, test: (v) => /!!|\$\$|!\s*$/.test(v.subject) },
   { name: 'SUBJ_FREE', description: 'Subject offers something free', score: 2.7, test: (v) => /\bfree\b/i.test(v.subject) },
-  { name: 'SUBJ_MONEY', description: 'Subject mentions an amount of money or a percentage off', score: 0.8, test: (v) => /\$\s?\d|\d+\s?%|\bcash\b/i.test(v.subject) },
+  { name: 'SUBJ_MONEY', description: 'Subject mentions an amount of money or a percentage off', score: 0.8, test: (v) => /\$\s?\d|\d\s?%|\bcash\b/i.test(v.subject) },
   { name: 'SUBJ_ADV', description: 'Subject tagged as advertisement', score: 1.4, test: (v) => /^\s*\[?adv?\b|\badv:|\bad:/i.test(v.subject) },
   // Japan's law on specified e-mail (2002) made senders of unsolicited advertising begin the
   // subject with 未承諾広告※ ("unsolicited advertisement"): the sender says what the message is. The
@@ -113,7 +113,9 @@ export const RULES: readonly SpamRule[] = [
     score: 0.0,
     test: (v) => {
       const f = v.msg.from;
-      const m = f ? /[\w.+-]+@[\w-]+(\.[\w-]+)+/.exec(f.name) : null;
+      // Tried only where a run of address characters starts (the leftmost match starts there
+      // anyway): from every position, 20 KB of letters took 0.6 s, 100 KB 15 s.
+      const m = f ? /(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+/.exec(f.name) : null;
       return !!m && m[0].toLowerCase() !== f!.address;
     },
   },
