@@ -74,6 +74,8 @@ export const RULES: readonly SpamRule[] = [
   { name: 'SUBJ_ALL_CAPS', description: 'Subject is all capitals', score: 1.4, test: (v) => upperRatio(v.subject) > 0.9 },
   { name: 'SUBJ_EXCLAIM', description: 'Subject with !! or $$ or ending in !', score: 3.5, test: (v) => /!!|\$\$|!\s*$/.test(v.subject) },
   { name: 'SUBJ_FREE', description: 'Subject offers something free', score: 2.7, test: (v) => /\bfree\b/i.test(v.subject) },
+  // `\d\s?%`, not `\d+\s?%` (which fires on the same subjects): tried from every digit of a long
+  // run and reading on to its end, that took 13.7 s on a 90,000-digit Subject.
   { name: 'SUBJ_MONEY', description: 'Subject mentions an amount of money or a percentage off', score: 0.8, test: (v) => /\$\s?\d|\d\s?%|\bcash\b/i.test(v.subject) },
   { name: 'SUBJ_ADV', description: 'Subject tagged as advertisement', score: 1.4, test: (v) => /^\s*\[?adv?\b|\badv:|\bad:/i.test(v.subject) },
   // Japan's law on specified e-mail (2002) made senders of unsolicited advertising begin the
