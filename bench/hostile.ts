@@ -1,8 +1,9 @@
 // Development tool: looks for message shapes that make the scan slow (an expression or parser
 // that reads the same text again from many positions) by timing the whole engine, in process, on
-// made-up messages: a unit of one to a few characters repeated to SIZE bytes in each of nine
-// places (plain text, text lines, HTML text and markup, href, link text, Subject, display name,
-// attachment name) and header fields just under the parser's 100 KiB cut. Bayes is trained on 150
+// made-up messages: a unit of one to a few characters repeated to SIZE bytes in each of twelve
+// places (plain text, text lines, HTML text and markup, href, link text; 90 KB of it in Subject,
+// Received, Message-ID and Reply-To; a display name, an attachment name) and header fields just
+// under the parser's 100 KiB cut. Bayes is trained on 150
 // + 150 messages of the benchmark's training half so that it tokenizes as it does in production;
 // network lookups are refused and clamd is off. Prints each scan over --slow ms or with a _FAIL
 // symbol; exits 1 when there was one. README, Large and hostile messages.
@@ -44,6 +45,9 @@ const PLACES: Record<string, (u: string) => string> = {
   'link-text': (u) => html(`<a href="http://x.test/">${esc(fill(u))}</a>`),
   subject: (u) => `${head(fill(u, Math.min(SIZE, 90_000)).replace(/[\r\n]/g, ' '))}Content-Type: text/plain\r\n\r\nhello\r\n`,
   'display-name': (u) => `${head('hi', `"${flat(fill(u, 2000))}"`)}Content-Type: text/plain\r\n\r\nhello\r\n`,
+  received: (u) => `Received: from ${flat(fill(u, 90_000)).replace(/[\r\n]/g, ' ')}\r\n${head()}Content-Type: text/plain\r\n\r\nhello\r\n`,
+  'message-id': (u) => `${head().replace('<m1@sender.test>', `<${flat(fill(u, 90_000)).replace(/[\r\n]/g, ' ')}>`)}Content-Type: text/plain\r\n\r\nhello\r\n`,
+  'reply-to': (u) => `${head()}Reply-To: ${flat(fill(u, 90_000)).replace(/[\r\n]/g, ' ')}\r\nContent-Type: text/plain\r\n\r\nhello\r\n`,
   'attachment-name': (u) =>
     `${head()}Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\nContent-Type: application/octet-stream; name="${flat(fill(u, 5000))}"\r\nContent-Disposition: attachment\r\n\r\nAAAA\r\n--B--\r\n`,
 };
