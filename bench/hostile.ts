@@ -19,6 +19,7 @@ import { ALL_ANALYZERS } from '../src/scan/analyzers/index.js';
 import { refuseAllLookups, ScanEngine } from '../src/scan/engine.js';
 import { checkEnvelope } from '../src/scan/envelope.js';
 import { openStore } from '../src/store/db.js';
+import { seeded } from '../test/helpers/seeded.js';
 // @ts-expect-error plain ES module without types
 import { corpusIndex, readRaw } from './scan/corpus.mjs';
 
@@ -27,7 +28,6 @@ const opt = (name: string, dflt: number): number => (argv.includes(name) ? Numbe
 const SIZE = opt('--size', 100_000);
 const SLOW_MS = opt('--slow', 1000);
 const RANDOM = opt('--random', 250);
-let seed = opt('--seed', 5);
 
 const fill = (unit: string, n = SIZE): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
 const esc = (s: string): string => s.replace(/[<>"&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '"': '&quot;', '&': '&amp;' })[c]!);
@@ -45,9 +45,9 @@ const PLACES: Record<string, (u: string) => string> = {
   'link-text': (u) => html(`<a href="http://x.test/">${esc(fill(u))}</a>`),
   subject: (u) => `${head(fill(u, Math.min(SIZE, 90_000)).replace(/[\r\n]/g, ' '))}Content-Type: text/plain\r\n\r\nhello\r\n`,
   'display-name': (u) => `${head('hi', `"${flat(fill(u, 2000))}"`)}Content-Type: text/plain\r\n\r\nhello\r\n`,
-  received: (u) => `Received: from ${flat(fill(u, 90_000)).replace(/[\r\n]/g, ' ')}\r\n${head()}Content-Type: text/plain\r\n\r\nhello\r\n`,
-  'message-id': (u) => `${head().replace('<m1@sender.test>', `<${flat(fill(u, 90_000)).replace(/[\r\n]/g, ' ')}>`)}Content-Type: text/plain\r\n\r\nhello\r\n`,
-  'reply-to': (u) => `${head()}Reply-To: ${flat(fill(u, 90_000)).replace(/[\r\n]/g, ' ')}\r\nContent-Type: text/plain\r\n\r\nhello\r\n`,
+  received: (u) => `Received: from ${flat(fill(u, 90_000))}\r\n${head()}Content-Type: text/plain\r\n\r\nhello\r\n`,
+  'message-id': (u) => `${head().replace('<m1@sender.test>', `<${flat(fill(u, 90_000))}>`)}Content-Type: text/plain\r\n\r\nhello\r\n`,
+  'reply-to': (u) => `${head()}Reply-To: ${flat(fill(u, 90_000))}\r\nContent-Type: text/plain\r\n\r\nhello\r\n`,
   'attachment-name': (u) =>
     `${head()}Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\nContent-Type: application/octet-stream; name="${flat(fill(u, 5000))}"\r\nContent-Disposition: attachment\r\n\r\nAAAA\r\n--B--\r\n`,
 };
@@ -62,9 +62,7 @@ const UNITS = [
   'mailto:', 'cid:', 'http://bit.ly/', '?url=http', 'l.', 'O0', 'a', 'A', '1', 'aA1',
 ];
 const PIECES = ['a', '1', '.', '-', '/', ':', '@', '=', '%', '&', '#', ';', '<', '>', '"', "'", ' ', '?', '(', ')', '[', ']', '\\', '_', '+', '*', '!', '$', '|', '~', '\n', 'é', 'http://', 'www.', '=?', '?=', '&#', '<a ', 'href=', '\t', ',', '^', '`', '{', '}'];
-// In 32-bit arithmetic (a float product loses the low bits and the sequence soon repeats), its
-// high bits (the low ones cycle within a few steps).
-const rnd = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+const rnd = seeded(opt('--seed', 5));
 const random = new Set<string>();
 while (random.size < RANDOM) {
   let u = '';

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { capHeaderFields, type HeaderCut, MAX_HEADER_FIELD_BYTES } from '../../src/message/header-cap.js';
 import { parseMessage } from '../../src/message/parse.js';
+import { seeded } from '../helpers/seeded.js';
 
 const cap = (s: string, max: number) => {
   const r = capHeaderFields(Buffer.from(s, 'latin1'), max);
@@ -56,8 +57,7 @@ describe('capHeaderFields', () => {
   });
 
   it('matches the plain reading on made-up header blocks (LF and CRLF, folding, no body)', () => {
-    let seed = 7;
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const rnd = seeded(7);
     const pieces = ['Subject: ', 'To: ', 'X-A:', 'a', 'bb', ' ', '\t', '=?utf-8?B?QUJD?=', ':', '\r', 'é'];
     for (let n = 0; n < 3000; n++) {
       const eol = rnd(3) === 0 ? '\n' : '\r\n';

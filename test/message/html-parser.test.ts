@@ -6,6 +6,7 @@ import { Parser, type Handler } from 'htmlparser2';
 import { frontStack, htmlParser } from '../../src/message/html-parser.js';
 import { readHtml } from '../../src/message/html.js';
 import { sanitizeHtml } from '../../src/web/sanitize.js';
+import { seeded } from '../helpers/seeded.js';
 
 /** Every open and close event, with the implied flag, as a string. */
 function events(make: (cbs: Partial<Handler>) => Parser, html: string): string {
@@ -18,8 +19,7 @@ function events(make: (cbs: Partial<Handler>) => Parser, html: string): string {
 
 describe('htmlParser', () => {
   it('behaves as an array used at its front, for every operation the parser makes', () => {
-    let seed = 11;
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const rnd = seeded(11);
     const ref: string[] = ['x'];
     const s = frontStack(['x']);
     for (let i = 0; i < 20_000; i++) {

@@ -16,6 +16,7 @@ import type { AnalyzerContext } from '../../src/scan/types.js';
 import { DATABASES, makeDatabase } from '../helpers/db.js';
 import { startDnsServer, type DnsFixture } from '../helpers/dns-server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { seeded } from '../helpers/seeded.js';
 
 const run = promisify(execFile);
 let dns: DnsFixture;
@@ -84,8 +85,7 @@ describe('the domain a link text shows', () => {
 
   it('finds what the expression found, on hand-picked and on 20,000 made-up texts', () => {
     const picked = ['Click www.PayPal.com now', 'https://secure.bank.example.co.uk/login', '.example.com', '--example.com', 'foo.x-.example.com', 'a_b.example.com', 'x..example.com', 'v1.2 release', 'file.pdf', 'see http://a.b.c.d.example.org:8080/x', `${'a'.repeat(74)}.com`, 'IP 1.2.3.4/x', 'trailing example.com.', 'me@example.com', 'a.b', 'a.com1 b.org', '', '.', 'com'];
-    let seed = 11;
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const rnd = seeded(11);
     const pieces = ['a', 'b', 'Z', '1', '-', '.', '.', 'com', 'org', 'x1', '/', ':', ' ', '_', '@', 'http://', 'é', 'a'.repeat(30)];
     const made = Array.from({ length: 20_000 }, () => Array.from({ length: rnd(25) }, () => pieces[rnd(pieces.length)]!).join(''));
     for (const text of [...picked, ...made]) assert.equal(domainInText(text), EXPRESSION.exec(text)?.[1] ?? null, JSON.stringify(text));

@@ -7,6 +7,7 @@ import { inspectHtml } from '../../src/files/html.js';
 import { ovbaDecompress } from '../../src/files/office.js';
 import { inspectPdf } from '../../src/files/pdf.js';
 import { inspectRtf } from '../../src/files/rtf.js';
+import { seeded } from '../helpers/seeded.js';
 
 describe('MS-OVBA', () => {
   test('decompresses the example of MS-OVBA 3.2.2 (copy tokens)', () => {
@@ -58,8 +59,7 @@ describe('PDF', () => {
       }
       return out;
     };
-    let seed = 9;
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const rnd = seeded(9);
     const hidden = (n: number) => deflateSync(Buffer.from(`<< /S /Launch /F (f${n}.exe) >>`)).toString('latin1');
     const PIECES = ['<< /Filter /FlateDecode >>\n', '<< /Length 3 >>\n', 'stream\n', 'stream\r\n', 'endstream\n', 'xyz ', '/JS (a) ', '\n'];
     let launches = 0;

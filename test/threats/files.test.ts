@@ -11,6 +11,7 @@ import { candidatePasswords } from '../../src/files/passwords.js';
 import { DEFAULT_ARCHIVE_LIMITS, walkFiles } from '../../src/files/walk.js';
 import { DEFAULT_BRANDS, lookalike, skeleton } from '../../src/scan/analyzers/phishing/lookalike.js';
 import { tempDir } from '../helpers/tmp.js';
+import { seeded } from '../helpers/seeded.js';
 
 function zipDir(dir: string, name: string, files: Record<string, string | Buffer>, args: string[] = []): Buffer {
   for (const [n, c] of Object.entries(files)) writeFileSync(path.join(dir, n), c);
@@ -91,8 +92,7 @@ describe('candidate passwords', () => {
       }
       return out.slice(0, max);
     };
-    let seed = 13;
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const rnd = seeded(13);
     const WORDS = ['password: ', 'pwd=', '"', "'", '«', 'x7-', 'tango', '4471', 'invoice.zip', 'zip', 'open', ' ', '\n', 'code ', 'ab', 'harbor99', '!!'];
     for (let n = 0; n < 2000; n++) {
       const text = Array.from({ length: 1 + rnd(40) }, () => WORDS[rnd(WORDS.length)]!).join('');
@@ -149,8 +149,7 @@ describe('evasive MIME', () => {
   });
   test('uuencoded blocks are found where the expression over the whole text finds them', () => {
     const REF = /^begin [0-7]{3,4} ([^\r\n]+)\r?\n([\s\S]*?)^end\s*$/gm;
-    let seed = 3;
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const rnd = seeded(3);
     const pick = <T,>(xs: readonly T[]) => xs[rnd(xs.length)]!;
     const LINES = ['begin 644 a.bin', 'begin 0600 b c.txt', 'begin 7 short', 'begin 644 ', 'begin 888 x', 'end', 'end  ', 'end\t', 'endx', ' end', 'M86)C9&5F', '`', '', 'text begin 644 q'];
     let blocks = 0;

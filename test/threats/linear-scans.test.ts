@@ -12,6 +12,7 @@ import { tagSpans } from '../../src/message/html-tags.js';
 import { trackingPixel } from '../../src/scan/analyzers/graymail/index.js';
 import { RULES } from '../../src/scan/analyzers/spam-rules/rules.js';
 import type { RuleView } from '../../src/scan/analyzers/spam-rules/view.js';
+import { seeded } from '../helpers/seeded.js';
 
 /** inspectHtml as it was, expressions over the whole text. */
 function inspectHtmlBefore(html: string) {
@@ -34,8 +35,7 @@ function inspectHtmlBefore(html: string) {
   return { smuggling: cues, forms, bigBase64 };
 }
 
-let seed = 5;
-const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+const rnd = seeded(5);
 const pick = <T,>(xs: readonly T[]) => xs[rnd(xs.length)]!;
 const soup = (pieces: readonly string[], max: number) => Array.from({ length: 1 + rnd(max) }, () => pick(pieces)).join('');
 
