@@ -16,13 +16,13 @@ describe('scan configuration', () => {
     const p = build({
       scores: { FAKE_VIRUS: 20, FAKE_AUTH_FAIL: 1 },
       composites: { BOTH: { expression: '(FAKE_BULK | FAKE_SPAM_WORD) & !FAKE_VIRUS', score: 1 } },
-      thresholds: { spam: 5, phishing: 2 },
+      thresholds: { spam: 7, phishing: 2 },
       analyzers: { 'fake-spam': { words: ['x'] } },
       disabled: ['fake-late'],
     });
     assert.equal(p.registry.get('FAKE_VIRUS')?.score, 20);
     assert.equal(p.registry.get('FAKE_AUTH_FAIL')?.kind, 'fail');
-    assert.equal(p.registry.thresholds.spam, 5);
+    assert.equal(p.registry.thresholds.spam, 7);
     assert.equal(p.registry.thresholds.malware, 0);
   });
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { importHashes, importVips, knownBad, parseHashList, parseVipCsv, vipsFor } from '../../src/files/lists.js';
 import { parseMessage } from '../../src/message/parse.js';
-import { becAnalyzer, contactQuery } from '../../src/scan/analyzers/bec/index.js';
+import { becAnalyzer, contactQuery, historyQuery } from '../../src/scan/analyzers/bec/index.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, makeDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -45,26 +45,40 @@ for (const kind of DATABASES) {
 
         const raw = Buffer.from('From: Partner <ar@partner.example>\r\nTo: pay@example.edu\r\nSubject: hello\r\n\r\nhello\r\n');
         const env = { clientIp: '192.0.2.1', clientHostname: null, helo: null, tls: false, mailFrom: 'ar@partner.example', rcptTo: ['pay@example.edu'] };
-        const first = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, 'Q2'), { db: store.db, protectedDomains: ['example.edu'] });
-        assert.ok(first.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
+        const ctx = { db: store.db, protectedDomains: ['example.edu'] };
+        const scan = async (id: string | null, mailFrom = env.mailFrom, config: Record<string, unknown> = {}) =>
+          (await runAnalyzer(becAnalyzer, await parseMessage(raw, { ...env, mailFrom }, id), { ...ctx, config })).symbols.some((s) => s.name === 'BEC_FIRST_CONTACT');
         const now = new Date().toISOString();
-        await store.db.insertInto('messages').values({ id: 'Q1', received_at: now, node: 'n', client_ip: '192.0.2.1', client_hostname: null, helo: null, tls: 0, mail_from: 'ar@partner.example', message_id: null, subject: null, size: 1, spool_path: 'x', status: 'delivered', category: null, score: null, action: null, symbols: null, would_action: null, would_category: null }).execute();
-        await store.db.insertInto('message_recipients').values({ message_id: 'Q1', address: 'pay@example.edu', domain_id: null, status: 'delivered', next_attempt_at: null, last_reply: null, updated_at: now }).execute();
-        const again = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, 'Q2'), { db: store.db, protectedDomains: ['example.edu'] });
-        assert.ok(!again.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
-        // The message's own trace row is not an earlier contact; without an id every row counts.
-        const itself = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, 'Q1'), { db: store.db, protectedDomains: ['example.edu'] });
-        assert.ok(itself.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
-        const noId = await runAnalyzer(becAnalyzer, await parseMessage(raw, env, null), { db: store.db, protectedDomains: ['example.edu'] });
-        assert.ok(!noId.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
-        const other = await runAnalyzer(becAnalyzer, await parseMessage(raw, { ...env, mailFrom: 'someone@partner.example' }, 'Q3'), { db: store.db, protectedDomains: ['example.edu'] });
-        assert.ok(other.symbols.some((s) => s.name === 'BEC_FIRST_CONTACT'));
+        const record = async (id: string, mailFrom: string) => {
+          await store.db.insertInto('messages').values({ id, received_at: now, node: 'n', client_ip: '192.0.2.1', client_hostname: null, helo: null, tls: 0, mail_from: mailFrom, message_id: null, subject: null, size: 1, spool_path: 'x', status: 'delivered', category: null, score: null, action: null, symbols: null, would_action: null, would_category: null }).execute();
+          await store.db.insertInto('message_recipients').values({ message_id: id, address: 'pay@example.edu', domain_id: null, status: 'delivered', next_attempt_at: null, last_reply: null, updated_at: now }).execute();
+        };
+        // A trace that does not know the recipient yet cannot tell a first contact (a new
+        // installation would call every sender one); with the history requirement off it can.
+        assert.equal(await scan('Q2'), false);
+        assert.equal(await scan('Q2', env.mailFrom, { first_contact_history: 0 }), true);
+        for (let i = 0; i < 9; i++) await record(`H${i}`, `n${i}@news.example`);
+        assert.equal(await scan('Q2'), false, 'nine earlier messages are not yet a history');
+        assert.equal(await scan('Q2', env.mailFrom, { first_contact_history: 9 }), true);
+        await record('H9', 'n9@news.example');
+        assert.equal(await scan('Q2'), true, 'ten earlier messages, none from this sender');
+        // The message's own trace row is not history.
+        assert.equal(await scan('H9', 'someone@partner.example'), false, 'the other nine messages are not yet a history');
+        await record('Q1', 'ar@partner.example');
+        assert.equal(await scan('Q2'), false);
+        // Nor is it an earlier contact; without an id every row counts.
+        assert.equal(await scan('Q1'), true);
+        assert.equal(await scan(null), false);
+        assert.equal(await scan('Q3', 'someone@partner.example'), true);
         // Only the message's values are bound: SQLite plans with a bound LIMIT's value, and so
         // compiled a `limit ?` statement again at every run.
         for (const self of [true, false]) {
           const q = contactQuery(store.db, self);
           assert.match(q.sql, / limit 1$/);
           assert.equal(q.parameters.length, self ? 3 : 2);
+          const h = historyQuery(store.db, self, 10);
+          assert.match(h.sql, / limit 10\)/);
+          assert.equal(h.parameters.length, self ? 2 : 1);
         }
       } finally {
         await store.close();

@@ -17,6 +17,12 @@ export const BecConfig = z
     /** High-profile users besides those imported into the store (rampart vips import). */
     vips: z.array(z.object({ domain: z.string(), name: z.string(), address: z.string(), title: z.string().nullable().default(null) }).strict()).default([]),
     free_mail: z.array(z.string()).default(['gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'ymail.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com', 'aol.com', 'icloud.com', 'me.com', 'mail.com', 'gmx.com', 'gmx.net', 'gmx.de', 'web.de', 'protonmail.com', 'proton.me', 'zoho.com', 'yandex.com', 'yandex.ru', 'mail.ru', 'qq.com', '163.com', 'tutanota.com']),
+    /**
+     * First contact counts only for a recipient the message trace already knows: one with at least
+     * this many earlier messages. Until then (a new installation, a new mailbox, `rampart scan` on a
+     * store without a trace) every sender would be a first contact, which says nothing.
+     */
+    first_contact_history: z.number().int().min(0).default(10),
     /** Header added to outside mail that uses an internal name. */
     external_header: z.string().default('X-Rampart-External'),
   })
@@ -30,7 +36,7 @@ const SYMBOLS: SymbolDef[] = [
   { name: 'BEC_PAYMENT_LANGUAGE', description: 'Payment, wire, gift-card or bank-change language without links or attachments', group: 'bec', score: 2 },
   { name: 'BEC_REPLYTO_FREEMAIL', description: 'Reply-To on a free-mail domain while From is not', group: 'bec', score: 3 },
   { name: 'BEC_REPLYTO_DIVERGENT', description: 'Reply-To on another domain than From', group: 'bec', score: 1 },
-  { name: 'BEC_FIRST_CONTACT', description: 'First message from this sender to this recipient in the message trace', group: 'bec', score: 1 },
+  { name: 'BEC_FIRST_CONTACT', description: 'First message from this sender to a recipient with earlier mail in the message trace', group: 'bec', score: 1 },
   { name: 'EXTERNAL_SENDER_INTERNAL_NAME', description: 'Outside mail using an internal name; tagged as external', group: 'bec', score: 1 },
 ];
 
@@ -43,39 +49,60 @@ function nameKey(s: string): string {
 
 type Db = NonNullable<AnalyzerContext['db']>;
 
-// The first-contact query is the same for every message but its values, and Kysely's building and
-// compiling of it took as long as SQLite's answer: it is compiled once per connection with
+// The first-contact queries are the same for every message but their values, and Kysely's building
+// and compiling of them took as long as SQLite's answer: each is compiled once per connection with
 // placeholder values, which each message's values replace in the compiled parameters.
 const SENDER = '\u0000sender';
 const RCPT = '\u0000rcpt';
 const SELF = '\u0000self';
-const contactQueries = new WeakMap<Db, { withSelf: CompiledQuery; without: CompiledQuery }>();
+const contactQueries = new WeakMap<Db, Map<string, CompiledQuery>>();
 
+function compiled(db: Db, key: string, build: () => CompiledQuery): CompiledQuery {
+  let byKey = contactQueries.get(db);
+  if (!byKey) contactQueries.set(db, (byKey = new Map()));
+  let q = byKey.get(key);
+  if (!q) byKey.set(key, (q = build()));
+  return q;
+}
+
+/** An earlier message from the sender to the recipient (one row or none). */
 export function contactQuery(db: Db, self: boolean): CompiledQuery {
-  let q = contactQueries.get(db);
-  if (!q) {
+  return compiled(db, `contact ${self}`, () => {
     const base = db
       .selectFrom('messages as m')
       .innerJoin('message_recipients as r', 'r.message_id', 'm.id')
       .select('m.id')
       .where('m.mail_from', '=', SENDER)
       .where('r.address', '=', RCPT);
-    // LIMIT 1 written into the SQL: SQLite plans with a bound LIMIT's value, so a statement with
+    // LIMIT written into the SQL: SQLite plans with a bound LIMIT's value, so a statement with
     // `limit ?` was compiled again at every run (~12 µs of a 16 µs query).
-    const one = sql.lit(1);
-    q = { withSelf: base.where('m.id', '!=', SELF).limit(one).compile(), without: base.limit(one).compile() };
-    contactQueries.set(db, q);
-  }
-  return self ? q.withSelf : q.without;
+    return (self ? base.where('m.id', '!=', SELF) : base).limit(sql.lit(1)).compile();
+  });
 }
 
-async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: string, rcpt: string): Promise<boolean | null> {
-  if (!ctx.db) return null;
-  const query = contactQuery(ctx.db, Boolean(msg.id));
-  const values: Record<string, unknown> = { [SENDER]: sender, [RCPT]: rcpt, [SELF]: msg.id };
+/** The recipient's earlier messages in the trace, counted up to `enough` (one row: n). */
+export function historyQuery(db: Db, self: boolean, enough: number): CompiledQuery {
+  return compiled(db, `history ${self} ${enough}`, () => {
+    const base = db.selectFrom('message_recipients').select(sql.lit(1).as('one')).where('address', '=', RCPT);
+    const rows = (self ? base.where('message_id', '!=', SELF) : base).limit(sql.lit(enough)).as('h');
+    return db.selectFrom(rows).select((eb) => eb.fn.countAll<number>().as('n')).compile();
+  });
+}
+
+async function run(db: Db, query: CompiledQuery, values: Record<string, unknown>): Promise<unknown[]> {
   const parameters = query.parameters.map((p) => (typeof p === 'string' && p in values ? values[p] : p));
-  const { rows } = await ctx.db.executeQuery({ ...query, parameters });
-  return rows.length === 0;
+  return (await db.executeQuery({ ...query, parameters })).rows;
+}
+
+/** True for a first contact, false for a known sender, null when the trace cannot tell. */
+async function firstContact(ctx: AnalyzerContext, msg: ParsedMessage, sender: string, rcpt: string, history: number): Promise<boolean | null> {
+  if (!ctx.db) return null;
+  const self = Boolean(msg.id);
+  const values: Record<string, unknown> = { [SENDER]: sender, [RCPT]: rcpt, [SELF]: msg.id };
+  if ((await run(ctx.db, contactQuery(ctx.db, self), values)).length) return false;
+  if (history === 0) return true;
+  const [row] = (await run(ctx.db, historyQuery(ctx.db, self, history), values)) as { n: number | string }[];
+  return Number(row?.n ?? 0) >= history ? true : null;
 }
 
 /** How long a connection's VIP list is used before it is read again. */
@@ -153,7 +180,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
   const rcpt = msg.envelope.rcptTo[0] ?? msg.to[0]?.address;
   const sender = msg.envelope.mailFrom || from.address;
   if (rcpt && !internal) {
-    first = await firstContact(ctx, msg, sender.toLowerCase(), rcpt.toLowerCase());
+    first = await firstContact(ctx, msg, sender.toLowerCase(), rcpt.toLowerCase(), cfg.first_contact_history);
     if (first) out.push({ name: 'BEC_FIRST_CONTACT', detail: `${sender} → ${rcpt}` });
   }
   if (pay) {
