@@ -15,26 +15,38 @@ interface Decoder {
   finalize(): Promise<ArrayBuffer>;
 }
 
-/** The chunks joined into one exactly sized ArrayBuffer, or null for a chunk kind not handled here. */
+/**
+ * The chunks joined into one exactly sized ArrayBuffer, or null for a chunk kind not handled here.
+ * Sized first, then written in place: the pass-through decoder keeps each line and a "\n" string
+ * after it as chunks, and a buffer made per string (and a view per chunk) had made the join and
+ * the garbage collector two thirds of parsing a message of short lines — once more per level of
+ * attached message, each of which is parsed again from its joined bytes.
+ */
 export function joinChunks(chunks: readonly unknown[]): ArrayBuffer | null {
-  const parts: Uint8Array[] = [];
   let total = 0;
   for (const c of chunks) {
-    let u: Uint8Array;
-    if (typeof c === 'string') u = Buffer.from(c, 'utf8');
-    else if (c instanceof ArrayBuffer) u = new Uint8Array(c);
-    else if (ArrayBuffer.isView(c)) u = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+    if (typeof c === 'string') total += c === '\n' ? 1 : Buffer.byteLength(c, 'utf8');
+    else if (c instanceof ArrayBuffer || ArrayBuffer.isView(c)) total += c.byteLength;
     else return null;
-    parts.push(u);
-    total += u.byteLength;
   }
-  const out = new Uint8Array(total);
+  const out = Buffer.allocUnsafeSlow(total);
   let at = 0;
-  for (const u of parts) {
-    out.set(u, at);
-    at += u.byteLength;
+  for (const c of chunks as (string | ArrayBuffer | ArrayBufferView)[]) {
+    if (typeof c === 'string') {
+      if (c === '\n') out[at++] = 10;
+      else at += out.write(c, at, 'utf8');
+    } else if (c instanceof Uint8Array) {
+      out.set(c, at);
+      at += c.byteLength;
+    } else if (c instanceof ArrayBuffer) {
+      out.set(new Uint8Array(c), at);
+      at += c.byteLength;
+    } else {
+      out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+      at += c.byteLength;
+    }
   }
-  return out.buffer;
+  return out.buffer as ArrayBuffer;
 }
 
 const esmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('postal-mime/package.json')), 'dist', 'esm');
@@ -43,17 +55,57 @@ const esmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('po
 const DECODERS = [
   { file: 'base64-decoder.js', flush: 'flushRemainder' },
   { file: 'qp-decoder.js', flush: 'flushBuffer' },
-  { file: 'pass-through-decoder.js', flush: null },
+  { file: 'pass-through-decoder.js', flush: 'flushLines' },
 ] as const;
+
+/** Bytes of lines collected before they become one chunk (the quoted-printable decoder's size). */
+const LINE_BUFFER = 100 * 1024;
+
+interface PassThrough extends Decoder {
+  lines?: Uint8Array;
+  linesAt?: number;
+  flushLines(): void;
+}
+
+// The pass-through decoder (8bit, 7bit, binary and unencoded parts) kept every line and a "\n"
+// after it as two chunks: a message of a million short lines held two million, each line's view
+// lived until the part ended, and the garbage collector took half the parse. Here lines are copied
+// into a buffer as the quoted-printable decoder does, and a full buffer becomes one chunk.
+function passThroughUpdate(this: PassThrough, line: Uint8Array): void {
+  let buf = this.lines;
+  if (!buf) buf = this.lines = new Uint8Array(LINE_BUFFER);
+  if ((this.linesAt ?? 0) + line.length + 1 > buf.length) {
+    this.flushLines();
+    if (line.length + 1 > buf.length) {
+      this.chunks.push(line.slice(), '\n');
+      return;
+    }
+  }
+  let at = this.linesAt ?? 0;
+  buf.set(line, at);
+  at += line.length;
+  buf[at++] = 10;
+  this.linesAt = at;
+}
+
+function flushLines(this: PassThrough): void {
+  if (this.lines && this.linesAt) this.chunks.push(this.lines.slice(0, this.linesAt));
+  this.linesAt = 0;
+}
 
 async function patch({ file, flush }: (typeof DECODERS)[number]): Promise<void> {
   const mod = (await import(pathToFileURL(path.join(esmDir, file)).href)) as { default: { prototype: Decoder & Record<string, unknown> } };
   const proto = mod.default.prototype;
-  // Only the finalize() this was written against (postal-mime 4.0): another version keeps its own.
+  // Only the methods this was written against (postal-mime 4.0): another version keeps its own.
   const source = String(proto.finalize);
-  if (!source.includes('new Blob(this.chunks') || (flush && !source.includes(`this.${flush}()`))) return;
+  if (!source.includes('new Blob(this.chunks')) return;
+  if (file === 'pass-through-decoder.js') {
+    if (!/this\.chunks\.push\(line\);\s*this\.chunks\.push\(['"]\\n['"]\);/.test(String(proto.update))) return;
+    proto.update = passThroughUpdate;
+    proto.flushLines = flushLines;
+  } else if (!source.includes(`this.${flush}()`)) return;
   proto.finalize = function (this: Decoder & Record<string, unknown>): Promise<ArrayBuffer> {
-    if (flush) (this[flush] as () => void).call(this);
+    (this[flush] as () => void).call(this);
     const joined = joinChunks(this.chunks);
     return joined ? Promise.resolve(joined) : new Blob(this.chunks as BlobPart[]).arrayBuffer();
   };

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import PostalMime from 'postal-mime';
 import { decodersReady, joinChunks } from '../../src/message/postal-decoders.js';
+import { seeded } from '../helpers/seeded.js';
 
 const viaBlob = async (chunks: BlobPart[]) => Buffer.from(await new Blob(chunks).arrayBuffer());
 
@@ -28,6 +29,8 @@ describe('postal-mime decoders without Blob', () => {
       const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as { default: { prototype: { finalize: unknown } } };
       assert.match(String(mod.default.prototype.finalize), /joinChunks/, `${f} uses the direct join`);
     }
+    const pass = (await import(pathToFileURL(path.join(dir, 'pass-through-decoder.js')).href)) as { default: { prototype: { update: unknown } } };
+    assert.match(String(pass.default.prototype.update), /flushLines/, 'the pass-through decoder collects lines in a buffer');
     const bin = Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 37) % 256));
     const raw = [
       'From: a@example.com',
@@ -60,5 +63,19 @@ describe('postal-mime decoders without Blob', () => {
     assert.match(email.html ?? '', /<p>naïve<\/p>/);
     assert.equal(email.attachments.length, 1);
     assert.deepEqual(Buffer.from(email.attachments[0]!.content as ArrayBuffer), bin);
+  });
+
+  it('keeps every line of an unencoded part across the line buffer, long lines and empty ones included', async () => {
+    await decodersReady;
+    const rnd = seeded(3);
+    // ~1.2 MB: thousands of lines of 0–300 bytes, and lines longer than the 100 KB buffer.
+    const lines: string[] = [];
+    for (let i = 0; i < 8000; i++) lines.push(i % 2500 === 7 ? 'L'.repeat(100 * 1024 + rnd(3)) : 'abcdefghij'.repeat(30).slice(0, rnd(301)));
+    const body = lines.join('\r\n');
+    const raw = `From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body}\r\n--B\r\nContent-Type: application/octet-stream; name=x.bin\r\nContent-Transfer-Encoding: binary\r\n\r\n${body}\r\n--B--\r\n`;
+    const email = await PostalMime.parse(Buffer.from(raw));
+    const expected = `${lines.join('\n')}\n`;
+    assert.equal(email.text, expected);
+    assert.equal(Buffer.from(email.attachments[0]!.content as ArrayBuffer).toString('latin1'), expected);
   });
 });
