@@ -77,7 +77,7 @@ function passThroughUpdate(this: PassThrough, line: Uint8Array): void {
   if ((this.linesAt ?? 0) + line.length + 1 > buf.length) {
     this.flushLines();
     if (line.length + 1 > buf.length) {
-      this.chunks.push(line.slice(), '\n');
+      this.chunks.push(line, '\n');
       return;
     }
   }

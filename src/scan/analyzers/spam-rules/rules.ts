@@ -3,11 +3,12 @@
 // fitted on the benchmark's TRAINING half only (`node --import tsx bench/scan/cv.ts 5 --fit`: a
 // logistic regression over the rule hits and out-of-fold Bayes results, scaled so that its
 // decision boundary is a total of 6, the spam threshold then; it is 5 now, see the README), then
-// capped at 3.5 so that no single rule makes a message spam on its own. A rule at 0 carried no weight there but is kept as evidence;
-// MISSING_DATE and MISSING_MID never fired in that half and keep a prior of 1. Rules that
-// fired as often on ham as on spam there (Reply-To divergence, dotless HELO, missing To, an Outlook
-// Message-ID shape test) were dropped; rules frequent in hard ham keep only a small score. The
-// ratware rules (ratware.ts) were scored by the same fit, with the same cap.
+// capped at 3.5 so that no single rule makes a message spam on its own. A rule at 0 carried no
+// weight there but is kept as evidence; MISSING_DATE and MISSING_MID never fired in that half and
+// keep a prior of 1. Rules that fired as often on ham as on spam there (Reply-To divergence,
+// dotless HELO, missing To, an Outlook Message-ID shape test) were dropped; rules frequent in hard
+// ham keep only a small score. The ratware rules (ratware.ts) were scored by the same fit, with
+// the same cap.
 import { someTag } from '../../../message/html-tags.js';
 import { ADVANCE_FEE_RULES } from './advance-fee.js';
 import { RATWARE_RULES } from './ratware.js';
