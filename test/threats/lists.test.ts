@@ -46,8 +46,14 @@ for (const kind of DATABASES) {
         const raw = Buffer.from('From: Partner <ar@partner.example>\r\nTo: pay@example.edu\r\nSubject: hello\r\n\r\nhello\r\n');
         const env = { clientIp: '192.0.2.1', clientHostname: null, helo: null, tls: false, mailFrom: 'ar@partner.example', rcptTo: ['pay@example.edu'] };
         const ctx = { db: store.db, protectedDomains: ['example.edu'] };
-        const scan = async (id: string | null, mailFrom = env.mailFrom, config: Record<string, unknown> = {}) =>
-          (await runAnalyzer(becAnalyzer, await parseMessage(raw, { ...env, mailFrom }, id), { ...ctx, config })).symbols.some((s) => s.name === 'BEC_FIRST_CONTACT');
+        /** 'first', 'known' or null (the trace cannot tell): which contact symbol the message gets. */
+        const scan = async (id: string | null, mailFrom = env.mailFrom, config: Record<string, unknown> = {}) => {
+          const names = (await runAnalyzer(becAnalyzer, await parseMessage(raw, { ...env, mailFrom }, id), { ...ctx, config })).symbols.map((s) => s.name);
+          const first = names.includes('BEC_FIRST_CONTACT');
+          const known = names.includes('BEC_KNOWN_CONTACT');
+          assert.ok(!(first && known));
+          return first ? 'first' : known ? 'known' : null;
+        };
         const now = new Date().toISOString();
         const record = async (id: string, mailFrom: string) => {
           await store.db.insertInto('messages').values({ id, received_at: now, node: 'n', client_ip: '192.0.2.1', client_hostname: null, helo: null, tls: 0, mail_from: mailFrom, message_id: null, subject: null, size: 1, spool_path: 'x', status: 'delivered', category: null, score: null, action: null, symbols: null, would_action: null, would_category: null }).execute();
@@ -55,21 +61,21 @@ for (const kind of DATABASES) {
         };
         // A trace that does not know the recipient yet cannot tell a first contact (a new
         // installation would call every sender one); with the history requirement off it can.
-        assert.equal(await scan('Q2'), false);
-        assert.equal(await scan('Q2', env.mailFrom, { first_contact_history: 0 }), true);
+        assert.equal(await scan('Q2'), null);
+        assert.equal(await scan('Q2', env.mailFrom, { first_contact_history: 0 }), 'first');
         for (let i = 0; i < 9; i++) await record(`H${i}`, `n${i}@news.example`);
-        assert.equal(await scan('Q2'), false, 'nine earlier messages are not yet a history');
-        assert.equal(await scan('Q2', env.mailFrom, { first_contact_history: 9 }), true);
+        assert.equal(await scan('Q2'), null, 'nine earlier messages are not yet a history');
+        assert.equal(await scan('Q2', env.mailFrom, { first_contact_history: 9 }), 'first');
         await record('H9', 'n9@news.example');
-        assert.equal(await scan('Q2'), true, 'ten earlier messages, none from this sender');
+        assert.equal(await scan('Q2'), 'first', 'ten earlier messages, none from this sender');
         // The message's own trace row is not history.
-        assert.equal(await scan('H9', 'someone@partner.example'), false, 'the other nine messages are not yet a history');
+        assert.equal(await scan('H9', 'someone@partner.example'), null, 'the other nine messages are not yet a history');
         await record('Q1', 'ar@partner.example');
-        assert.equal(await scan('Q2'), false);
+        assert.equal(await scan('Q2'), 'known');
         // Nor is it an earlier contact; without an id every row counts.
-        assert.equal(await scan('Q1'), true);
-        assert.equal(await scan(null), false);
-        assert.equal(await scan('Q3', 'someone@partner.example'), true);
+        assert.equal(await scan('Q1'), 'first');
+        assert.equal(await scan(null), 'known');
+        assert.equal(await scan('Q3', 'someone@partner.example'), 'first');
         // Only the message's values are bound: SQLite plans with a bound LIMIT's value, and so
         // compiled a `limit ?` statement again at every run.
         for (const self of [true, false]) {

@@ -36,7 +36,10 @@ const SYMBOLS: SymbolDef[] = [
   { name: 'BEC_PAYMENT_LANGUAGE', description: 'Payment, wire, gift-card or bank-change language without links or attachments', group: 'bec', score: 2 },
   { name: 'BEC_REPLYTO_FREEMAIL', description: 'Reply-To on a free-mail domain while From is not', group: 'bec', score: 3 },
   { name: 'BEC_REPLYTO_DIVERGENT', description: 'Reply-To on another domain than From', group: 'bec', score: 1 },
-  { name: 'BEC_FIRST_CONTACT', description: 'First message from this sender to a recipient with earlier mail in the message trace', group: 'bec', score: 1 },
+  // The spam threshold is calibrated on verdicts without a trace (README, Spam and graymail): a
+  // first contact is judged there, a sender the recipient already gets mail from one point above.
+  { name: 'BEC_FIRST_CONTACT', description: 'First message from this sender to a recipient with earlier mail in the message trace', group: 'bec', score: 0 },
+  { name: 'BEC_KNOWN_CONTACT', description: 'The sender has written to this recipient before (message trace)', group: 'bec', score: -1 },
   { name: 'EXTERNAL_SENDER_INTERNAL_NAME', description: 'Outside mail using an internal name; tagged as external', group: 'bec', score: 1 },
 ];
 
@@ -182,6 +185,7 @@ async function analyze(msg: ParsedMessage, ctx: AnalyzerContext): Promise<Analyz
   if (rcpt && !internal) {
     first = await firstContact(ctx, msg, sender.toLowerCase(), rcpt.toLowerCase(), cfg.first_contact_history);
     if (first) out.push({ name: 'BEC_FIRST_CONTACT', detail: `${sender} → ${rcpt}` });
+    else if (first === false) out.push({ name: 'BEC_KNOWN_CONTACT', detail: `${sender} → ${rcpt}` });
   }
   if (pay) {
     out.push({ name: 'BEC_PAYMENT_LANGUAGE', detail: `"${pay[0]}"${urgent ? ` with "${urgent[0]}"` : ''}` });
