@@ -5,6 +5,7 @@ import PostalMime, { type Email } from 'postal-mime';
 import type { Address, Attachment, Envelope, FoundUrl, ParsedMessage } from '../scan/types.js';
 import { capHeaderFields, type HeaderCut } from './header-cap.js';
 import { decodersReady } from './postal-decoders.js';
+import { installDirectParse } from './postal-parse.js';
 import { sniffType } from './sniff.js';
 import { readHtml } from './html.js';
 import { urlsInText } from './urls.js';
@@ -18,6 +19,8 @@ export interface ParseLimits {
   maxDecodedBytes: number;
   maxUrls: number;
 }
+
+installDirectParse();
 
 export const DEFAULT_LIMITS: ParseLimits = { maxParts: 500, maxDepth: 5, maxDecodedBytes: 200 * 1024 * 1024, maxUrls: 2000 };
 
