@@ -9,7 +9,9 @@
 // folder below dist/, so that paths computed from import.meta.url (`../scan/pool-worker.js`,
 // `../ingress/worker-main.js`, `../../templates`) point at the same files bundled or not. Left
 // outside, loaded from node_modules: better-sqlite3 and pg (native / optional), and postal-mime,
-// whose decoder files message/postal-decoders.ts imports by path. mailauth is inside: the one
+// whose decoder files message/postal-decoders.ts imports by path and whose parse() loop
+// message/postal-parse.ts recognises by its source text (which esbuild would reprint). mailauth is
+// inside: the one
 // method Rampart replaces in it (auth/header-scan.ts) is recognised in esbuild's reprint too,
 // which a test checks. mailauth's `joi` is auth/mailauth-joi.ts, the two checks mailauth makes
 // decided as joi decides them without loading joi (a test compares the answers). A CommonJS
