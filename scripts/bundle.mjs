@@ -11,9 +11,8 @@
 // outside, loaded from node_modules: better-sqlite3 and pg (native / optional), and postal-mime,
 // whose decoder files message/postal-decoders.ts imports by path and whose parse() loop
 // message/postal-parse.ts recognises by its source text (which esbuild would reprint). mailauth is
-// inside: the one
-// method Rampart replaces in it (auth/header-scan.ts) is recognised in esbuild's reprint too,
-// which a test checks. mailauth's `joi` is auth/mailauth-joi.ts, the two checks mailauth makes
+// inside: the one method Rampart replaces in it (auth/header-scan.ts) is recognised in esbuild's
+// reprint too, which a test checks. mailauth's `joi` is auth/mailauth-joi.ts, the two checks mailauth makes
 // decided as joi decides them without loading joi (a test compares the answers). A CommonJS
 // package imported with import() arrives in a chunk as its default export only (ingress/tls.ts).
 // test/cli/dist.test.ts checks the built command against the sources.
