@@ -1,8 +1,9 @@
 // Business email compromise: an executive's display name from an outside address, Reply-To that
 // diverts answers to free mail or another domain, a sender domain that imitates a protected one,
-// payment/gift-card/bank-change language with urgency and nothing to click, and a first contact
-// between sender and recipient (from the message trace). Outside mail that borrows an internal
-// name is tagged with a header so that clients can show it as external.
+// payment/gift-card/bank-change language with urgency and nothing to click, and whether sender and
+// recipient have been in contact before (from the message trace, once it knows the recipient).
+// Outside mail that borrows an internal name is tagged with a header so that clients can show it
+// as external.
 import { type CompiledQuery, sql } from 'kysely';
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
