@@ -120,12 +120,18 @@ try {
   const engine = new ScanEngine({ config, analyzers: ALL_ANALYZERS, db: store.db, resolve: refuseAllLookups });
   const envelope = checkEnvelope({ from: 'a@sender.test', rcpt: ['b@dest.test'] }, { ip: '--ip', from: '--from', helo: '--helo', rcpt: '--rcpt' });
 
-  const cases: [string, string][] = Object.entries(HEADER_SHAPES).map(([name, raw]) => [`header ${name}`, raw]);
-  for (const [place, make] of Object.entries(PLACES)) for (const u of [...UNITS, ...random]) cases.push([`${place} ${JSON.stringify(u)}`, make(u)]);
+  // Made one at a time: thousands of 1 MB messages held at once filled the heap (4 GB) before the
+  // sweep was through.
+  function* cases(): Generator<[string, string]> {
+    for (const [name, raw] of Object.entries(HEADER_SHAPES)) yield [`header ${name}`, raw];
+    for (const [place, make] of Object.entries(PLACES)) for (const u of [...UNITS, ...random]) yield [`${place} ${JSON.stringify(u)}`, make(u)];
+  }
+  let count = 0;
   const t0 = performance.now();
   let slowest = 0;
   let bad = 0;
-  for (const [name, raw] of cases) {
+  for (const [name, raw] of cases()) {
+    count++;
     if (argv.includes('--progress')) process.stderr.write(`${name}\n`);
     const t = performance.now();
     const { verdict } = await engine.scan({ raw: Buffer.from(raw), envelope });
@@ -137,7 +143,7 @@ try {
       console.log(`${name}: ${ms.toFixed(0)} ms ${fails.join(', ')}`);
     }
   }
-  console.log(`${cases.length} messages of up to ${SIZE} bytes in ${((performance.now() - t0) / 1000).toFixed(1)} s; slowest ${slowest.toFixed(0)} ms; ${bad} over ${SLOW_MS} ms or failing`);
+  console.log(`${count} messages of up to ${SIZE} bytes in ${((performance.now() - t0) / 1000).toFixed(1)} s; slowest ${slowest.toFixed(0)} ms; ${bad} over ${SLOW_MS} ms or failing`);
   await store.close();
   process.exitCode = bad ? 1 : 0;
 } finally {
