@@ -2,13 +2,12 @@
 // the same message, or the same error — on the fixtures and on seeded MIME soup, and it is the one
 // installed.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import PostalMime from 'postal-mime';
 import '../../src/message/parse.js';
 import { directParse, installDirectParse, postalParse } from '../../src/message/postal-parse.js';
+import { readInputs } from '../../src/scan/inputs.js';
 import { seeded } from '../helpers/seeded.js';
 
 const OPTIONS = { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 };
@@ -20,14 +19,6 @@ async function outcome(parse: (this: PostalMime, buf: Uint8Array) => Promise<unk
     return { ...email, attachments: email.attachments.map((a) => ({ ...a, content: typeof a.content === 'string' ? a.content : Buffer.from(a.content).toString('hex') })) };
   } catch (err) {
     return { error: (err as Error).message };
-  }
-}
-
-function* emls(dir: string): Generator<string> {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* emls(p);
-    else if (e.name.endsWith('.eml')) yield p;
   }
 }
 
@@ -43,7 +34,8 @@ describe('postal-mime parse loop without an await per line', () => {
 
   it('gives what postal-mime gives on every fixture and on 3,000 seeded MIME messages', async () => {
     const inputs: Uint8Array[] = [];
-    for (const f of emls(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures'))) inputs.push(readFileSync(f));
+    for await (const m of readInputs([fileURLToPath(new URL('../fixtures', import.meta.url))])) if (m.file.endsWith('.eml')) inputs.push(m.raw);
+    assert.ok(inputs.length >= 50, `${inputs.length} fixtures`);
     inputs.push(new Uint8Array(0), Buffer.from('Subject: only headers'), Buffer.from('Subject: x\r\n\r\nno final line break'), Buffer.from('\n\n--\n--B--'));
     const rnd = seeded(11);
     for (let i = 0; i < 3000; i++) {
