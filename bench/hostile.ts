@@ -128,7 +128,8 @@ try {
   }
   let count = 0;
   const t0 = performance.now();
-  let slowest = 0;
+  // The five slowest scans, slowest first: where the next look should go even when none is listed.
+  const slowest: [ms: number, name: string][] = [];
   let bad = 0;
   for (const [name, raw] of cases()) {
     count++;
@@ -136,14 +137,19 @@ try {
     const t = performance.now();
     const { verdict } = await engine.scan({ raw: Buffer.from(raw), envelope });
     const ms = performance.now() - t;
-    slowest = Math.max(slowest, ms);
+    if (slowest.length < 5 || ms > slowest[4]![0]) {
+      slowest.push([ms, name]);
+      slowest.sort((a, b) => b[0] - a[0]);
+      slowest.length = Math.min(slowest.length, 5);
+    }
     const fails = verdict.symbols.filter((s) => s.name.endsWith('_FAIL')).map((s) => `${s.name} (${s.detail ?? ''})`);
     if (ms > SLOW_MS || fails.length) {
       bad++;
       console.log(`${name}: ${ms.toFixed(0)} ms ${fails.join(', ')}`);
     }
   }
-  console.log(`${count} messages of up to ${SIZE} bytes in ${((performance.now() - t0) / 1000).toFixed(1)} s; slowest ${slowest.toFixed(0)} ms; ${bad} over ${SLOW_MS} ms or failing`);
+  console.log(`${count} messages of up to ${SIZE} bytes in ${((performance.now() - t0) / 1000).toFixed(1)} s; slowest ${(slowest[0]?.[0] ?? 0).toFixed(0)} ms; ${bad} over ${SLOW_MS} ms or failing`);
+  console.log(`slowest: ${slowest.map(([ms, name]) => `${name} ${ms.toFixed(0)} ms`).join(', ')}`);
   await store.close();
   process.exitCode = bad ? 1 : 0;
 } finally {
