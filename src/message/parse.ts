@@ -22,6 +22,9 @@ export interface ParseLimits {
 
 installDirectParse();
 
+/** postal-mime's options: attached messages come back as attachments, parsed level by level here. */
+export const POSTAL_OPTIONS = { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 } as const;
+
 export const DEFAULT_LIMITS: ParseLimits = { maxParts: 500, maxDepth: 5, maxDecodedBytes: 200 * 1024 * 1024, maxUrls: 2000 };
 
 export const EMPTY_ENVELOPE: Envelope = { clientIp: '127.0.0.1', clientHostname: null, helo: null, tls: false, mailFrom: '', rcptTo: [] };
@@ -99,7 +102,7 @@ function parseEmail(bytes: Uint8Array, limitsHit: Set<string>, cuts: HeaderCut[]
     limitsHit.add(`header_size: ${c.name} (${c.bytes} bytes)`);
     cuts.push(c);
   }
-  return PostalMime.parse(capped.bytes, { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 });
+  return PostalMime.parse(capped.bytes, POSTAL_OPTIONS);
 }
 
 /** Parses a raw message. Never throws on malformed input: it returns what could be read. */

@@ -17,32 +17,22 @@ interface Decoder {
 
 /**
  * The chunks joined into one exactly sized ArrayBuffer, or null for a chunk kind not handled here.
- * Sized first, then written in place: the pass-through decoder keeps each line and a "\n" string
- * after it as chunks, and a buffer made per string (and a view per chunk) had made the join and
- * the garbage collector two thirds of parsing a message of short lines — once more per level of
- * attached message, each of which is parsed again from its joined bytes.
+ * Sized first, then written in place: no buffer or view per chunk (a decoder can hold many — the
+ * base64 one a chunk per `=`-separated unit).
  */
 export function joinChunks(chunks: readonly unknown[]): ArrayBuffer | null {
   let total = 0;
   for (const c of chunks) {
-    if (typeof c === 'string') total += c === '\n' ? 1 : Buffer.byteLength(c, 'utf8');
+    if (typeof c === 'string') total += Buffer.byteLength(c, 'utf8');
     else if (c instanceof ArrayBuffer || ArrayBuffer.isView(c)) total += c.byteLength;
     else return null;
   }
   const out = Buffer.allocUnsafeSlow(total);
   let at = 0;
-  for (const c of chunks as (string | ArrayBuffer | ArrayBufferView)[]) {
-    if (typeof c === 'string') {
-      if (c === '\n') out[at++] = 10;
-      else at += out.write(c, at, 'utf8');
-    } else if (c instanceof Uint8Array) {
-      out.set(c, at);
-      at += c.byteLength;
-    } else if (c instanceof ArrayBuffer) {
-      out.set(new Uint8Array(c), at);
-      at += c.byteLength;
-    } else {
-      out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+  for (const c of chunks as Chunk[]) {
+    if (typeof c === 'string') at += out.write(c, at, 'utf8');
+    else {
+      out.set(c instanceof Uint8Array ? c : c instanceof ArrayBuffer ? new Uint8Array(c) : new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
       at += c.byteLength;
     }
   }
@@ -50,13 +40,6 @@ export function joinChunks(chunks: readonly unknown[]): ArrayBuffer | null {
 }
 
 const esmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('postal-mime/package.json')), 'dist', 'esm');
-
-// Each decoder's finalize() flushes what it still buffers, then joins: the flush stays theirs.
-const DECODERS = [
-  { file: 'base64-decoder.js', flush: 'flushRemainder' },
-  { file: 'qp-decoder.js', flush: 'flushBuffer' },
-  { file: 'pass-through-decoder.js', flush: 'flushLines' },
-] as const;
 
 /** Bytes of lines collected before they become one chunk (the quoted-printable decoder's size). */
 const LINE_BUFFER = 100 * 1024;
@@ -93,17 +76,34 @@ function flushLines(this: PassThrough): void {
   this.linesAt = 0;
 }
 
-async function patch({ file, flush }: (typeof DECODERS)[number]): Promise<void> {
+/** Gives the pass-through decoder the line buffer when its update() is postal-mime 4.0's. */
+function installLineBuffer(proto: Record<string, unknown>): boolean {
+  if (!/this\.chunks\.push\(line\);\s*this\.chunks\.push\(['"]\\n['"]\);/.test(String(proto.update))) return false;
+  proto.update = passThroughUpdate;
+  proto.flushLines = flushLines;
+  return true;
+}
+
+interface DecoderPatch {
+  file: string;
+  /** What finalize() calls before the join: the decoder's own flush, or the one install() adds. */
+  flush: string;
+  install?: (proto: Record<string, unknown>) => boolean;
+}
+
+const DECODERS: readonly DecoderPatch[] = [
+  { file: 'base64-decoder.js', flush: 'flushRemainder' },
+  { file: 'qp-decoder.js', flush: 'flushBuffer' },
+  { file: 'pass-through-decoder.js', flush: 'flushLines', install: installLineBuffer },
+];
+
+async function patch({ file, flush, install }: DecoderPatch): Promise<void> {
   const mod = (await import(pathToFileURL(path.join(esmDir, file)).href)) as { default: { prototype: Decoder & Record<string, unknown> } };
   const proto = mod.default.prototype;
   // Only the methods this was written against (postal-mime 4.0): another version keeps its own.
   const source = String(proto.finalize);
   if (!source.includes('new Blob(this.chunks')) return;
-  if (file === 'pass-through-decoder.js') {
-    if (!/this\.chunks\.push\(line\);\s*this\.chunks\.push\(['"]\\n['"]\);/.test(String(proto.update))) return;
-    proto.update = passThroughUpdate;
-    proto.flushLines = flushLines;
-  } else if (!source.includes(`this.${flush}()`)) return;
+  if (install ? !install(proto) : !source.includes(`this.${flush}()`)) return;
   proto.finalize = function (this: Decoder & Record<string, unknown>): Promise<ArrayBuffer> {
     (this[flush] as () => void).call(this);
     const joined = joinChunks(this.chunks);

@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import PostalMime from 'postal-mime';
-import '../../src/message/parse.js';
+import { POSTAL_OPTIONS } from '../../src/message/parse.js';
 import { directParse, installDirectParse, postalParse } from '../../src/message/postal-parse.js';
 import { readInputs } from '../../src/scan/inputs.js';
 import { seeded } from '../helpers/seeded.js';
-
-const OPTIONS = { forceRfc822Attachments: true, maxRfc822NestingDepth: 0, maxNestingDepth: 50 };
 
 /** The parse result (or error) in a comparable form: attachment contents as hex. */
 async function outcome(parse: (this: PostalMime, buf: Uint8Array) => Promise<unknown>, raw: Uint8Array, options: object): Promise<unknown> {
@@ -46,7 +44,7 @@ describe('postal-mime parse loop without an await per line', () => {
     }
     let differ = 0;
     for (const raw of inputs) {
-      for (const options of [OPTIONS, {}]) {
+      for (const options of [POSTAL_OPTIONS, {}]) {
         const [a, b] = [await outcome(postalParse as never, raw, options), await outcome(directParse as never, raw, options)];
         try {
           assert.deepEqual(b, a);
