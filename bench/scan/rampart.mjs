@@ -125,7 +125,7 @@ export async function prepareRampartDaemon({ root, dirs }) {
       const oneShot = previous.get('rampart')?.results;
       sameCategories(oneShot ?? byFile, results, 'rampart scan --server', oneShot ? 'the one-shot scan' : 'the first run');
       return {
-        label: `Rampart daemon (rampart scand --local, ${os.availableParallelism()} worker threads; rampart scan --server, 16 connections; median of ${times.length} runs)`,
+        label: `Rampart daemon (rampart scand --local, ${os.availableParallelism()} worker threads; rampart scan --server, batches of 16 over 4 connections; median of ${times.length} runs)`,
         seconds: median(times),
         isSpam: caught(byFile),
       };

@@ -3,9 +3,11 @@
 // another MTA's plugin) and for `rampart scan --server`, which stays light while the daemon's
 // workers stay warm — as rspamc talks to rspamd and spamc to spamd.
 //
-//   POST /scan   body: the raw message; envelope in X-Rampart-From, X-Rampart-IP,
-//                X-Rampart-Helo and X-Rampart-Rcpt (comma-separated) → 200 and a ScanReport (JSON)
-//   GET  /ping   → 200 "pong"
+//   POST /scan        body: the raw message; envelope in X-Rampart-From, X-Rampart-IP,
+//                     X-Rampart-Helo and X-Rampart-Rcpt (comma-separated) → 200 and a ScanReport (JSON)
+//   POST /scan/batch  body: several messages (batch-frames.ts), one envelope for all → 200 and one
+//                     JSON line per message in order: its ScanReport or {"error": …}
+//   GET  /ping        → 200 "pong"
 //
 // Like spamd's --allowed-ips it answers only the networks it is given (loopback by default): the
 // scan reveals policy, and anyone who can post can make it work.
@@ -14,9 +16,10 @@ import type { AddressInfo } from 'node:net';
 import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { matchEntry, normaliseIp, type ListEntry } from '../policy/lists.js';
+import { BatchFormatError, decodeBatch } from './batch-frames.js';
 import { checkEnvelope, EnvelopeError } from './envelope.js';
 import { ScanPool } from './pool.js';
-import { toReport } from './report.js';
+import { toReport, type ScanReport } from './report.js';
 import type { Envelope } from './types.js';
 
 export interface ScanServerOptions {
@@ -39,6 +42,14 @@ export interface ScanServer {
 }
 
 export const DEFAULT_ALLOW = ['127.0.0.0/8', '::1'];
+
+/** Messages one batch may hold. */
+export const MAX_BATCH = 256;
+/**
+ * A batch body may be as large as one message may be (smtp.max_message_size) and never less than
+ * this, so that a client's batch of small messages fits a daemon configured for small ones.
+ */
+export const BATCH_BYTES_FLOOR = 8 * 1024 * 1024;
 
 /** A request the daemon refuses, with its HTTP status. */
 class Refusal extends Error {
@@ -76,17 +87,20 @@ export function envelopeOf(headers: http.IncomingHttpHeaders): Envelope {
   }
 }
 
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+const tooLarge = (max: number) => `message larger than smtp.max_message_size (${max} bytes)`;
+
+/** The request body, refused with 413 and `refusal` past `max` bytes. */
+function readBody(req: http.IncomingMessage, max: number, refusal: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    if (declared > max) return reject(new Refusal(413, `message larger than smtp.max_message_size (${max} bytes)`));
+    if (declared > max) return reject(new Refusal(413, refusal));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > max) {
         req.destroy();
-        reject(new Refusal(413, `message larger than smtp.max_message_size (${max} bytes)`));
+        reject(new Refusal(413, refusal));
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
@@ -103,33 +117,62 @@ export async function startScanServer(opts: ScanServerOptions): Promise<ScanServ
     res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
+  const batchMax = Math.max(max, BATCH_BYTES_FLOOR) + MAX_BATCH * 16;
+  /** One message's line in a batch answer: its report, or why it was not scanned. */
+  const scanOne = async (raw: Buffer, envelope: Envelope): Promise<ScanReport | { error: string }> => {
+    if (!raw.length) return { error: 'empty message' };
+    if (raw.length > max) return { error: tooLarge(max) };
+    try {
+      return toReport(await pool.scan({ raw, envelope }));
+    } catch (err) {
+      opts.log.error({ err }, 'scan daemon: scan failed');
+      return { error: (err as Error)?.message ?? String(err) };
+    }
+  };
+  const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>> = {
+    '/scan': async (req, res) => {
+      const envelope = envelopeOf(req.headers);
+      const raw = await readBody(req, max, tooLarge(max));
+      if (!raw.length) throw new Refusal(400, 'empty message');
+      send(res, 200, toReport(await pool.scan({ raw, envelope })));
+    },
+    '/scan/batch': async (req, res) => {
+      const envelope = envelopeOf(req.headers);
+      const body = await readBody(req, batchMax, `batch larger than ${batchMax} bytes`);
+      let messages: Buffer[];
+      try {
+        messages = decodeBatch(body, MAX_BATCH);
+      } catch (err) {
+        if (err instanceof BatchFormatError) throw new Refusal(400, err.message);
+        throw err;
+      }
+      const lines = await Promise.all(messages.map((raw) => scanOne(raw, envelope)));
+      const text = lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    },
+  };
   const server = http.createServer({ noDelay: true }, (req, res) => {
     const client = req.socket.remoteAddress ?? '';
     if (!matchEntry(allowed, { senders: [], clientIp: client })) return send(res, 403, { error: `${client} is not allowed to use this scan daemon` });
-    const url = (req.url ?? '').split('?')[0];
+    const url = (req.url ?? '').split('?')[0]!;
     if (url === '/ping' && req.method === 'GET') return send(res, 200, 'pong\n');
-    if (url !== '/scan') return send(res, 404, { error: 'not found: POST /scan or GET /ping' });
+    const route = Object.hasOwn(routes, url) ? routes[url]! : undefined;
+    if (!route) return send(res, 404, { error: 'not found: POST /scan, POST /scan/batch or GET /ping' });
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      return send(res, 405, { error: 'POST the raw message to /scan' });
+      return send(res, 405, { error: 'POST the raw message to /scan, or a batch to /scan/batch' });
     }
-    void (async () => {
-      try {
-        const envelope = envelopeOf(req.headers);
-        const raw = await readBody(req, max);
-        if (!raw.length) throw new Refusal(400, 'empty message');
-        send(res, 200, toReport(await pool.scan({ raw, envelope })));
-      } catch (err) {
-        if (err instanceof Refusal) {
-          // The rest of an oversized body is not read: the connection closes after the answer.
-          if (err.status === 413) res.setHeader('connection', 'close');
-          send(res, err.status, { error: err.message });
-        } else {
-          opts.log.error({ err }, 'scan daemon: scan failed');
-          send(res, 500, { error: (err as Error)?.message ?? String(err) });
-        }
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof Refusal) {
+        // The rest of an oversized body is not read: the connection closes after the answer.
+        if (err.status === 413) res.setHeader('connection', 'close');
+        send(res, err.status, { error: err.message });
+      } else {
+        opts.log.error({ err }, 'scan daemon: scan failed');
+        send(res, 500, { error: (err as Error)?.message ?? String(err) });
       }
-    })();
+    });
   });
   // Clients keep their connections between messages (rampart scan --server does).
   server.keepAliveTimeout = 30_000;

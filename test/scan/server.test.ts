@@ -4,11 +4,14 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DEFAULT_LISTEN, parseListen } from '../../src/cli/commands/scand.js';
-import { envelopeOf } from '../../src/scan/server.js';
+import { BATCH_BYTES_FLOOR, envelopeOf, MAX_BATCH } from '../../src/scan/server.js';
+import { encodeBatch } from '../../src/scan/batch-frames.js';
+import { BATCH_MESSAGES } from '../../src/scan/client.js';
 import { Directory } from '../../src/directory/repository.js';
 import { openStore } from '../../src/store/db.js';
 import { freePort } from '../helpers/ports.js';
@@ -34,6 +37,18 @@ function request(port: number, method: string, url: string, body?: string | Buff
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** The answer to a POST that announces `length` bytes and sends none of them, as raw HTTP. */
+function headersOnly(port: number, url: string, length: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`POST ${url} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
   });
 }
 
@@ -127,6 +142,68 @@ describe('rampart scand and rampart scan --server', () => {
     const ok = await request(port, 'POST', '/scan', 'From: a@sender.test\r\nSubject: hello\r\n\r\nhello\r\n', { 'x-rampart-rcpt': 'bob@example.org' });
     assert.equal(ok.status, 200);
     assert.equal(typeof JSON.parse(ok.body).score, 'number');
+  });
+
+  it('answers a batch with one line per message, in order: the /scan answer, or why not', async () => {
+    const msg = (i: number) => `From: a${i}@sender.test\r\nSubject: batch ${i}\r\n\r\nmessage number ${i} of the batch\r\n`;
+    const rcpt = { 'x-rampart-rcpt': 'bob@example.org' };
+    // Three different verdicts, so that an answer out of order shows.
+    const dated = `Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nMessage-ID: <b5@sender.test>\r\n${msg(5)}`;
+    const money = msg(3).replace('Subject: batch 3', 'Subject: FREE MONEY!!! $$$ Make $5000 a week');
+    const messages = [Buffer.from(msg(1)), Buffer.alloc(0), Buffer.from(money), Buffer.alloc(200_001, 'a'), Buffer.from(dated)];
+    const answer = await request(port, 'POST', '/scan/batch', Buffer.concat(encodeBatch(messages)), rcpt);
+    assert.equal(answer.status, 200, answer.body);
+    const lines = answer.body.split('\n');
+    assert.equal(lines.pop(), '');
+    assert.equal(lines.length, 5);
+    const got = lines.map((l) => JSON.parse(l) as { error?: string; score?: number; symbols?: { name: string }[] });
+    assert.deepEqual(got[1], { error: 'empty message' });
+    assert.match(got[3]!.error!, /smtp\.max_message_size \(200000 bytes\)/);
+    // Scanned as /scan scans it alone: same score and symbols (BAYES and all).
+    const names = (i: number) => got[i]!.symbols!.map((x) => x.name).join(' ');
+    assert.notEqual(names(0), names(2));
+    assert.notEqual(names(0), names(4));
+    for (const i of [0, 2, 4]) {
+      const alone = JSON.parse((await request(port, 'POST', '/scan', messages[i], rcpt)).body) as { score: number; symbols: { name: string }[] };
+      assert.equal(got[i]!.score, alone.score, `message ${i + 1}`);
+      assert.deepEqual(got[i]!.symbols!.map((x) => x.name), alone.symbols.map((x) => x.name));
+    }
+    const bad = await request(port, 'POST', '/scan/batch', 'Subject: x\r\n\r\nx\r\n');
+    assert.equal(bad.status, 400);
+    assert.match(JSON.parse(bad.body).error, /^message 1: expected its length in bytes and a line feed at byte 0/);
+    const short = await request(port, 'POST', '/scan/batch', '3\nabc50\nabc');
+    assert.equal(short.status, 400);
+    assert.match(JSON.parse(short.body).error, /^message 2: 50 bytes announced, 3 left in the body$/);
+    const many = await request(port, 'POST', '/scan/batch', Buffer.concat(encodeBatch(Array.from({ length: MAX_BATCH + 1 }, () => Buffer.from('x')))));
+    assert.equal(many.status, 400);
+    assert.match(JSON.parse(many.body).error, new RegExp(`more than ${MAX_BATCH} messages`));
+    // Announced past the limit, answered before any of it is read (a test client writing megabytes
+    // would meet the closed connection).
+    const huge = await headersOnly(port, '/scan/batch', BATCH_BYTES_FLOOR + MAX_BATCH * 16 + 1);
+    assert.match(huge, /^HTTP\/1\.1 413 /);
+    assert.match(huge, /"error":"batch larger than \d+ bytes"/);
+    const badIp = await request(port, 'POST', '/scan/batch', Buffer.concat(encodeBatch([Buffer.from(msg(1))])), { 'x-rampart-ip': 'nope' });
+    assert.equal(badIp.status, 400);
+    assert.match(JSON.parse(badIp.body).error, /X-Rampart-IP: "nope" is not an IP address/);
+    assert.equal((await request(port, 'GET', '/scan/batch')).status, 405);
+    assert.deepEqual(await request(port, 'GET', '/ping'), { status: 200, body: 'pong\n' });
+  });
+
+  it('scans a directory of many batches in input order, a message it cannot have scanned reported alone', async () => {
+    const many = tempDir();
+    const n = 3 * BATCH_MESSAGES + 5;
+    for (let i = 0; i < n; i++) writeFileSync(path.join(many, `${String(i).padStart(3, '0')}.eml`), `From: s${i}@sender.test\r\nSubject: number ${i}\r\n\r\nthe body of message ${i}\r\n`);
+    // Past the daemon's smtp.max_message_size (200000): its own error line, the others scanned.
+    writeFileSync(path.join(many, '020-big.eml'), `Subject: big\r\n\r\n${'a'.repeat(250_000)}\r\n`);
+    const r = await rampart(['scan', '--json', '--rcpt', 'bob@example.org', '--server', `http://127.0.0.1:${port}`, many]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /1 message\(s\) could not be scanned/);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; category?: string; error?: string });
+    assert.equal(out.length, n + 1);
+    assert.deepEqual(out.map((o) => path.basename(o.file)), [...out.map((o) => path.basename(o.file))].sort());
+    const big = out.find((o) => o.file.endsWith('020-big.eml'))!;
+    assert.match(big.error!, /smtp\.max_message_size \(200000 bytes\)/);
+    assert.ok(out.filter((o) => o !== big).every((o) => typeof o.category === 'string' && o.error === undefined));
   });
 
   it('refuses clients outside its allow list', async () => {

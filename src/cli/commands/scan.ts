@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { poolSize, ScanPool } from '../../scan/pool.js';
 import { PER_THREAD, scanInputs } from '../../scan/batch.js';
-import { remoteScanner } from '../../scan/client.js';
+import { BATCH_MESSAGES, remoteScanner } from '../../scan/client.js';
 import { checkEnvelope, EnvelopeError } from '../../scan/envelope.js';
 import { fewMessages } from '../../scan/inputs.js';
 import { formatText, toReport, type ScanReport } from '../../scan/report.js';
@@ -23,8 +23,10 @@ interface ScanOpts {
   server?: string;
 }
 
-/** Connections a --server scan keeps open to the daemon: as many messages in flight as rspamc -n 16. */
-const SERVER_CONNECTIONS = 16;
+/** Connections a --server scan keeps open to the daemon. */
+const SERVER_CONNECTIONS = 4;
+/** Messages a --server scan has at the daemon at once: four full batches, 16 per connection as rspamc -n 16 keeps in all. */
+const SERVER_IN_FLIGHT = SERVER_CONNECTIONS * BATCH_MESSAGES;
 
 export function registerScanCommand(program: Command): void {
   program
@@ -66,7 +68,7 @@ export function registerScanCommand(program: Command): void {
             throw new UsageError((err as Error).message);
           }
           try {
-            await scanInputs(remote.scan, SERVER_CONNECTIONS, inputs, print);
+            await scanInputs(remote.scan, SERVER_IN_FLIGHT, inputs, print);
           } finally {
             remote.close();
           }
