@@ -4,17 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from './error.js';
 import { RampartConfig } from './schema.js';
 
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly issues: string[] = [],
-  ) {
-    super(issues.length ? `${message}\n  ${issues.join('\n  ')}` : message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /**
  * Environment overrides: RAMPART_SMTP__PORT=2526 sets smtp.port. Double underscore separates

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/error.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Decided } from '../policy/decide.js';
 import type { Store } from '../store/db.js';

@@ -1,7 +1,7 @@
 // The symbol registry: every symbol the engine can emit, declared once — by its analyzer, as the
 // automatic <NAME>_FAIL of each analyzer, by policy, or as a configured composite — with the
 // score configuration gives it. Building it validates the scan configuration against the symbols.
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/error.js';
 import { parseExpression, symbolsOf, ExpressionError, type Expr } from './composite.js';
 import { DEFAULT_FAILURE_MODES, DEFAULT_THRESHOLDS, type ScanConfig } from './config.js';
 import type { Analyzer, Category, Family, SymbolDef } from './types.js';
