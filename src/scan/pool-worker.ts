@@ -8,7 +8,8 @@ import { useModel } from './analyzers/bayes/model.js';
 import { SharedModelClient } from './analyzers/bayes/shared.js';
 import { refuseAllLookups, ScanEngine } from './engine.js';
 import type { Analyzer } from './types.js';
-import type { WorkerReply, WorkerRequest } from './pool.js';
+import { Outbox } from './outbox.js';
+import type { WorkerRequest } from './pool.js';
 
 interface Data {
   config: RampartConfig;
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       : (await import('./analyzers/index.js')).ALL_ANALYZERS;
     if (!data.noStore) store = await openStore({ url: data.config.database.url, dataDir: data.config.data_dir, migrate: false, poolSize: 2 });
     if (store && sharedModel) useModel(store.db, sharedModel);
+    const outbox = new Outbox(port);
     const engine = new ScanEngine({ config: data.config, analyzers, db: store?.db ?? null, ...(data.offline ? { resolve: refuseAllLookups } : {}) });
     port.on('message', (req: WorkerRequest | { close: true }) => {
       if ('close' in req) {
@@ -42,11 +44,10 @@ async function main(): Promise<void> {
       }
       engine.scan({ raw: req.raw, envelope: req.envelope, domains: req.domains, id: req.id }).then(
         (decided) => {
-          const reply: WorkerReply = { seq: req.seq, ok: true, decided };
           const m = decided.decision.kind === 'accept' ? decided.decision.message : undefined;
-          port.postMessage(reply, m ? [m.buffer as ArrayBuffer] : []);
+          outbox.send({ seq: req.seq, ok: true, decided }, m?.buffer as ArrayBuffer | undefined);
         },
-        (err: unknown) => port.postMessage({ seq: req.seq, ok: false, error: (err as Error)?.message ?? String(err) } satisfies WorkerReply),
+        (err: unknown) => outbox.send({ seq: req.seq, ok: false, error: (err as Error)?.message ?? String(err) }),
       );
     });
     port.postMessage({ ready: true });

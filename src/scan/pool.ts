@@ -262,7 +262,7 @@ export class ScanPool {
       });
       const slot: Slot = { worker, inFlight: new Map(), bayesPort: channel?.port1 };
       let ready = false;
-      worker.on('message', (msg: WorkerReply | { ready: true } | { fatal: string; name?: string }) => {
+      worker.on('message', (msg: WorkerReply[] | { ready: true } | { fatal: string; name?: string }) => {
         if ('ready' in msg) {
           ready = true;
           resolve(slot);
@@ -273,15 +273,17 @@ export class ScanPool {
           void worker.terminate();
           return;
         }
-        const t = slot.inFlight.get(msg.seq);
-        if (!t) return;
-        slot.inFlight.delete(msg.seq);
-        clearTimeout(t.timer);
-        if (msg.ok) {
-          const d = msg.decided.decision;
-          if (d.kind === 'accept' && d.message) d.message = Buffer.from(d.message.buffer, d.message.byteOffset, d.message.byteLength);
-          t.resolve(msg.decided);
-        } else t.reject(new Error(msg.error));
+        for (const reply of msg) {
+          const t = slot.inFlight.get(reply.seq);
+          if (!t) continue;
+          slot.inFlight.delete(reply.seq);
+          clearTimeout(t.timer);
+          if (reply.ok) {
+            const d = reply.decided.decision;
+            if (d.kind === 'accept' && d.message) d.message = Buffer.from(d.message.buffer, d.message.byteOffset, d.message.byteLength);
+            t.resolve(reply.decided);
+          } else t.reject(new Error(reply.error));
+        }
         this.dispatch();
       });
       worker.on('error', (err) => {
