@@ -25,7 +25,7 @@ interface ScanOpts {
 
 /** Connections a --server scan keeps open to the daemon. */
 const SERVER_CONNECTIONS = 4;
-/** Messages a --server scan has at the daemon at once: four full batches, 16 per connection as rspamc -n 16 keeps in all. */
+/** Messages a --server scan has at the daemon at once: a full batch per connection (rspamc -n 16 keeps 16, one a request). */
 const SERVER_IN_FLIGHT = SERVER_CONNECTIONS * BATCH_MESSAGES;
 
 export function registerScanCommand(program: Command): void {
