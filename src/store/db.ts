@@ -5,6 +5,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import { isPostgres } from './dialect.js';
+import { introspectingOneSchema } from './schema-introspection.js';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -108,7 +109,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<void> {
   // Kysely looks for its migration tables by name in every schema unless told which one: with
   // several schemas in one PostgreSQL database (tests, tenants) it would find another schema's.
   const schema = isPostgres(db) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({ db: schema ? introspectingOneSchema(db, schema) : db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
