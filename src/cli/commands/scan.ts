@@ -10,6 +10,7 @@ import { checkEnvelope, EnvelopeError } from '../../scan/envelope.js';
 import { fewMessages } from '../../scan/inputs.js';
 import { formatText, toReport, type ScanReport } from '../../scan/report.js';
 import type { Envelope } from '../../scan/types.js';
+import { turnWriter } from '../turn-writer.js';
 import { action, loadCliConfig, migrateStore, repeatable, threadsOption, UsageError } from '../context.js';
 
 interface ScanOpts {
@@ -53,36 +54,42 @@ export function registerScanCommand(program: Command): void {
           throw err instanceof EnvelopeError ? new UsageError(err.message) : err;
         }
         let failed = 0;
+        const out = turnWriter(process.stdout);
         const print = (file: string, r: ScanReport | Error) => {
           if (r instanceof Error) {
             failed++;
-            process.stdout.write(opts.json ? JSON.stringify({ file, error: r.message }) + '\n' : `File: ${file}\nError: ${r.message}\n\n`);
-          } else process.stdout.write(opts.json ? JSON.stringify({ file, ...r }) + '\n' : formatText(file, r));
+            out.write(opts.json ? JSON.stringify({ file, error: r.message }) + '\n' : `File: ${file}\nError: ${r.message}\n\n`);
+          } else out.write(opts.json ? JSON.stringify({ file, ...r }) + '\n' : formatText(file, r));
         };
-        if (opts.server) {
-          // No configuration, store or workers here: the daemon has them.
-          let remote;
-          try {
-            remote = remoteScanner(opts.server, envelope, SERVER_CONNECTIONS);
-          } catch (err) {
-            throw new UsageError((err as Error).message);
+        // Whatever happens, the verdicts already printed reach standard output.
+        try {
+          if (opts.server) {
+            // No configuration, store or workers here: the daemon has them.
+            let remote;
+            try {
+              remote = remoteScanner(opts.server, envelope, SERVER_CONNECTIONS);
+            } catch (err) {
+              throw new UsageError((err as Error).message);
+            }
+            try {
+              await scanInputs(remote.scan, SERVER_IN_FLIGHT, inputs, print);
+            } finally {
+              remote.close();
+            }
+          } else {
+            const config = loadCliConfig(cmd);
+            // No more workers than messages when that is known (a few plain files): each costs ~0.5 s
+            // to start. This thread only reads files and prints: it loads the Bayes model once for all.
+            const size = poolSize(config, threads);
+            const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes'), prepare: () => migrateStore(config) });
+            try {
+              await scanInputs(async (raw) => toReport(await pool.scan({ raw, envelope })), pool.size * PER_THREAD, inputs, print);
+            } finally {
+              await pool.close();
+            }
           }
-          try {
-            await scanInputs(remote.scan, SERVER_IN_FLIGHT, inputs, print);
-          } finally {
-            remote.close();
-          }
-        } else {
-          const config = loadCliConfig(cmd);
-          // No more workers than messages when that is known (a few plain files): each costs ~0.5 s
-          // to start. This thread only reads files and prints: it loads the Bayes model once for all.
-          const size = poolSize(config, threads);
-          const pool = await ScanPool.start({ config, size: fewMessages(inputs, size) ?? size, offline: opts.local === true, shareBayes: !config.scan.disabled.includes('bayes'), prepare: () => migrateStore(config) });
-          try {
-            await scanInputs(async (raw) => toReport(await pool.scan({ raw, envelope })), pool.size * PER_THREAD, inputs, print);
-          } finally {
-            await pool.close();
-          }
+        } finally {
+          out.flush();
         }
         if (failed) {
           process.stderr.write(`rampart: ${failed} message(s) could not be scanned\n`);
