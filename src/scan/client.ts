@@ -4,6 +4,7 @@
 // the daemon's CPU per message (README, Scan daemon). Each message's answer is its ScanReport.
 import http from 'node:http';
 import { encodeBatch } from './batch-frames.js';
+import { TurnBatch } from './turn-batch.js';
 import type { ScanReport } from './report.js';
 import type { Envelope } from './types.js';
 
@@ -26,7 +27,7 @@ interface Waiting {
 /**
  * A scanner posting to the daemon at baseUrl (http://host:port) with at most `connections`
  * requests at once. Messages handed in within one turn of the event loop share a batch (at most
- * BATCH_MESSAGES and BATCH_BYTES); the rest of a batch is sent at the next turn.
+ * BATCH_MESSAGES and BATCH_BYTES, turn-batch.ts).
  */
 export function remoteScanner(baseUrl: string, envelope: Envelope, connections: number): RemoteScanner {
   let url: URL;
@@ -44,10 +45,6 @@ export function remoteScanner(baseUrl: string, envelope: Envelope, connections: 
     ...(envelope.helo ? { 'x-rampart-helo': envelope.helo } : {}),
     ...(envelope.rcptTo.length ? { 'x-rampart-rcpt': envelope.rcptTo.join(',') } : {}),
   };
-  let batch: Waiting[] = [];
-  let bytes = 0;
-  let scheduled = false;
-
   const post = (sent: Waiting[]) => {
     const fail = (err: Error) => {
       for (const w of sent) w.reject(err);
@@ -88,26 +85,12 @@ export function remoteScanner(baseUrl: string, envelope: Envelope, connections: 
     req.end(body);
   };
 
-  const flush = () => {
-    scheduled = false;
-    if (!batch.length) return;
-    const sent = batch;
-    batch = [];
-    bytes = 0;
-    post(sent);
-  };
+  const batch = new TurnBatch<Waiting>(post, { maxItems: BATCH_MESSAGES, maxWeight: BATCH_BYTES, weight: (w) => w.raw.length });
 
   return {
     scan: (raw) =>
       new Promise((resolve, reject) => {
-        if (batch.length && bytes + raw.length > BATCH_BYTES) flush();
-        batch.push({ raw, resolve, reject });
-        bytes += raw.length;
-        if (batch.length >= BATCH_MESSAGES || bytes >= BATCH_BYTES) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        batch.add({ raw, resolve, reject });
       }),
     close: () => agent.destroy(),
   };

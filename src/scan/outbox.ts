@@ -2,11 +2,11 @@
 // thread, which mostly sleeps between replies: on a virtual machine a wake-up is a system call and
 // a cross-CPU interrupt, and on two cores the woken thread takes a core from a worker — 0.17–0.23
 // ms in postMessage per reply in the one-shot scan of the benchmark's 2,921 messages (README, Scan
-// speed). Replies that
-// finish in one turn of the worker's event loop — all of them while it works through a queue
-// without waiting on I/O — go together; a reply never waits past that turn, nor behind more than
-// MAX_REPLIES - 1 others.
+// speed). Replies that finish in one turn of the worker's event loop — all of them while it works
+// through a queue without waiting on I/O — go together (turn-batch.ts); a reply never waits past
+// that turn, nor behind more than MAX_REPLIES - 1 others.
 import type { WorkerReply } from './pool.js';
+import { TurnBatch } from './turn-batch.js';
 
 export const MAX_REPLIES = 8;
 
@@ -15,29 +15,21 @@ export interface ReplyPort {
   postMessage(value: WorkerReply[], transfer: ArrayBuffer[]): void;
 }
 
+/** A reply, and the buffer to move with it rather than copy. */
+interface Outgoing {
+  reply: WorkerReply;
+  transfer?: ArrayBuffer;
+}
+
 export class Outbox {
-  private replies: WorkerReply[] = [];
-  private transfers: ArrayBuffer[] = [];
-  private scheduled = false;
+  private readonly batch: TurnBatch<Outgoing>;
 
-  constructor(private readonly port: ReplyPort) {}
-
-  /** Queues a reply (and a buffer to move with it rather than copy); sent within this turn. */
-  send(reply: WorkerReply, transfer?: ArrayBuffer): void {
-    this.replies.push(reply);
-    if (transfer) this.transfers.push(transfer);
-    if (this.replies.length >= MAX_REPLIES) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+  constructor(port: ReplyPort) {
+    this.batch = new TurnBatch((out) => port.postMessage(out.map((o) => o.reply), out.flatMap((o) => (o.transfer ? [o.transfer] : []))), { maxItems: MAX_REPLIES });
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    if (!this.replies.length) return;
-    this.port.postMessage(this.replies, this.transfers);
-    this.replies = [];
-    this.transfers = [];
+  /** Queues a reply; sent within this turn. */
+  send(reply: WorkerReply, transfer?: ArrayBuffer): void {
+    this.batch.add({ reply, transfer });
   }
 }

@@ -6,11 +6,11 @@ import type { Command } from 'commander';
 import { poolSize, ScanPool } from '../../scan/pool.js';
 import { PER_THREAD, scanInputs } from '../../scan/batch.js';
 import { BATCH_MESSAGES, remoteScanner } from '../../scan/client.js';
+import { TurnBatch } from '../../scan/turn-batch.js';
 import { checkEnvelope, EnvelopeError } from '../../scan/envelope.js';
 import { fewMessages } from '../../scan/inputs.js';
 import { formatText, toReport, type ScanReport } from '../../scan/report.js';
 import type { Envelope } from '../../scan/types.js';
-import { turnWriter } from '../turn-writer.js';
 import { action, loadCliConfig, migrateStore, repeatable, threadsOption, UsageError } from '../context.js';
 
 interface ScanOpts {
@@ -54,12 +54,14 @@ export function registerScanCommand(program: Command): void {
           throw err instanceof EnvelopeError ? new UsageError(err.message) : err;
         }
         let failed = 0;
-        const out = turnWriter(process.stdout);
+        // Written once per turn of the event loop: standard output to a pipe is written
+        // synchronously, each write a system call that wakes the reader (README, Scan speed).
+        const out = new TurnBatch<string>((lines) => process.stdout.write(lines.join('')));
         const print = (file: string, r: ScanReport | Error) => {
           if (r instanceof Error) {
             failed++;
-            out.write(opts.json ? JSON.stringify({ file, error: r.message }) + '\n' : `File: ${file}\nError: ${r.message}\n\n`);
-          } else out.write(opts.json ? JSON.stringify({ file, ...r }) + '\n' : formatText(file, r));
+            out.add(opts.json ? JSON.stringify({ file, error: r.message }) + '\n' : `File: ${file}\nError: ${r.message}\n\n`);
+          } else out.add(opts.json ? JSON.stringify({ file, ...r }) + '\n' : formatText(file, r));
         };
         // Whatever happens, the verdicts already printed reach standard output.
         try {
