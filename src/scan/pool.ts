@@ -88,11 +88,11 @@ export function loaderArgs(argv: readonly string[]): string[] {
  *   more type feedback first, so half the compilations and deoptimizations (5.2 s, 466, 111).
  * - Inlining capped at 300 bytes of bytecode per optimized function (V8: 920): each compilation
  *   smaller and a deoptimization throws less away (3.3 s), and warm passes no slower.
- * Chosen on the training half; README, Scan speed, seventh step.
+ * Chosen on the training half; docs/scan-speed.md, seventh step.
  * Set once the workers have loaded their modules, before the first scan: V8 refuses Node's built-in
  * code cache when the flags differ from those it was made with, so every Node module a thread
  * loaded after the flags (a scan worker: all of them) was compiled from source — 3× the CPU
- * (README, ninth step). A budget is read again each time a function's runs out, so the hot scan
+ * (docs/scan-speed.md, ninth step). A budget is read again each time a function's runs out, so the hot scan
  * code still tiers up by these flags.
  */
 const V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--max-inlined-bytecode-size-cumulative=300'];

@@ -2,7 +2,7 @@
 // client (messages to a request), a scan worker (replies to a postMessage) and `rampart scan`'s
 // output (lines to a write). Each send is a system call that wakes another thread or process —
 // on a virtual machine a cross-CPU interrupt — and these were a measurable share of a scan's cost
-// (README, Scan daemon and Scan speed). An item never waits past the turn it came in.
+// (README, Scan daemon; docs/scan-speed.md). An item never waits past the turn it came in.
 
 export interface TurnBatchLimits<T> {
   /** A batch is sent as soon as it holds this many items. */

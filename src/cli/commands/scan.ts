@@ -55,7 +55,7 @@ export function registerScanCommand(program: Command): void {
         }
         let failed = 0;
         // Written once per turn of the event loop: standard output to a pipe is written
-        // synchronously, each write a system call that wakes the reader (README, Scan speed).
+        // synchronously, each write a system call that wakes the reader (docs/scan-speed.md).
         const out = new TurnBatch<string>((lines) => process.stdout.write(lines.join('')));
         const print = (file: string, r: ScanReport | Error) => {
           if (r instanceof Error) {
