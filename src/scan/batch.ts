@@ -7,7 +7,10 @@ import { readInputs } from './inputs.js';
 /** Messages in flight per worker thread of a local pool: enough that none waits for work. */
 export const PER_THREAD = 16;
 
-/** Scans every message of the inputs; onOutcome (which must not throw) gets each result or error in input order. */
+/**
+ * Scans every message of the inputs; onOutcome (which must not throw) gets each result or error in
+ * input order. An empty input (a file of no bytes, an empty mbox entry) is an error, never scanned.
+ */
 export async function scanInputs<T>(scan: (raw: Buffer) => Promise<T>, inFlightMax: number, inputs: readonly string[], onOutcome: (file: string, outcome: T | Error) => void): Promise<void> {
   const done = new Map<number, () => void>();
   let next = 0;
@@ -24,7 +27,9 @@ export async function scanInputs<T>(scan: (raw: Buffer) => Promise<T>, inFlightM
     // Only the name waits for its turn, not the message's bytes.
     const file = m.file;
     const settle = (outcome: T | Error) => void done.set(i, () => onOutcome(file, outcome));
-    const tracked: Promise<void> = scan(m.raw)
+    // Nothing to scan: an error like the daemon's answer, not a verdict on no message at all.
+    const scanned = m.raw.length ? scan(m.raw) : Promise.reject(new Error('empty message'));
+    const tracked: Promise<void> = scanned
       .then(settle, (err: unknown) => settle(err instanceof Error ? err : new Error(String(err))))
       .then(() => {
         inFlight.delete(tracked);
