@@ -1,5 +1,6 @@
 // `rampart train` end to end: a directory of .eml files and an mbox, through the real CLI, into a
-// SQLite store; a second run learns nothing new; bad arguments get a clear error.
+// SQLite store; a second run learns nothing new; an empty file is skipped; bad arguments get a
+// clear error.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ describe('rampart train', () => {
     const spamDir = path.join(dir, 'spam');
     mkdirSync(spamDir);
     for (let i = 0; i < 5; i++) writeFileSync(path.join(spamDir, `${i}.eml`), toyMessage('spam', i));
+    // No message at all: skipped and counted, never learned.
+    writeFileSync(path.join(spamDir, 'empty.eml'), '');
     // mbox: three messages, one body line needing ">From " unquoting.
     const mbox = [0, 1, 2]
       .map((i) => `From colleague@uni.example.edu Mon Nov  2 10:00:00 2026\n${toyMessage('ham', i).replace(/\r\n/g, '\n')}\n>From the archive\n`)
@@ -35,11 +38,11 @@ describe('rampart train', () => {
     writeFileSync(config, `data_dir: ${dir}\ndatabase:\n  url: sqlite:train.db\n`);
 
     const first = await rampart(config, 'train', '--spam', spamDir, '--ham', path.join(dir, 'ham.mbox'));
-    assert.match(first.stdout, /read 5 spam and 3 ham messages: 8 learned, 0 moved to the other class, 0 already known/, first.stderr);
+    assert.match(first.stdout, /read 5 spam and 3 ham messages: 8 learned, 0 moved to the other class, 0 already known, 1 empty skipped$/m, first.stderr);
     // Not a TTY: no progress bar on stderr.
     assert.equal(first.stderr, '');
     const again = await rampart(config, 'train', '--json', '--spam', spamDir, '--ham', path.join(dir, 'ham.mbox'));
-    assert.deepEqual(JSON.parse(again.stdout), { spam: 5, ham: 3, learned: 0, relearned: 0, skipped: 8, unreadable: 0 });
+    assert.deepEqual(JSON.parse(again.stdout), { spam: 5, ham: 3, learned: 0, relearned: 0, skipped: 8, unreadable: 0, empty: 1 });
 
     const store = await openStore({ url: 'sqlite:train.db', dataDir: dir });
     try {

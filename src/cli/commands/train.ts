@@ -70,7 +70,7 @@ export function registerTrain(program: Command): void {
             ? new cliProgress.SingleBar({ format: 'training [{bar}] {value}/{total} files  {learned} learned', stream: process.stderr }, cliProgress.Presets.shades_classic)
             : null;
           bar?.start(sources.length, 0, { learned: 0 });
-          const total = { spam: 0, ham: 0, learned: 0, relearned: 0, skipped: 0, unreadable: 0 };
+          const total = { spam: 0, ham: 0, learned: 0, relearned: 0, skipped: 0, unreadable: 0, empty: 0 };
           let batch: LearnItem[] = [];
           const flush = async () => {
             const s = await learnBatch(db, batch);
@@ -89,6 +89,12 @@ export function registerTrain(program: Command): void {
               raws = [];
             }
             for (const raw of raws) {
+              // No message at all (a file of no bytes, an empty mbox entry): learning it would
+              // teach the class the header facts of nothing ("from:none", "ct:none").
+              if (!raw.length) {
+                total.empty++;
+                continue;
+              }
               batch.push({ message: await parseMessage(raw), class: src.cls });
               total[src.cls]++;
               if (batch.length >= BATCH) await flush();
@@ -105,6 +111,7 @@ export function registerTrain(program: Command): void {
             process.stdout.write(
               `read ${total.spam} spam and ${total.ham} ham messages: ${total.learned} learned, ${total.relearned} moved to the other class, ${total.skipped} already known` +
                 (total.unreadable ? `, ${total.unreadable} files unreadable` : '') +
+                (total.empty ? `, ${total.empty} empty skipped` : '') +
                 '\n',
             );
           }
