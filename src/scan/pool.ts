@@ -92,8 +92,8 @@ export function loaderArgs(argv: readonly string[]): string[] {
  * Set once the workers have loaded their modules, before the first scan: V8 refuses Node's built-in
  * code cache when the flags differ from those it was made with, so every Node module a thread
  * loaded after the flags (a scan worker: all of them) was compiled from source — 3× the CPU
- * (docs/scan-speed.md, ninth step). A budget is read again each time a function's runs out, so the hot scan
- * code still tiers up by these flags.
+ * (docs/scan-speed.md, ninth step). A budget is read again each time a function's runs out, so
+ * the hot scan code still tiers up by these flags.
  */
 const V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--max-inlined-bytecode-size-cumulative=300'];
 let v8FlagsSet = false;
