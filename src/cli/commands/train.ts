@@ -89,8 +89,8 @@ export function registerTrain(program: Command): void {
               raws = [];
             }
             for (const raw of raws) {
-              // No message at all (a file of no bytes, an empty mbox entry): learning it would
-              // teach the class the header facts of nothing ("from:none", "ct:none").
+              // A file of no bytes is no message (messagesOf already drops blank mbox entries):
+              // learning it would teach the class the header facts of nothing ("from:none").
               if (!raw.length) {
                 total.empty++;
                 continue;
