@@ -1,32 +1,16 @@
 // `rampart queue` and `rampart trace` as an operator runs them (the real CLI in a child process)
 // against a queue with delivered, deferred and quarantined mail.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { Directory } from '../../src/directory/repository.js';
 import { deleteMessage, listQueue } from '../../src/spool/admin.js';
 import { startDelivery } from '../../src/spool/delivery/index.js';
 import { traceMessages } from '../../src/spool/trace.js';
+import { rampart } from '../helpers/cli.js';
 import { fixture, spoolMessage, startDownstream, waitFor, type Downstream, type Fixture } from './helpers.js';
-
-const run = promisify(execFile);
-const cli = path.resolve('src/cli/index.ts');
-
-async function rampart(cfg: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    // RAMPART_LOG_LEVEL (set by the test runner) would be read as the config key log_level.
-    const { RAMPART_LOG_LEVEL: _drop, ...env } = process.env;
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, '-c', cfg, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('rampart queue and trace (SQLite)', () => {
   let f: Fixture;

@@ -2,24 +2,13 @@
 // SQLite store; a second run learns nothing new; an empty file is skipped; bad arguments get a
 // clear error.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { openStore } from '../../src/store/db.js';
+import { rampart } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { toyMessage } from './toy.js';
-
-const run = promisify(execFile);
-const cli = path.resolve('src/cli/index.ts');
-
-async function rampart(config: string, ...args: string[]) {
-  // RAMPART_* variables are configuration overrides (the test runner's RAMPART_LOG_LEVEL would
-  // read as an unknown key `log_level`): the child gets none of them.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
-  return run(process.execPath, ['--import', 'tsx', cli, '-c', config, ...args], { env }).then((r) => ({ ...r, code: 0 }), (err) => err as { stdout: string; stderr: string; code: number });
-}
 
 describe('rampart train', () => {
   it('learns a directory of .eml files and an mbox, once', async () => {
