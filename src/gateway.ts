@@ -13,6 +13,7 @@ import { spoolDir } from './ingress/spool-dir.js';
 import { loadTlsMaterial } from './ingress/tls.js';
 import { Spool } from './spool/spool.js';
 import { startDelivery } from './spool/delivery/index.js';
+import { startQuarantineExpiry } from './spool/quarantine-expiry.js';
 import { openStore, type Store } from './store/db.js';
 
 export interface GatewayOptions {
@@ -94,6 +95,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
 
     const delivery = startDelivery({ config, store, logger: log, spool });
     stops.push(() => delivery.stop());
+    // The quarantine's lifetime: this node's held messages past it are discarded (hourly).
+    stops.push(startQuarantineExpiry({ db: store.db, node: spool.node, lifetimeMs: config.quarantine.lifetime, log }));
     // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
     stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
     // Other parts of the node start here, in the primary: each pushes an async stop function

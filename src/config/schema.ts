@@ -109,6 +109,13 @@ export const WebConfig = z
   })
   .passthrough();
 
+export const QuarantineConfig = z
+  .object({
+    /** How long a quarantined message is held before it is discarded; 0 holds it until someone acts. */
+    lifetime: duration.default(30 * 86_400_000),
+  })
+  .strict();
+
 export const RampartConfig = z
   .object({
     /** Directory for the spool, quarantine, SQLite database and generated keys. */
@@ -125,6 +132,7 @@ export const RampartConfig = z
     dns: DnsConfig.default(DnsConfig.parse({})),
     scan: ScanConfig.default(ScanConfig.parse({})),
     web: WebConfig.default(WebConfig.parse({})),
+    quarantine: QuarantineConfig.default(QuarantineConfig.parse({})),
     migration: MigrationConfig.prefault({}),
   })
   .strict();

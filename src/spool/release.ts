@@ -1,9 +1,11 @@
 // Quarantine release contract: a quarantined message (status quarantined, recipients held) goes
 // back to the queue exactly once, however many times or from however many places it is released.
+import { unlink } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { inTransaction, nowIso } from '../store/dialect.js';
 import { notifyQueued } from './events.js';
+import { PENDING } from './status.js';
 
 /**
  * Moves a quarantined message and its held recipients to the queue atomically. Returns false when
@@ -25,4 +27,35 @@ export async function releaseHeld(db: Kysely<Database>, messageId: string, now: 
   });
   if (released) notifyQueued();
   return released;
+}
+
+/**
+ * Discards a quarantined message (the operator's delete, or the end of its quarantine lifetime):
+ * its held recipients become expired, with `reason` as their last reply, and the message deleted;
+ * the record stays for the trace and the statistics, the file goes. Returns false when the
+ * message is not (or no longer) quarantined. Recipients a domain's contact released on their own
+ * (the console's partial release) keep their course: while one is still pending the message goes
+ * back to the queue, which settles it and removes the file; once they are all final it is
+ * `partial` when one was delivered.
+ */
+export async function discardHeld(db: Kysely<Database>, messageId: string, opts: { reason: string; now?: Date }): Promise<boolean> {
+  const at = nowIso(opts.now);
+  const outcome = await inTransaction(db, async (trx) => {
+    // Lock the message row first, as releaseHeld does: the two never wait on each other crosswise.
+    const msg = await trx.updateTable('messages').set({ status: 'deleted' }).where('id', '=', messageId).where('status', '=', 'quarantined').returning('spool_path').executeTakeFirst();
+    if (!msg) return null;
+    await trx
+      .updateTable('message_recipients')
+      .set({ status: 'expired', next_attempt_at: null, claimed_by: null, updated_at: at, last_reply: opts.reason })
+      .where('message_id', '=', messageId)
+      .where('status', '=', 'held')
+      .execute();
+    const statuses = (await trx.selectFrom('message_recipients').select('status').where('message_id', '=', messageId).execute()).map((r) => r.status);
+    const status = statuses.some((s) => PENDING.includes(s)) ? 'queued' : statuses.includes('delivered') ? 'partial' : 'deleted';
+    if (status !== 'deleted') await trx.updateTable('messages').set({ status }).where('id', '=', messageId).execute();
+    return { path: status === 'queued' ? null : msg.spool_path };
+  });
+  if (!outcome) return false;
+  if (outcome.path) await unlink(outcome.path).catch(() => {});
+  return true;
 }

@@ -2,7 +2,19 @@
 // (per domain, per hour, per category and action). Every figure comes from `messages` and
 // `connection_events` rows, so any number can be traced back to the messages behind it.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database, MessageStatus } from '../store/schema.js';
+
+/**
+ * The report's outcome groups, by message status. "delivered" = passed the filter (whatever
+ * happened downstream); "quarantined" keeps counting a held message after it was deleted or its
+ * quarantine lifetime ran out, so a period's figures do not change as the quarantine empties.
+ */
+export const OUTCOMES = {
+  delivered: ['queued', 'delivered', 'partial', 'bounced'],
+  quarantined: ['quarantined', 'deleted'],
+  blocked: ['rejected'],
+} as const satisfies Record<string, readonly MessageStatus[]>;
+export type Outcome = keyof typeof OUTCOMES;
 
 export interface StatsFilter {
   /** Recipient domain; messages count when any recipient is in it. */

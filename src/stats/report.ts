@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { CATEGORIES, CATEGORY_LABELS, type Category } from '../scan/types.js';
 import type { Database } from '../store/schema.js';
-import { countAddresses, countByCategoryAndAction, countEventsByReason, countWould, type StatsFilter } from './queries.js';
+import { countAddresses, countByCategoryAndAction, countEventsByReason, countWould, OUTCOMES, type StatsFilter } from './queries.js';
 
 /** Order of the categories on the "Delivered" line, as the programme prints them. */
 export const REPORT_ORDER: readonly Category[] = ['clean', 'graymail', 'spam', 'auth_failed', 'low_url_reputation', 'bec', 'malware', 'phishing', 'apt', 'other_threat'];
@@ -54,7 +54,7 @@ export async function buildReport(db: Kysely<Database>, f: StatsFilter): Promise
       continue;
     }
     delivered += r.count;
-    if (r.status === 'quarantined') quarantined += r.count;
+    if ((OUTCOMES.quarantined as readonly string[]).includes(r.status)) quarantined += r.count;
     if (r.category && r.category in byCategory) byCategory[r.category as Category] += r.count;
     else unscanned += r.count;
   }
@@ -98,7 +98,7 @@ export function formatReport(r: ProgrammeReport): string {
     `  ${REPORT_ORDER.map((c) => `${CATEGORY_LABELS[c]} ${n(r.delivered.byCategory[c])}`).join(' · ')}`,
   ];
   if (r.delivered.unscanned) lines.push(`  (${n(r.delivered.unscanned)} accepted without a scan verdict)`);
-  if (r.delivered.quarantined) lines.push(`  of which held in quarantine: ${n(r.delivered.quarantined)}`);
+  if (r.delivered.quarantined) lines.push(`  of which quarantined: ${n(r.delivered.quarantined)}`);
   const reasons = Object.entries(r.blocked.reasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   if (reasons.length) lines.push(`Blocked by reason: ${reasons.map(([k, v]) => `${k} ${n(v)}`).join(' · ')}`);
   if (r.monitor.messages) {

@@ -191,5 +191,5 @@ export function registerApi(app: FastifyInstance, ctx: WebContext): void {
 }
 
 export function runDigests(ctx: WebContext) {
-  return sendDigests(ctx.store.db, { signer: ctx.signer, submit: ctx.submit!, publicUrl: ctx.config.web.public_url, from: ctx.config.delivery.postmaster, now: ctx.now(), linkTtlMs: ctx.config.web.digest_link_ttl });
+  return sendDigests(ctx.store.db, { signer: ctx.signer, submit: ctx.submit!, publicUrl: ctx.config.web.public_url, from: ctx.config.delivery.postmaster, now: ctx.now(), linkTtlMs: ctx.config.web.digest_link_ttl, lifetimeMs: ctx.config.quarantine.lifetime });
 }

@@ -15,6 +15,8 @@ export interface DigestOptions {
   now: Date;
   /** How long a release link stays valid. */
   linkTtlMs: number;
+  /** quarantine.lifetime: each item says until when it is held (0: until someone acts). */
+  lifetimeMs?: number;
 }
 
 export interface DigestItem {
@@ -61,14 +63,15 @@ function clean(s: string): string {
   return s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
 }
 
-export function composeDigest(address: string, items: DigestItem[], o: Pick<DigestOptions, 'from' | 'now' | 'linkTtlMs'>): Buffer {
+export function composeDigest(address: string, items: DigestItem[], o: Pick<DigestOptions, 'from' | 'now' | 'linkTtlMs' | 'lifetimeMs'>): Buffer {
   const lines = [
     `${items.length} message${items.length === 1 ? ' is' : 's are'} held in quarantine for ${address}.`,
     'Open a link to release that message to your mailbox; the links expire ' + new Date(o.now.getTime() + o.linkTtlMs).toISOString() + '.',
     '',
   ];
   for (const it of items) {
-    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})`, `  release: ${it.link}`, '');
+    const until = o.lifetimeMs ? `; held until ${new Date(Date.parse(it.received_at) + o.lifetimeMs).toISOString()}, then deleted` : '';
+    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until}`, `  release: ${it.link}`, '');
   }
   const headers = [
     `From: Rampart quarantine <${o.from}>`,

@@ -6,17 +6,12 @@ import { canonicalAddress, canonicalDomain } from '../directory/names.js';
 import { ACTIONS, CATEGORIES } from '../scan/types.js';
 import type { Database, MessageStatus } from '../store/schema.js';
 import { ApiError } from './errors.js';
+import { OUTCOMES } from '../stats/queries.js';
 import { connectionVisible, domainVisible, messageVisible, type Principal } from './scope.js';
 
 export const STATUSES = ['queued', 'delivered', 'partial', 'bounced', 'quarantined', 'rejected', 'deleted'] as const satisfies readonly MessageStatus[];
 
-/** The report's outcome groups. "delivered" = passed the filter (whatever happened downstream). */
-export const OUTCOMES = {
-  delivered: ['queued', 'delivered', 'partial', 'bounced'],
-  quarantined: ['quarantined', 'deleted'],
-  blocked: ['rejected'],
-} as const satisfies Record<string, readonly MessageStatus[]>;
-export type Outcome = keyof typeof OUTCOMES;
+export { OUTCOMES, type Outcome } from '../stats/queries.js';
 
 /** Monitor-mode actions that would have kept the message from the mailbox. */
 export const WOULD_BLOCK_ACTIONS = ['reject', 'quarantine'] as const;

@@ -83,7 +83,7 @@ for (const kind of DATABASES) {
         'Delivered 1,206:',
         '  clean 1,202 · graymail (bulk newsletters) 1 · potential spam 1 · failed domain-based authentication 0 · low URL reputation 0 · potential BEC 0 · potential malware 0 · potential phishing 1 · potential advanced persistent threats 0 · other potential threats 0',
         '  (1 accepted without a scan verdict)',
-        '  of which held in quarantine: 1',
+        '  of which quarantined: 1',
         'Blocked by reason: dnsbl 2 · end of data: potential malware 1 · relay_denied 1',
         'Monitor mode: 1 messages scanned before go-live; 1 would have been handled differently (reject 1).',
         '',

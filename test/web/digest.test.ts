@@ -62,6 +62,9 @@ describe('quarantine digests with signed release links', () => {
     const aliceLink = linkOf(aliceMail.raw);
     const bobLink = linkOf(bobMail.raw);
     assert.doesNotMatch(aliceMail.raw.toString(), /bob@a\.example/, "alice's digest lists only her mail");
+    // Each item says until when it is held: quarantine.lifetime (30 days by default) after it arrived.
+    const [, at, heldUntil] = / at (\S+) \([a-z_]+\); held until (\S+), then deleted\r\n/.exec(aliceMail.raw.toString()) ?? [];
+    assert.equal(Date.parse(heldUntil!) - Date.parse(at!), 30 * 86_400_000);
 
     // GET (what a link scanner does) shows the message but releases nothing.
     const view = await app.inject({ url: aliceLink });

@@ -1,8 +1,11 @@
-// `rampart quarantine list|show|release|delete`: the held messages. Release hands the message
-// back to delivery through the spool's release contract (exactly once); delete discards it.
-import { readFileSync, unlinkSync } from 'node:fs';
+// `rampart quarantine list|show|release|delete|expire`: the held messages. Release hands the
+// message back to delivery through the spool's release contract (exactly once); delete discards
+// it; expire discards those past quarantine.lifetime, as the gateway does every hour.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import type { Command } from 'commander';
-import { releaseHeld } from '../../spool/release.js';
+import { expireQuarantine, formatLifetime } from '../../spool/quarantine-expiry.js';
+import { discardHeld, releaseHeld } from '../../spool/release.js';
 import type { Database } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
 import { action, printJson, UsageError, withStore } from '../context.js';
@@ -43,14 +46,16 @@ export function registerQuarantineCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(
       action(async (id: string, opts: { json?: boolean }, cmd: Command) =>
-        withStore(cmd, async ({ db }) => {
+        withStore(cmd, async ({ db }, config) => {
           const m = await held(db, id);
           const rcpts = await db.selectFrom('message_recipients').select(['address', 'status']).where('message_id', '=', id).execute();
           const symbols = m.symbols ? (JSON.parse(m.symbols) as { name: string; score: number; detail?: string }[]) : [];
-          if (opts.json) return printJson({ ...m, symbols, recipients: rcpts });
+          const lifetime = config.quarantine.lifetime;
+          const heldUntil = m.status === 'quarantined' && lifetime > 0 ? new Date(Date.parse(m.received_at) + lifetime).toISOString() : null;
+          if (opts.json) return printJson({ ...m, symbols, recipients: rcpts, held_until: heldUntil });
           const out = [
             `Id: ${m.id}`,
-            `Status: ${m.status}`,
+            `Status: ${m.status}${heldUntil ? ` (held until ${heldUntil}, quarantine.lifetime ${formatLifetime(lifetime)})` : ''}`,
             `Received: ${m.received_at} from ${m.client_hostname ?? ''}[${m.client_ip}]`,
             `Sender: <${m.mail_from}>`,
             `Recipients: ${rcpts.map((r) => `${r.address} (${r.status})`).join(', ')}`,
@@ -89,15 +94,26 @@ export function registerQuarantineCommands(program: Command): void {
       action(async (id: string, _opts: unknown, cmd: Command) =>
         withStore(cmd, async ({ db }) => {
           const m = await held(db, id);
-          const r = await db.updateTable('messages').set({ status: 'deleted' }).where('id', '=', id).where('status', '=', 'quarantined').executeTakeFirst();
-          if (Number(r.numUpdatedRows) !== 1) throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
-          await db.updateTable('message_recipients').set({ status: 'expired', updated_at: new Date().toISOString() }).where('message_id', '=', id).where('status', '=', 'held').execute();
-          try {
-            if (m.spool_path) unlinkSync(m.spool_path);
-          } catch {
-            // Already gone, or on another node's spool: the row says deleted either way.
-          }
+          if (!(await discardHeld(db, id, { reason: 'deleted from the quarantine by the operator' }))) throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
           process.stdout.write(`deleted ${id}\n`);
+        }),
+      ),
+    );
+
+  q.command('expire')
+    .description('discard the held messages of this node older than quarantine.lifetime (the gateway does it hourly)')
+    .option('--dry-run', 'only list what would be discarded')
+    .option('--json', 'JSON output')
+    .action(
+      action(async (opts: { dryRun?: boolean; json?: boolean }, cmd: Command) =>
+        withStore(cmd, async ({ db }, config) => {
+          const lifetimeMs = config.quarantine.lifetime;
+          const r = await expireQuarantine(db, { node: os.hostname(), lifetimeMs, dryRun: opts.dryRun });
+          const summary = { lifetime: lifetimeMs > 0 ? formatLifetime(lifetimeMs) : null, received_before: lifetimeMs > 0 ? r.cutoff.toISOString() : null, dry_run: Boolean(opts.dryRun), count: r.ids.length, ids: r.ids };
+          if (opts.json) return printJson(summary);
+          if (lifetimeMs <= 0) return void process.stdout.write('quarantine.lifetime is 0: held messages are kept until released or deleted\n');
+          for (const id of r.ids) process.stdout.write(`${id}\n`);
+          process.stdout.write(`${opts.dryRun ? 'would discard' : 'discarded'} ${r.ids.length} held message${r.ids.length === 1 ? '' : 's'} received before ${summary.received_before} (lifetime ${summary.lifetime})\n`);
         }),
       ),
     );

@@ -1,0 +1,100 @@
+// The quarantine's lifetime: a held message is kept for `quarantine.lifetime` after it was
+// received, then discarded as an operator's delete discards it (release.ts discardHeld) — the file
+// goes, the record stays for the trace and the statistics, and the recipients' last reply says why.
+// Without it the quarantine, which holds whole messages, would grow for as long as the gateway runs.
+// Each node expires the messages in its own spool, where their files are.
+import type { Kysely } from 'kysely';
+import type { Logger } from '../log.js';
+import type { Database } from '../store/schema.js';
+import { discardHeld } from './release.js';
+
+export interface ExpiryOptions {
+  /** The spool's node name (`messages.node`). */
+  node: string;
+  /** How long a message is held; 0 keeps it until someone acts on it. */
+  lifetimeMs: number;
+  now?: Date;
+  /** Only list what would expire. */
+  dryRun?: boolean;
+}
+
+export interface ExpiryResult {
+  /** Messages received before this are past their lifetime. */
+  cutoff: Date;
+  /** The messages expired (or, in a dry run, that would be), oldest first. */
+  ids: string[];
+}
+
+// Messages read per query: an expiry after a long pause (or a first run on an old quarantine)
+// may find many, and each is its own short transaction.
+const BATCH = 500;
+
+/** "30d", "36h", "90m": how a lifetime is named in the recipients' last reply and the logs. */
+export function formatLifetime(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+/** Expires this node's quarantined messages received more than the lifetime ago. */
+export async function expireQuarantine(db: Kysely<Database>, opts: ExpiryOptions): Promise<ExpiryResult> {
+  const now = opts.now ?? new Date();
+  const cutoff = new Date(now.getTime() - opts.lifetimeMs);
+  const ids: string[] = [];
+  if (opts.lifetimeMs <= 0) return { cutoff, ids };
+  const reason = `quarantine lifetime of ${formatLifetime(opts.lifetimeMs)} over: discarded unreleased`;
+  // Keyset over (received_at, id): a message released meanwhile, or one discarded by someone else,
+  // is passed over rather than read again.
+  let after: { at: string; id: string } | null = null;
+  for (;;) {
+    let q = db
+      .selectFrom('messages')
+      .select(['id', 'received_at'])
+      .where('status', '=', 'quarantined')
+      .where('node', '=', opts.node)
+      .where('received_at', '<', cutoff.toISOString());
+    if (after) {
+      const a: { at: string; id: string } = after;
+      q = q.where((eb) => eb.or([eb('received_at', '>', a.at), eb.and([eb('received_at', '=', a.at), eb('id', '>', a.id)])]));
+    }
+    const rows = await q.orderBy('received_at').orderBy('id').limit(BATCH).execute();
+    for (const r of rows) {
+      if (opts.dryRun || (await discardHeld(db, r.id, { reason, now }))) ids.push(r.id);
+    }
+    if (rows.length < BATCH) break;
+    const last = rows[rows.length - 1]!;
+    after = { at: last.received_at, id: last.id };
+  }
+  return { cutoff, ids };
+}
+
+/** How often the gateway looks for expired messages: hourly, or at each lifetime when shorter. */
+export function expiryInterval(lifetimeMs: number): number {
+  return Math.min(3_600_000, Math.max(1000, lifetimeMs));
+}
+
+/**
+ * Runs the expiry at start and then every expiryInterval in the gateway's primary process; a run
+ * never overlaps the previous one, and a failed run is logged and retried at the next interval.
+ */
+export function startQuarantineExpiry(o: { db: Kysely<Database>; node: string; lifetimeMs: number; log: Logger }): (graceMs: number) => Promise<void> {
+  if (o.lifetimeMs <= 0) return async () => {};
+  let running: Promise<void> | null = null;
+  const run = () => {
+    running ??= expireQuarantine(o.db, { node: o.node, lifetimeMs: o.lifetimeMs })
+      .then((r) => {
+        if (r.ids.length) o.log.info({ count: r.ids.length, received_before: r.cutoff.toISOString(), lifetime: formatLifetime(o.lifetimeMs) }, 'quarantined messages expired');
+      })
+      .catch((err: unknown) => o.log.error({ err }, 'quarantine expiry failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const first = setImmediate(run);
+  const timer = setInterval(run, expiryInterval(o.lifetimeMs));
+  timer.unref();
+  return async () => {
+    clearImmediate(first);
+    clearInterval(timer);
+    await running;
+  };
+}
