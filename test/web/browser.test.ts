@@ -93,7 +93,12 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
 
     // Quarantine: open alice's message, check the safe preview, release it.
     await page.getByRole('link', { name: 'Quarantine' }).click();
+    await page.getByText('Messages are held for 30d after they arrive, then deleted unless released.').waitFor();
     await page.getByRole('link', { name: 'Quarantined for alice@a.example' }).click();
+    // quarantine.lifetime (30 days by default) after the message arrived.
+    const until = await page.locator('[data-held-until]').getAttribute('data-held-until');
+    const arrived = await store.db.selectFrom('messages').select('received_at').where('id', '=', s.quarantined.a[0]!).executeTakeFirstOrThrow();
+    assert.equal(Date.parse(until!) - Date.parse(arrived.received_at), 30 * 86_400_000);
     const frame = page.locator('iframe.preview');
     assert.equal(await frame.getAttribute('sandbox'), '');
     const inner = page.frameLocator('iframe.preview');

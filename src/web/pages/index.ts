@@ -21,7 +21,7 @@ import { getMessage, searchConnections, searchMessages } from '../trace.js';
 import { CONSOLE_CSS } from './css.js';
 import { domainBody, domainsBody, importForm } from './domains.js';
 import { csrfField, page } from './layout.js';
-import { actionForms, bulkForm, safeViewBody } from './quarantine.js';
+import { actionForms, bulkForm, heldUntil, lifetimeNote, safeViewBody } from './quarantine.js';
 import { reportBody, reportForm } from './report.js';
 import { connectionsBody, messageBody, messageTable, traceForm } from './trace.js';
 
@@ -108,13 +108,13 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const { cursor, limit, ...f } = parseOrThrow(MessageFilterSchema.omit({ status: true, outcome: true }).extend(PageSchema.shape), compact(req.query));
     const result = await searchMessages(db, p, { ...f, status: 'quarantined' }, { cursor, limit });
-    return send(reply, page('Quarantine', p, html`${notice(req)}${traceForm(f, '/quarantine')}${bulkForm(csrf(req), messageTable(result, { selectable: true, base: '/quarantine', filter: f as Record<string, string>, detail: '/quarantine' }))}`, { csrf: csrf(req), current: '/quarantine' }));
+    return send(reply, page('Quarantine', p, html`${notice(req)}${lifetimeNote(ctx.config.quarantine.lifetime)}${traceForm(f, '/quarantine')}${bulkForm(csrf(req), messageTable(result, { selectable: true, base: '/quarantine', filter: f as Record<string, string>, detail: '/quarantine' }))}`, { csrf: csrf(req), current: '/quarantine' }));
   });
   app.get('/quarantine/:id', async (req, reply) => {
     const p = requireUser(req);
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const d = await getMessage(db, p, id);
-    const actions = d.message.status === 'quarantined' ? actionForms(id, csrf(req)) : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
+    const actions = d.message.status === 'quarantined' ? html`${heldUntil(d.message.received_at, ctx.config.quarantine.lifetime)}${actionForms(id, csrf(req))}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
     // After delivery or deletion the body is gone from the spool; the page still says what happened.
     const v = await safeView(db, p, id).catch((err) => {
       if (err instanceof ApiError && err.code === 'not_found') return null;

@@ -1,10 +1,23 @@
 // Quarantine screens: the held list with bulk actions, and the safe view of one message (headers,
 // text, sanitised HTML in a sandboxed iframe, attachment list) with its actions.
+import { formatLifetime } from '../../spool/quarantine-expiry.js';
 import { html, type Html } from '../html.js';
 import type { SafeView } from '../quarantine.js';
 import { csrfField } from './layout.js';
 
 export const ACTION_LABELS = { release: 'Release', release_learn: 'Release and learn as not spam', delete: 'Delete', report_spam: 'Report as spam' } as const;
+
+/** Above the list: how long mail is held (quarantine.lifetime; 0 = until someone acts). */
+export function lifetimeNote(lifetimeMs: number): Html {
+  return lifetimeMs > 0 ? html`<p class="muted">Messages are held for ${formatLifetime(lifetimeMs)} after they arrive, then deleted unless released.</p>` : html``;
+}
+
+/** On a held message: until when it is kept. */
+export function heldUntil(receivedAt: string, lifetimeMs: number): Html {
+  if (lifetimeMs <= 0) return html``;
+  const until = new Date(Date.parse(receivedAt) + lifetimeMs).toISOString();
+  return html`<p class="muted" data-held-until="${until}">Held until ${until.slice(0, 16).replace('T', ' ')} UTC, then deleted unless released.</p>`;
+}
 
 export function bulkForm(csrf: string, table: Html): Html {
   return html`<form method="post" action="/quarantine/bulk" aria-label="Quarantined messages">${csrfField(csrf)}
