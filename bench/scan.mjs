@@ -6,7 +6,8 @@
 // The timed engines (Rampart one-shot, Rampart daemon, Rspamd) are prepared first and then scan the
 // evaluation half in turns — round 1 of each, round 2 of each, … — so that a slower stretch of this
 // shared machine falls on all of them; SpamAssassin (minutes a pass) runs once, afterwards.
-// Prints one table, and as the last line one JSON object with the figures.
+// Prints one table (with each engine's peak memory while it scanned), and as the last line one JSON
+// object with the figures.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { corpusIndex, readRaw } from './scan/corpus.mjs';
 import { prepareRampart, prepareRampartDaemon } from './scan/rampart.mjs';
 import { prepareRspamd } from './scan/rspamd.mjs';
 import { runSpamAssassin } from './scan/spamassassin.mjs';
-import { formatTimes, median, SPEED_RUNS } from './scan/util.mjs';
+import { formatTimes, median, memorySampler, SPEED_RUNS } from './scan/util.mjs';
 
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
@@ -55,11 +56,11 @@ try {
       return sel.length ? sel.filter((f) => r.isSpam(f)).length / sel.length : null;
     };
     const sizes = Object.fromEntries(['spam', 'easy-ham', 'hard-ham'].map((set) => [set, files.filter((f) => f.set === set).length]));
-    rows.push({ name, label: r.label, n: files.length, sizes, detection: rate('spam'), fpEasy: rate('easy-ham'), fpHard: rate('hard-ham'), msgsPerS: files.length / r.seconds });
+    rows.push({ name, label: r.label, n: files.length, sizes, detection: rate('spam'), fpEasy: rate('easy-ham'), fpHard: rate('hard-ham'), msgsPerS: files.length / r.seconds, peakMb: r.peakMb ?? null, redisMb: r.redisMb ?? null });
   };
   const failed = (name, err) => {
     log(`${name} failed: ${err.stack ?? err}`);
-    rows.push({ name, label: `${name} (failed: ${String(err.message ?? err).split('\n')[0]})`, n: 0, detection: null, fpEasy: null, fpHard: null, msgsPerS: null });
+    rows.push({ name, label: `${name} (failed: ${String(err.message ?? err).split('\n')[0]})`, n: 0, detection: null, fpEasy: null, fpHard: null, msgsPerS: null, peakMb: null, redisMb: null });
   };
   const ctx = { root, dirs, evalFiles, log };
   const prepared = [];
@@ -74,6 +75,8 @@ try {
     }
     for (let round = 1; round <= SPEED_RUNS; round++) {
       for (const p of prepared.filter((x) => !x.error)) {
+        p.memory ??= memorySampler(() => p.engine.roots());
+        p.memory.start();
         const t0 = process.hrtime.bigint();
         try {
           p.results.push(await p.engine.pass());
@@ -81,6 +84,8 @@ try {
           log(`round ${round}: ${p.engine.what} ${p.times.at(-1).toFixed(2)} s`);
         } catch (err) {
           p.error = err;
+        } finally {
+          p.memory.stop();
         }
       }
     }
@@ -88,7 +93,7 @@ try {
       try {
         if (p.error) throw p.error;
         log(`${p.engine.what}: ${formatTimes(p.times)}`);
-        addRow(p.name, p.engine.result(p.results, p.times, previous));
+        addRow(p.name, { ...p.engine.result(p.results, p.times, previous), peakMb: p.memory?.peakMb ?? null });
       } catch (err) {
         failed(p.name, err);
       }
@@ -116,10 +121,12 @@ try {
   const withCount = (r, x, set) => (x === null ? 'n/a' : `${pct(x)} (${Math.round(x * (r.sizes?.[set] ?? 0))} of ${r.sizes?.[set] ?? '?'})`);
   const rspamdSpeed = rows.find((r) => r.name === 'rspamd')?.msgsPerS ?? null;
   const ratio = (r) => (r.msgsPerS === null || !rspamdSpeed ? 'n/a' : `${(r.msgsPerS / rspamdSpeed).toFixed(2)}×`);
+  // Peak resident memory of the engine's processes while it scanned (the client's excluded).
+  const memory = (r) => (r.peakMb === null ? 'n/a' : `${r.peakMb.toFixed(0)} MB${r.redisMb !== null ? ` + ${r.redisMb.toFixed(0)} MB in Redis` : ''}`);
   const lines = [
-    '| engine | messages | spam-2 detected | FP easy-ham-2 | FP hard ham (odd) | msgs/s | msgs/s vs Rspamd |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.label} | ${r.n} | ${pct(r.detection)} | ${withCount(r, r.fpEasy, 'easy-ham')} | ${withCount(r, r.fpHard, 'hard-ham')} | ${r.msgsPerS === null ? 'n/a' : r.msgsPerS.toFixed(0)} | ${ratio(r)} |`),
+    '| engine | messages | spam-2 detected | FP easy-ham-2 | FP hard ham (odd) | msgs/s | msgs/s vs Rspamd | peak RSS |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.label} | ${r.n} | ${pct(r.detection)} | ${withCount(r, r.fpEasy, 'easy-ham')} | ${withCount(r, r.fpHard, 'hard-ham')} | ${r.msgsPerS === null ? 'n/a' : r.msgsPerS.toFixed(0)} | ${ratio(r)} | ${memory(r)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const round = (x, d = 4) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
@@ -147,6 +154,13 @@ try {
     spamassassin_fp_easy: round(get('spamassassin')?.fpEasy),
     spamassassin_fp_hard: round(get('spamassassin')?.fpHard),
     spamassassin_messages: get('spamassassin')?.n ?? null,
+    // Peak resident memory (MB) while scanning: the one-shot command, the daemon, rspamd's
+    // processes (and what its Bayes took in Redis), spamd's.
+    rss_mb: round(ram?.peakMb, 0),
+    rss_mb_daemon: round(daemon?.peakMb, 0),
+    rspamd_rss_mb: round(get('rspamd')?.peakMb, 0),
+    rspamd_redis_mb: round(get('rspamd')?.redisMb, 0),
+    spamassassin_rss_mb: round(get('spamassassin')?.peakMb, 0),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {

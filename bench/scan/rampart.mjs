@@ -37,10 +37,13 @@ export async function prepareRampart({ root, dirs, log }) {
   const t0 = Date.now();
   const out = execFileSync(process.execPath, [cli, '-c', config, 'train', '--json', '--spam', dirs.trainSpam, '--ham', dirs.trainHam], { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   log(`rampart train: ${out.trim()} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  let running = null;
   return {
     what: 'rampart scan',
     // Every pass scans the same store; the verdicts are the first pass's (the others must agree).
-    pass: () => scanOnce(cli, ['-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], env),
+    pass: () => scanOnce(cli, ['-c', config, 'scan', '--json', '--local', ...dirs.evalDirs], env, (pid) => (running = pid)),
+    // Memory: the command's one process (its worker threads are in it) while it runs.
+    roots: () => (running ? [running] : []),
     result(results, times) {
       const byFile = results[0];
       sameCategories(byFile, results, 'rampart scan', 'the first run');
@@ -66,8 +69,9 @@ function sameCategories(reference, runs, what, referenceName) {
 }
 
 /** One run of the rampart command (a scan with --json): its verdicts by file. */
-async function scanOnce(cli, args, env) {
+async function scanOnce(cli, args, env, onSpawn = () => {}) {
   const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  onSpawn(child.pid);
   let buf = '';
   const byFile = new Map();
   child.stdout.setEncoding('utf8');
@@ -119,6 +123,8 @@ export async function prepareRampartDaemon({ root, dirs }) {
   }
   return {
     what: 'rampart scan --server',
+    // Memory: the daemon (as for Rspamd and spamd, not the client).
+    roots: () => [daemon.pid],
     pass: () => scanOnce(cli, ['scan', '--json', '--server', `http://127.0.0.1:${port}`, ...dirs.evalDirs], env),
     result(results, times, previous) {
       const byFile = results[0];

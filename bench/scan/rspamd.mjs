@@ -33,6 +33,11 @@ export async function prepareRspamd({ root, dirs, evalFiles, log }) {
   writeFileSync(path.join(local, 'worker-controller.inc'), 'secure_ip = "127.0.0.1";\n');
   const flush = () => execFileSync('redis-cli', ['-h', '127.0.0.1', '-n', String(REDIS_DB), 'flushdb'], { stdio: 'ignore' });
   flush();
+  // Rspamd keeps its Bayes in Redis, outside its own processes: what learning added to Redis is
+  // reported beside their memory (the benchmark's database is the only one it fills).
+  const redisUsedBytes = () => Number(/used_memory:(\d+)/.exec(execFileSync('redis-cli', ['-h', '127.0.0.1', 'info', 'memory']).toString())?.[1] ?? NaN);
+  const redisBefore = redisUsedBytes();
+  let redisMb = null;
   const vars = { CONFDIR: etc, LOCAL_CONFDIR: etc, DBDIR: `${base}/db`, RUNDIR: `${base}/run`, LOGDIR: `${base}/log` };
   const args = ['-f', '-i', '-u', 'root', '-g', 'root', '-c', path.join(etc, 'rspamd.conf'), ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}=${v}`])];
   const daemon = spawn('rspamd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -57,6 +62,7 @@ export async function prepareRspamd({ root, dirs, evalFiles, log }) {
     rspamc(controller, '-n', '4', 'learn_spam', dirs.trainSpam);
     rspamc(controller, '-n', '4', 'learn_ham', dirs.trainHam);
     const stat = rspamc(controller, 'stat');
+    redisMb = (redisUsedBytes() - redisBefore) / 1024 / 1024;
     // Rspamd skips messages its Bayes already puts in the right class, so it learns fewer than it is sent.
     log(`rspamc learn: ${((Date.now() - t0) / 1000).toFixed(0)} s; messages learned: ${/Messages learned: (\d+)/.exec(stat)?.[1] ?? '?'}`);
   } catch (err) {
@@ -65,6 +71,8 @@ export async function prepareRspamd({ root, dirs, evalFiles, log }) {
   }
   return {
     what: 'rspamc scan',
+    // Memory: rspamd's main process and its workers (its Bayes is in Redis: redisMb).
+    roots: () => [daemon.pid],
     // Every pass against the same workers; the actions are the first pass's.
     pass: async () => rspamc(normal, '-n', '16', ...dirs.evalDirs),
     result(results, times) {
@@ -79,7 +87,7 @@ export async function prepareRspamd({ root, dirs, evalFiles, log }) {
       }
       const missing = evalFiles.filter((f) => !actions.has(f.path)).length;
       if (missing) log(`rspamd: no result for ${missing} messages`);
-      return { label: `Rspamd ${version()} (2 normal workers, rspamc -n 16, median of ${times.length} runs)`, seconds: median(times), files: evalFiles, isSpam: (f) => SPAM_ACTIONS.has(actions.get(f.path) ?? '') };
+      return { label: `Rspamd ${version()} (2 normal workers, rspamc -n 16, median of ${times.length} runs)`, seconds: median(times), files: evalFiles, isSpam: (f) => SPAM_ACTIONS.has(actions.get(f.path) ?? ''), redisMb };
     },
     close,
   };
