@@ -15,7 +15,7 @@ import { corpusIndex, readRaw } from './scan/corpus.mjs';
 import { prepareRampart, prepareRampartDaemon } from './scan/rampart.mjs';
 import { prepareRspamd } from './scan/rspamd.mjs';
 import { runSpamAssassin } from './scan/spamassassin.mjs';
-import { formatTimes, median, memorySampler, SPEED_RUNS } from './scan/util.mjs';
+import { every250ms, formatTimes, median, memoryMeter, SPEED_RUNS } from './scan/util.mjs';
 
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
@@ -64,6 +64,7 @@ try {
   };
   const ctx = { root, dirs, evalFiles, log };
   const prepared = [];
+  let stopMeasuring = () => {};
   try {
     for (const [name, prepare] of timed) {
       log(`--- ${name}: preparing`);
@@ -73,10 +74,23 @@ try {
         failed(name, err);
       }
     }
+    // Memory: every engine's processes are measured during every pass (so that the reading costs
+    // each pass the same), and each engine's peak taken over its own passes.
+    for (const p of prepared) {
+      p.meter = memoryMeter(() => p.engine.roots());
+      p.peakMb = 0;
+    }
+    let active = null;
+    stopMeasuring = every250ms(() => {
+      for (const p of prepared.filter((x) => !x.error)) {
+        const mb = p.meter.read();
+        if (p === active) p.peakMb = Math.max(p.peakMb, mb);
+      }
+    });
     for (let round = 1; round <= SPEED_RUNS; round++) {
       for (const p of prepared.filter((x) => !x.error)) {
-        p.memory ??= memorySampler(() => p.engine.roots());
-        p.memory.start();
+        p.meter.reset();
+        active = p;
         const t0 = process.hrtime.bigint();
         try {
           p.results.push(await p.engine.pass());
@@ -85,15 +99,16 @@ try {
         } catch (err) {
           p.error = err;
         } finally {
-          p.memory.stop();
+          active = null;
         }
       }
     }
+    stopMeasuring();
     for (const p of prepared) {
       try {
         if (p.error) throw p.error;
         log(`${p.engine.what}: ${formatTimes(p.times)}`);
-        addRow(p.name, { ...p.engine.result(p.results, p.times, previous), peakMb: p.memory?.peakMb ?? null });
+        addRow(p.name, { ...p.engine.result(p.results, p.times, previous), peakMb: p.peakMb || null });
       } catch (err) {
         failed(p.name, err);
       }
@@ -105,6 +120,7 @@ try {
       log(`${p.engine.what} vs rspamc, round by round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(' / ')} (median ${median(ratios).toFixed(2)}×)`);
     }
   } finally {
+    stopMeasuring();
     for (const p of prepared) await p.engine.close().catch((err) => log(`${p.name}: closing failed: ${err.message ?? err}`));
   }
   if (selected('spamassassin')) {
@@ -121,10 +137,10 @@ try {
   const withCount = (r, x, set) => (x === null ? 'n/a' : `${pct(x)} (${Math.round(x * (r.sizes?.[set] ?? 0))} of ${r.sizes?.[set] ?? '?'})`);
   const rspamdSpeed = rows.find((r) => r.name === 'rspamd')?.msgsPerS ?? null;
   const ratio = (r) => (r.msgsPerS === null || !rspamdSpeed ? 'n/a' : `${(r.msgsPerS / rspamdSpeed).toFixed(2)}×`);
-  // Peak resident memory of the engine's processes while it scanned (the client's excluded).
+  // Peak memory (PSS) of the engine's processes while it scanned (the client's excluded).
   const memory = (r) => (r.peakMb === null ? 'n/a' : `${r.peakMb.toFixed(0)} MB${r.redisMb !== null ? ` + ${r.redisMb.toFixed(0)} MB in Redis` : ''}`);
   const lines = [
-    '| engine | messages | spam-2 detected | FP easy-ham-2 | FP hard ham (odd) | msgs/s | msgs/s vs Rspamd | peak RSS |',
+    '| engine | messages | spam-2 detected | FP easy-ham-2 | FP hard ham (odd) | msgs/s | msgs/s vs Rspamd | peak memory (PSS) |',
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.label} | ${r.n} | ${pct(r.detection)} | ${withCount(r, r.fpEasy, 'easy-ham')} | ${withCount(r, r.fpHard, 'hard-ham')} | ${r.msgsPerS === null ? 'n/a' : r.msgsPerS.toFixed(0)} | ${ratio(r)} | ${memory(r)} |`),
   ];
@@ -154,13 +170,13 @@ try {
     spamassassin_fp_easy: round(get('spamassassin')?.fpEasy),
     spamassassin_fp_hard: round(get('spamassassin')?.fpHard),
     spamassassin_messages: get('spamassassin')?.n ?? null,
-    // Peak resident memory (MB) while scanning: the one-shot command, the daemon, rspamd's
-    // processes (and what its Bayes took in Redis), spamd's.
-    rss_mb: round(ram?.peakMb, 0),
-    rss_mb_daemon: round(daemon?.peakMb, 0),
-    rspamd_rss_mb: round(get('rspamd')?.peakMb, 0),
+    // Peak memory (MB, PSS) while scanning: the one-shot command, the daemon, rspamd's processes
+    // (and what its Bayes took in Redis), spamd's.
+    memory_mb: round(ram?.peakMb, 0),
+    memory_mb_daemon: round(daemon?.peakMb, 0),
+    rspamd_memory_mb: round(get('rspamd')?.peakMb, 0),
     rspamd_redis_mb: round(get('rspamd')?.redisMb, 0),
-    spamassassin_rss_mb: round(get('spamassassin')?.peakMb, 0),
+    spamassassin_memory_mb: round(get('spamassassin')?.peakMb, 0),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {

@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, memorySampler, pool, waitFor } from './util.mjs';
+import { every250ms, freePort, memoryMeter, pool, waitFor } from './util.mjs';
 
 const BUDGET_S = 600;
 
@@ -62,18 +62,19 @@ export async function runSpamAssassin({ root, dirs, evalFiles, log }) {
     const stride = projected > BUDGET_S ? Math.ceil(projected / BUDGET_S) : 1;
     const chosen = evalFiles.filter((_, i) => i % stride === 0);
     log(`spamassassin: ~${rate.toFixed(1)} msgs/s, ${stride === 1 ? 'full evaluation half' : `subset: every ${stride}th message of the evaluation list (${chosen.length})`}`);
-    const memory = memorySampler(() => [spamd.pid]);
-    memory.start();
+    const meter = memoryMeter(() => [spamd.pid]);
+    let peakMb = 0;
+    const stopMeasuring = every250ms(() => (peakMb = Math.max(peakMb, meter.read())));
     const t1 = process.hrtime.bigint();
     for (const [f, r] of await pool(chosen, 2, async (f) => [f, await scanOne(f)])) results.set(f.path, r);
     const seconds = Number(process.hrtime.bigint() - t1) / 1e9;
-    memory.stop();
+    stopMeasuring();
     const errors = chosen.filter((f) => ![0, 1].includes(results.get(f.path).code)).length;
     if (errors) log(`spamassassin: ${errors} spamc errors`);
     return {
       label: `SpamAssassin ${saVersion()} (spamd -L, 2 children${stride > 1 ? `, 1 in ${stride} subset` : ''})`,
       seconds,
-      peakMb: memory.peakMb,
+      peakMb,
       files: chosen,
       isSpam: (f) => results.get(f.path)?.code === 1,
     };

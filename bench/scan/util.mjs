@@ -52,42 +52,44 @@ export function median(xs) {
 }
 
 /**
- * Peak resident memory of an engine's processes while it scans: every 100 ms the VmRSS of each
- * process in the trees under roots() (the trees are walked once per root; an engine's process set
- * does not change during a pass) is summed, and the largest sum kept. Reading a few
- * /proc/PID/status files costs well under a millisecond, so sampling does not slow the pass.
+ * Memory of an engine's processes: the proportional set size (PSS, /proc/PID/smaps_rollup) of every
+ * process in the trees under roots(), summed. PSS divides each shared page among the processes
+ * sharing it, so forked workers (rspamd's, spamd's children) are not counted once per worker for
+ * the pages they share with their parent, as summed RSS would. The trees are walked once per root
+ * (an engine's process set does not change during a pass).
  */
-export function memorySampler(roots) {
+export function memoryMeter(roots) {
   const trees = new Map();
-  let peakKb = 0;
-  const vmRssKb = (pid) => {
+  const pssKb = (pid) => {
     try {
-      return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
     } catch {
       return 0;
     }
   };
-  const sample = () => {
-    let kb = 0;
-    for (const root of roots()) {
-      if (!trees.has(root)) trees.set(root, rssTreeMb(root).pids);
-      for (const pid of trees.get(root)) kb += vmRssKb(pid);
-    }
-    peakKb = Math.max(peakKb, kb);
-  };
-  let timer = null;
   return {
-    start() {
+    /** The current total, in MB. */
+    read() {
+      let kb = 0;
+      for (const root of roots()) {
+        if (!trees.has(root)) trees.set(root, rssTreeMb(root).pids);
+        for (const pid of trees.get(root)) kb += pssKb(pid);
+      }
+      return kb / 1024;
+    },
+    /** Forget the trees (before a pass: the one-shot command is a new process each time). */
+    reset() {
       trees.clear();
-      sample();
-      timer = setInterval(sample, 100);
     },
-    stop() {
-      clearInterval(timer);
-      sample();
-    },
-    get peakMb() {
-      return peakKb / 1024;
-    },
+  };
+}
+
+/** Every 250 ms, fn(); returns a stop function that calls it once more. */
+export function every250ms(fn) {
+  fn();
+  const timer = setInterval(fn, 250);
+  return () => {
+    clearInterval(timer);
+    fn();
   };
 }
