@@ -1,11 +1,11 @@
 // Quarantine: listing, a safe view of a held message, and the actions on it. Release moves the
 // principal's held recipients back to the delivery queue with a conditional update, so two
 // concurrent or repeated releases deliver once.
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { parseMessage } from '../message/parse.js';
 import { notifyQueued } from '../spool/events.js';
-import { releaseHeld } from '../spool/release.js';
+import { discardHeld, releaseHeld } from '../spool/release.js';
 import type { Database } from '../store/schema.js';
 import { audit } from './audit.js';
 import { ApiError } from './errors.js';
@@ -60,19 +60,35 @@ export async function releaseHeldRecipients(db: Kysely<Database>, id: string, p:
   return released;
 }
 
+/**
+ * Discards the held recipients the principal may act on (delete, report as spam), the reason in
+ * their last reply. When they are all the held recipients the spool's discardHeld does it (message,
+ * recipients and file at once, as the quarantine lifetime does); when the message also holds
+ * copies for someone else, only these recipients become expired and the message stays held.
+ */
+async function discardHeldRecipients(db: Kysely<Database>, id: string, p: Principal, reason: string, now = new Date()): Promise<void> {
+  const held = await db.selectFrom('message_recipients').select('id').where('message_id', '=', id).where('status', '=', 'held').execute();
+  const mine = await db.selectFrom('message_recipients').select('id').where('message_id', '=', id).where('status', '=', 'held').where(recipientVisible(p)).execute();
+  if (!mine.length) return;
+  if (mine.length === held.length) {
+    await discardHeld(db, id, { reason, now });
+    return;
+  }
+  await db
+    .updateTable('message_recipients')
+    .set({ status: 'expired', updated_at: now.toISOString(), last_reply: reason })
+    .where('id', 'in', mine.map((r) => r.id))
+    .where('status', '=', 'held')
+    .execute();
+}
+
 export async function quarantineAction(db: Kysely<Database>, p: Principal, id: string, action: QuarantineAction, opts: { learn?: Learn; ip?: string | null; now?: Date }): Promise<ActionResult> {
   const m = await heldMessage(db, p, id);
   if (m.status !== 'quarantined' && !(action.startsWith('release') && m.status === 'queued')) throw new ApiError('conflict', `message ${id} is ${m.status}, not quarantined`);
   let released: string[] = [];
   let learned = false;
-  if (action === 'release' || action === 'release_learn') {
-    released = await releaseHeldRecipients(db, id, p, opts.now);
-  } else {
-    // Delete and report-as-spam remove the principal's copies; the file goes when no copy is held.
-    await db.updateTable('message_recipients').set({ status: 'expired', updated_at: (opts.now ?? new Date()).toISOString() }).where('message_id', '=', id).where('status', '=', 'held').where(recipientVisible(p)).execute();
-    const still = await db.selectFrom('message_recipients').select('id').where('message_id', '=', id).where('status', '=', 'held').executeTakeFirst();
-    if (!still) await db.updateTable('messages').set({ status: 'deleted' }).where('id', '=', id).where('status', '=', 'quarantined').execute();
-  }
+  // Learning reads the file: before a release hands it to delivery (which removes it once the
+  // message is delivered) and before a report-as-spam discards it.
   if ((action === 'release_learn' || action === 'report_spam') && opts.learn) {
     const raw = await readFile(m.spool_path).catch(() => null);
     if (raw) {
@@ -80,10 +96,8 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
       learned = true;
     }
   }
-  if (action === 'delete' || action === 'report_spam') {
-    const still = await db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst();
-    if (still?.status === 'deleted') await unlink(m.spool_path).catch(() => {});
-  }
+  if (action === 'release' || action === 'release_learn') released = await releaseHeldRecipients(db, id, p, opts.now);
+  else await discardHeldRecipients(db, id, p, `${action === 'delete' ? 'deleted from the quarantine' : 'reported as spam'} by ${p.username}`, opts.now);
   await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned }, ip: opts.ip }, opts.now);
   return { id, action, released, learned };
 }

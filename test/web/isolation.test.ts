@@ -192,6 +192,8 @@ for (const kind of DATABASES) {
       const gone = await store.db.selectFrom('messages').select(['status', 'spool_path']).where('id', '=', s.quarantined.b[0]!).executeTakeFirstOrThrow();
       assert.equal(gone.status, 'deleted');
       assert.equal(existsSync(gone.spool_path), false, 'the body is removed with the message');
+      const goneRcpts = await store.db.selectFrom('message_recipients').select(['status', 'last_reply']).where('message_id', '=', s.quarantined.b[0]!).execute();
+      assert.deepEqual(goneRcpts.map((r) => [r.status, r.last_reply]), goneRcpts.map(() => ['expired', 'reported as spam by op']), 'the trace says who discarded it');
       const audit = await store.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', 'like', 'quarantine.%').execute();
       assert.ok(audit.some((a) => a.actor === 'admin-a' && a.action === 'quarantine.release' && a.target === id));
       assert.ok(audit.some((a) => a.actor === 'op' && a.action === 'quarantine.report_spam' && a.target === s.quarantined.b[0]));
