@@ -5,6 +5,7 @@
 // Each node expires the messages in its own spool, where their files are.
 import type { Kysely } from 'kysely';
 import type { Logger } from '../log.js';
+import { startPeriodic } from '../periodic.js';
 import type { Database } from '../store/schema.js';
 import { discardHeld } from './release.js';
 
@@ -72,29 +73,16 @@ export function expiryInterval(lifetimeMs: number): number {
   return Math.min(3_600_000, Math.max(1000, lifetimeMs));
 }
 
-/**
- * Runs the expiry at start and then every expiryInterval in the gateway's primary process; a run
- * never overlaps the previous one, and a failed run is logged and retried at the next interval.
- */
+/** The gateway's job: the expiry at start and every expiryInterval (startPeriodic). */
 export function startQuarantineExpiry(o: { db: Kysely<Database>; node: string; lifetimeMs: number; log: Logger }): (graceMs: number) => Promise<void> {
   if (o.lifetimeMs <= 0) return async () => {};
-  let running: Promise<void> | null = null;
-  const run = () => {
-    running ??= expireQuarantine(o.db, { node: o.node, lifetimeMs: o.lifetimeMs })
-      .then((r) => {
-        if (r.ids.length) o.log.info({ count: r.ids.length, received_before: r.cutoff.toISOString(), lifetime: formatLifetime(o.lifetimeMs) }, 'quarantined messages expired');
-      })
-      .catch((err: unknown) => o.log.error({ err }, 'quarantine expiry failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setImmediate(run);
-  const timer = setInterval(run, expiryInterval(o.lifetimeMs));
-  timer.unref();
-  return async () => {
-    clearImmediate(first);
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic({
+    what: 'quarantine expiry',
+    intervalMs: expiryInterval(o.lifetimeMs),
+    log: o.log,
+    run: async () => {
+      const r = await expireQuarantine(o.db, { node: o.node, lifetimeMs: o.lifetimeMs });
+      if (r.ids.length) o.log.info({ count: r.ids.length, received_before: r.cutoff.toISOString(), lifetime: formatLifetime(o.lifetimeMs) }, 'quarantined messages expired');
+    },
+  });
 }
