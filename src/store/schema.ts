@@ -213,12 +213,16 @@ export interface BayesMetaTable {
   spam_count: number;
   ham_count: number;
   version: number;
+  /** Prunes so far (bayes/prune.ts): a copy of an older generation is loaded again. */
+  generation: ColumnType<number, number | undefined, number>;
 }
 
 /** One row (id 1): the whole model at one version, for a fast first load (bayes/snapshot.ts). */
 export interface BayesSnapshotTable {
   id: number;
   version: number;
+  /** The model's generation when the blob was taken: a blob of another generation is not used. */
+  generation: ColumnType<number, number | undefined, number>;
   spam_count: number;
   ham_count: number;
   /** Per token: the token as float64, then spam and ham counts as uint32, little-endian. */

@@ -48,10 +48,10 @@ for (const kind of DATABASES) {
       const store = await tdb.open();
       try {
         const v1 = await writeTokens(store.db, 0, 25_000, 3, 4);
-        assert.equal(await readSnapshot(store.db, ANY), null, 'no snapshot before any load');
+        assert.equal(await readSnapshot(store.db, ANY, 0), null, 'no snapshot before any load');
         const first = new CachedModel(store.db);
         await first.ensureFresh(Date.now(), 0);
-        const snap = await readSnapshot(store.db, ANY);
+        const snap = await readSnapshot(store.db, ANY, 0);
         assert.ok(snap, 'the first load stored a snapshot');
         assert.deepEqual([snap.version, snap.spamCount, snap.hamCount, snap.table.size], [v1, 3, 4, 25_000]);
         assert.deepEqual(entries(snap.table, 0, 25_000), entries(first, 0, 25_000));
@@ -65,7 +65,7 @@ for (const kind of DATABASES) {
         assert.equal(second.get(tokenAt(7)), pack(3, 4), 'token 7 came from the snapshot, not its row');
         assert.deepEqual(entries(second, 24_990, 25_010), Array(20).fill(pack(8, 9)), 'rows newer than the snapshot were read');
         assert.deepEqual([second.version, second.spamCount, second.hamCount, second.size], [v2, 8, 9, 25_010]);
-        assert.equal((await readSnapshot(store.db, ANY))?.version, v1, 'twenty changed rows do not rewrite the snapshot');
+        assert.equal((await readSnapshot(store.db, ANY, 0))?.version, v1, 'twenty changed rows do not rewrite the snapshot');
       } finally {
         await store.close();
         await tdb.cleanup();
@@ -82,12 +82,12 @@ for (const kind of DATABASES) {
           for (let i = 0; i < n; i++) x.set(tokenAt(i), pack(1, 1));
           return x;
         };
-        await writeSnapshot(store.db, { version: 5, spamCount: 1, hamCount: 1, table: table(5) });
-        await writeSnapshot(store.db, { version: 4, spamCount: 1, hamCount: 1, table: table(4) });
-        assert.deepEqual([(await readSnapshot(store.db, ANY))?.version, (await readSnapshot(store.db, ANY))?.table.size], [5, 5]);
-        await writeSnapshot(store.db, { version: 6, spamCount: 2, hamCount: 2, table: table(6) });
-        assert.deepEqual([(await readSnapshot(store.db, ANY))?.version, (await readSnapshot(store.db, ANY))?.table.size], [6, 6]);
-        assert.equal(await readSnapshot(store.db, 5), null, 'a snapshot ahead of the model is not read');
+        await writeSnapshot(store.db, { version: 5, generation: 0, spamCount: 1, hamCount: 1, table: table(5) });
+        await writeSnapshot(store.db, { version: 4, generation: 0, spamCount: 1, hamCount: 1, table: table(4) });
+        assert.deepEqual([(await readSnapshot(store.db, ANY, 0))?.version, (await readSnapshot(store.db, ANY, 0))?.table.size], [5, 5]);
+        await writeSnapshot(store.db, { version: 6, generation: 0, spamCount: 2, hamCount: 2, table: table(6) });
+        assert.deepEqual([(await readSnapshot(store.db, ANY, 0))?.version, (await readSnapshot(store.db, ANY, 0))?.table.size], [6, 6]);
+        assert.equal(await readSnapshot(store.db, 5, 0), null, 'a snapshot ahead of the model is not read');
       } finally {
         await store.close();
         await tdb.cleanup();

@@ -31,7 +31,7 @@ describe('rampart train', () => {
     // Not a TTY: no progress bar on stderr.
     assert.equal(first.stderr, '');
     const again = await rampart(config, 'train', '--json', '--spam', spamDir, '--ham', path.join(dir, 'ham.mbox'));
-    assert.deepEqual(JSON.parse(again.stdout), { spam: 5, ham: 3, learned: 0, relearned: 0, skipped: 8, unreadable: 0, empty: 1 });
+    assert.deepEqual(JSON.parse(again.stdout), { spam: 5, ham: 3, learned: 0, relearned: 0, skipped: 8, unreadable: 0, empty: 1, pruned: 0 });
 
     const store = await openStore({ url: 'sqlite:train.db', dataDir: dir });
     try {

@@ -5,7 +5,10 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseMessage } from '../../message/parse.js';
+import { analyzerConfig } from '../../files/config.js';
+import { BayesConfig } from '../../scan/analyzers/bayes/index.js';
 import { CachedModel, learnBatch, type BayesClass, type LearnItem } from '../../scan/analyzers/bayes/model.js';
+import { pruneModel } from '../../scan/analyzers/bayes/prune.js';
 import { action, repeatable, UsageError, withStore } from '../context.js';
 
 const BATCH = 200;
@@ -65,12 +68,13 @@ export function registerTrain(program: Command): void {
       action(async (opts: { spam: string[]; ham: string[]; json?: boolean }, cmd: Command) => {
         if (opts.spam.length === 0 && opts.ham.length === 0) throw new UsageError('train: give at least one --spam or --ham directory or mbox');
         const sources = [...opts.spam.flatMap((p) => listSources(p, 'spam', '--spam')), ...opts.ham.flatMap((p) => listSources(p, 'ham', '--ham'))];
-        await withStore(cmd, async ({ db }) => {
+        await withStore(cmd, async ({ db }, config) => {
+          const { max_tokens: maxTokens } = analyzerConfig(BayesConfig, 'bayes', config.scan.analyzers.bayes);
           const bar = process.stderr.isTTY
             ? new cliProgress.SingleBar({ format: 'training [{bar}] {value}/{total} files  {learned} learned', stream: process.stderr }, cliProgress.Presets.shades_classic)
             : null;
           bar?.start(sources.length, 0, { learned: 0 });
-          const total = { spam: 0, ham: 0, learned: 0, relearned: 0, skipped: 0, unreadable: 0, empty: 0 };
+          const total = { spam: 0, ham: 0, learned: 0, relearned: 0, skipped: 0, unreadable: 0, empty: 0, pruned: 0 };
           let batch: LearnItem[] = [];
           const flush = async () => {
             const s = await learnBatch(db, batch);
@@ -102,6 +106,9 @@ export function registerTrain(program: Command): void {
             bar?.update(++done, { learned: total.learned + total.relearned });
           }
           await flush();
+          // Past scan.analyzers.bayes.max_tokens the least telling tokens go (prune.ts), before
+          // the load below writes the snapshot.
+          total.pruned = (await pruneModel(db, maxTokens)).removed;
           // One load of the model as a scanner does it: a load that reads many rows stores a
           // snapshot (bayes/snapshot.ts), so every scanner's first load after training is one read.
           await new CachedModel(db).ensureFresh(Date.now(), 0);
@@ -112,6 +119,7 @@ export function registerTrain(program: Command): void {
               `read ${total.spam} spam and ${total.ham} ham messages: ${total.learned} learned, ${total.relearned} moved to the other class, ${total.skipped} already known` +
                 (total.unreadable ? `, ${total.unreadable} files unreadable` : '') +
                 (total.empty ? `, ${total.empty} empty skipped` : '') +
+                (total.pruned ? `; ${total.pruned} rarely seen tokens pruned (max_tokens ${maxTokens})` : '') +
                 '\n',
             );
           }

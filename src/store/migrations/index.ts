@@ -11,6 +11,7 @@ import * as migration from './400_migration.js';
 import * as console_ from './300_console.js';
 import * as unifiedLists from './410_unified_lists.js';
 import * as bayesSnapshot from './420_bayes_snapshot.js';
+import * as bayesGeneration from './430_bayes_generation.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '300_console': console_,
   '410_unified_lists': unifiedLists,
   '420_bayes_snapshot': bayesSnapshot,
+  '430_bayes_generation': bayesGeneration,
 };

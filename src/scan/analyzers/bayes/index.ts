@@ -17,6 +17,11 @@ export const BayesConfig = z
     spam_threshold: z.number().min(0.5).max(1).default(0.9),
     /** Probability at or below which BAYES_HAM fires. */
     ham_threshold: z.number().min(0).max(0.5).default(0.1),
+    /**
+     * Token rows the model may hold; past it `rampart train` and the gateway (hourly) prune it to
+     * 90 % (prune.ts). 0: no limit. The benchmark's training half makes ~350,000.
+     */
+    max_tokens: z.number().int().min(0).default(1_000_000),
   })
   .strict();
 

@@ -165,6 +165,8 @@ export class CachedModel implements FreshModel {
   spamCount = 0;
   hamCount = 0;
   version = -1;
+  /** The store's generation (prunes so far) the copy was loaded in. */
+  generation = -1;
   private counts = new TokenTable();
   private lastCheck = 0;
   private pending: Promise<void> | null = null;
@@ -195,11 +197,12 @@ export class CachedModel implements FreshModel {
     // The check is recorded only once the copy matches it: until then a caller joins this refresh
     // (ensureFresh's `pending`) instead of taking the old copy as fresh, which a pool's worker
     // would then keep for a whole interval.
-    if (!meta || Number(meta.version) === this.version) {
+    if (!meta || (Number(meta.version) === this.version && Number(meta.generation) === this.generation)) {
       this.lastCheck = nowMs;
       return;
     }
     const version = Number(meta.version);
+    const generation = Number(meta.generation);
     // Rows are absolute counts, so re-reading a row changed after `meta` was read is harmless (and
     // a row changed behind the block being read has a newer version: the next refresh fetches it).
     // Blocks in token order keep each query's result, and the event loop's pause, small; between
@@ -210,10 +213,11 @@ export class CachedModel implements FreshModel {
     // A first load starts from the stored snapshot when there is one (snapshot.ts), else sizes the
     // table for all rows at once: growing it step by step rehashed every token several times and
     // made the longest pauses.
-    const first = this.version < 0;
-    const base = first ? await readSnapshot(this.db, version) : null;
+    // A prune (another generation) deleted rows the copy holds: it loads again, as the first time.
+    const first = this.version < 0 || generation !== this.generation;
+    const base = first ? await readSnapshot(this.db, version, generation) : null;
     const next = base ? base.table : first ? new TokenTable(await this.tokenCount()) : this.counts.clone();
-    const since = base ? base.version : this.version;
+    const since = base ? base.version : first ? -1 : this.version;
     const few = since >= 0 && (await this.changedRows(since)) < SNAPSHOT_AFTER_ROWS;
     let after = -1;
     let read = 0;
@@ -232,10 +236,12 @@ export class CachedModel implements FreshModel {
     this.spamCount = Number(meta.spam_count);
     this.hamCount = Number(meta.ham_count);
     this.version = version;
+    this.generation = generation;
     this.lastCheck = nowMs;
     // The next loader should not have to read these rows again. Best effort: a failed write
-    // leaves the old snapshot, which stays correct, only slower to start from.
-    if (first && read >= SNAPSHOT_AFTER_ROWS) await writeSnapshot(this.db, { version, spamCount: this.spamCount, hamCount: this.hamCount, table: next }).catch(() => {});
+    // leaves the old snapshot, which stays correct, only slower to start from. A prune during this
+    // load makes the blob another generation's, which no loader uses.
+    if (first && read >= SNAPSHOT_AFTER_ROWS) await writeSnapshot(this.db, { version, generation, spamCount: this.spamCount, hamCount: this.hamCount, table: next }).catch(() => {});
   }
 
   /** Resolves when no refresh is running (its outcome goes to whoever asked for it). */

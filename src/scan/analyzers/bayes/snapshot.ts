@@ -11,6 +11,8 @@ import { TokenTable } from './table.js';
 /** A model copy at one version. */
 export interface ModelCopy {
   version: number;
+  /** The model's generation (prunes so far) the copy was loaded in. */
+  generation: number;
   spamCount: number;
   hamCount: number;
   table: TokenTable;
@@ -41,24 +43,27 @@ export function decodeTable(buf: Uint8Array, extra = 0): TokenTable {
   return table;
 }
 
-/** The stored snapshot of version `atMost` or older (never one ahead of the model it is to start), or null. */
-export async function readSnapshot(db: Kysely<Database>, atMost: number): Promise<ModelCopy | null> {
-  const row = await db.selectFrom('bayes_snapshot').selectAll().where('id', '=', 1).where('version', '<=', atMost).executeTakeFirst();
+/**
+ * The stored snapshot of version `atMost` or older (never one ahead of the model it is to start)
+ * and of the model's current generation (a prune since deleted rows the blob still holds), or null.
+ */
+export async function readSnapshot(db: Kysely<Database>, atMost: number, generation: number): Promise<ModelCopy | null> {
+  const row = await db.selectFrom('bayes_snapshot').selectAll().where('id', '=', 1).where('version', '<=', atMost).where('generation', '=', generation).executeTakeFirst();
   if (!row) return null;
   const version = Number(row.version);
-  return { version, spamCount: Number(row.spam_count), hamCount: Number(row.ham_count), table: decodeTable(row.tokens, 1024) };
+  return { version, generation, spamCount: Number(row.spam_count), hamCount: Number(row.ham_count), table: decodeTable(row.tokens, 1024) };
 }
 
 /** Stores a copy unless the store already holds one as new (several loaders may race to write). */
 export async function writeSnapshot(db: Kysely<Database>, copy: ModelCopy): Promise<void> {
-  const row = { id: 1, version: copy.version, spam_count: copy.spamCount, ham_count: copy.hamCount, tokens: encodeTable(copy.table) };
+  const row = { id: 1, version: copy.version, generation: copy.generation, spam_count: copy.spamCount, ham_count: copy.hamCount, tokens: encodeTable(copy.table) };
   await db
     .insertInto('bayes_snapshot')
     .values(row)
     .onConflict((oc) =>
       oc
         .column('id')
-        .doUpdateSet({ version: row.version, spam_count: row.spam_count, ham_count: row.ham_count, tokens: row.tokens })
+        .doUpdateSet({ version: row.version, generation: row.generation, spam_count: row.spam_count, ham_count: row.ham_count, tokens: row.tokens })
         .where(sql.ref('bayes_snapshot.version'), '<', row.version),
     )
     .execute();
