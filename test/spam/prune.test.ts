@@ -78,6 +78,26 @@ for (const kind of DATABASES) {
   });
 }
 
+for (const kind of DATABASES) {
+  describe(`bayes prune from two places at once (${kind})`, () => {
+    it('prunes once: the second finds the model within bounds and leaves the generation alone', async (t) => {
+      const tdb = await makeDatabase(kind);
+      if (!tdb) return t.skip('PostgreSQL unreachable');
+      const store = await tdb.open();
+      try {
+        await writeTokens(store.db, 0, 200, 1, 1);
+        const results = await Promise.all([pruneModel(store.db, 100), pruneModel(store.db, 100)]);
+        assert.deepEqual(results.map((r) => r.removed).sort((a, b) => a - b), [0, 110]);
+        const meta = await store.db.selectFrom('bayes_meta').selectAll().executeTakeFirstOrThrow();
+        assert.equal(meta.generation, 1);
+      } finally {
+        await store.close();
+        await tdb.cleanup();
+      }
+    });
+  });
+}
+
 describe("the gateway's hourly prune", () => {
   it('prunes at start when the model is past max_tokens, and not at all with max_tokens 0', async () => {
     const dir = tempDir();

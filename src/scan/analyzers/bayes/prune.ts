@@ -37,13 +37,18 @@ export async function pruneModel(db: Kysely<Database>, maxTokens: number): Promi
   const tokens = await tokenRows(db);
   if (maxTokens <= 0 || tokens <= maxTokens) return { tokens, removed: 0 };
   return inTransaction(db, async (trx) => {
-    // The meta row's lock first, as learnBatch takes it: learners and prunes serialise here.
+    // The meta row's lock first, as learnBatch takes it: learners and prunes serialise here, and
+    // of two nodes that found the model too big at once the second finds it pruned.
+    await trx.updateTable('bayes_meta').set({ version: sql`version` }).where('id', '=', 1).execute();
+    const now = await tokenRows(trx);
+    if (now <= maxTokens) return { tokens: now, removed: 0 };
+    // A new version as well as a new generation: a scan pool's workers take a new table on a new
+    // version (shared.ts).
     await trx
       .updateTable('bayes_meta')
       .set({ version: sql`version + 1`, generation: sql`generation + 1` })
       .where('id', '=', 1)
       .execute();
-    const now = await tokenRows(trx);
     const victims = await trx
       .selectFrom('bayes_tokens')
       .select('token')
