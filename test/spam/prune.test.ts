@@ -1,8 +1,9 @@
 // Pruning the Bayes model past max_tokens, on SQLite and PostgreSQL: the least telling tokens go
 // (fewest messages, then least recently changed) down to 90 %; a scanner's copy loaded before the
 // prune loads again at its next refresh and no longer holds them; the snapshot of the old
-// generation is never used again, not even one a loader writes after the prune; `rampart train`
-// prunes past the configured limit and says so.
+// generation is never used again, not even one a loader writes after the prune; two prunes at once
+// prune once; the gateway's job prunes at start; `rampart train` prunes past the configured limit
+// and says so.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
