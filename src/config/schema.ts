@@ -8,13 +8,19 @@ const duration = z
   .union([z.number().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration like 30s, 5m, 2h or 5d')])
   .transform((v) => (typeof v === 'number' ? v : parseDuration(v)));
 
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
 /** Parses "30s", "5m", "2h", "5d", "250ms" into milliseconds. */
 export function parseDuration(v: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(v);
   if (!m) throw new Error(`bad duration ${v}`);
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
-  return n * unit;
+  return Number(m[1]) * UNITS[m[2] as keyof typeof UNITS];
+}
+
+/** The inverse, as a configuration file would say it: the largest whole unit ("30d", "36h", "1500ms"). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  return `${ms}ms`;
 }
 
 export const SmtpConfig = z

@@ -4,6 +4,7 @@
 // Without it the quarantine, which holds whole messages, would grow for as long as the gateway runs.
 // Each node expires the messages in its own spool, where their files are.
 import type { Kysely } from 'kysely';
+import { formatDuration } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { startPeriodic } from '../periodic.js';
 import type { Database } from '../store/schema.js';
@@ -30,10 +31,9 @@ export interface ExpiryResult {
 // may find many, and each is its own short transaction.
 const BATCH = 500;
 
-/** "30d", "36h", "90m": how a lifetime is named in the recipients' last reply and the logs. */
-export function formatLifetime(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
+/** Until when a message received at receivedAt is held (ISO time), or null when it is held until someone acts. */
+export function heldUntil(receivedAt: string, lifetimeMs: number): string | null {
+  return lifetimeMs > 0 ? new Date(Date.parse(receivedAt) + lifetimeMs).toISOString() : null;
 }
 
 /** Expires this node's quarantined messages received more than the lifetime ago. */
@@ -42,7 +42,7 @@ export async function expireQuarantine(db: Kysely<Database>, opts: ExpiryOptions
   const cutoff = new Date(now.getTime() - opts.lifetimeMs);
   const ids: string[] = [];
   if (opts.lifetimeMs <= 0) return { cutoff, ids };
-  const reason = `quarantine lifetime of ${formatLifetime(opts.lifetimeMs)} over: discarded unreleased`;
+  const reason = `quarantine lifetime of ${formatDuration(opts.lifetimeMs)} over: discarded unreleased`;
   // Keyset over (received_at, id): a message released meanwhile, or one discarded by someone else,
   // is passed over rather than read again.
   let after: { at: string; id: string } | null = null;
@@ -82,7 +82,7 @@ export function startQuarantineExpiry(o: { db: Kysely<Database>; node: string; l
     log: o.log,
     run: async () => {
       const r = await expireQuarantine(o.db, { node: o.node, lifetimeMs: o.lifetimeMs });
-      if (r.ids.length) o.log.info({ count: r.ids.length, received_before: r.cutoff.toISOString(), lifetime: formatLifetime(o.lifetimeMs) }, 'quarantined messages expired');
+      if (r.ids.length) o.log.info({ count: r.ids.length, received_before: r.cutoff.toISOString(), lifetime: formatDuration(o.lifetimeMs) }, 'quarantined messages expired');
     },
   });
 }

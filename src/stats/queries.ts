@@ -14,7 +14,6 @@ export const OUTCOMES = {
   quarantined: ['quarantined', 'deleted'],
   blocked: ['rejected'],
 } as const satisfies Record<string, readonly MessageStatus[]>;
-export type Outcome = keyof typeof OUTCOMES;
 
 export interface StatsFilter {
   /** Recipient domain; messages count when any recipient is in it. */

@@ -2,6 +2,7 @@
 // item with a signed release link. Sent through the gateway's own queue (submitLocalMessage).
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { heldUntil } from '../spool/quarantine-expiry.js';
 import type { Database } from '../store/schema.js';
 import type { LinkSigner } from './links.js';
 
@@ -70,8 +71,8 @@ export function composeDigest(address: string, items: DigestItem[], o: Pick<Dige
     '',
   ];
   for (const it of items) {
-    const until = o.lifetimeMs ? `; held until ${new Date(Date.parse(it.received_at) + o.lifetimeMs).toISOString()}, then deleted` : '';
-    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until}`, `  release: ${it.link}`, '');
+    const until = heldUntil(it.received_at, o.lifetimeMs ?? 0);
+    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until ? `; held until ${until}, then deleted` : ''}`, `  release: ${it.link}`, '');
   }
   const headers = [
     `From: Rampart quarantine <${o.from}>`,

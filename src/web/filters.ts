@@ -11,7 +11,6 @@ import { connectionVisible, domainVisible, messageVisible, type Principal } from
 
 export const STATUSES = ['queued', 'delivered', 'partial', 'bounced', 'quarantined', 'rejected', 'deleted'] as const satisfies readonly MessageStatus[];
 
-export { OUTCOMES, type Outcome } from '../stats/queries.js';
 
 /** Monitor-mode actions that would have kept the message from the mailbox. */
 export const WOULD_BLOCK_ACTIONS = ['reject', 'quarantine'] as const;

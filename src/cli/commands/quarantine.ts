@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
-import { expireQuarantine, formatLifetime } from '../../spool/quarantine-expiry.js';
+import { formatDuration } from '../../config/schema.js';
+import { expireQuarantine, heldUntil } from '../../spool/quarantine-expiry.js';
 import { discardHeld, releaseHeld } from '../../spool/release.js';
 import type { Database } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
@@ -51,11 +52,11 @@ export function registerQuarantineCommands(program: Command): void {
           const rcpts = await db.selectFrom('message_recipients').select(['address', 'status']).where('message_id', '=', id).execute();
           const symbols = m.symbols ? (JSON.parse(m.symbols) as { name: string; score: number; detail?: string }[]) : [];
           const lifetime = config.quarantine.lifetime;
-          const heldUntil = m.status === 'quarantined' && lifetime > 0 ? new Date(Date.parse(m.received_at) + lifetime).toISOString() : null;
-          if (opts.json) return printJson({ ...m, symbols, recipients: rcpts, held_until: heldUntil });
+          const until = m.status === 'quarantined' ? heldUntil(m.received_at, lifetime) : null;
+          if (opts.json) return printJson({ ...m, symbols, recipients: rcpts, held_until: until });
           const out = [
             `Id: ${m.id}`,
-            `Status: ${m.status}${heldUntil ? ` (held until ${heldUntil}, quarantine.lifetime ${formatLifetime(lifetime)})` : ''}`,
+            `Status: ${m.status}${until ? ` (held until ${until}, quarantine.lifetime ${formatDuration(lifetime)})` : ''}`,
             `Received: ${m.received_at} from ${m.client_hostname ?? ''}[${m.client_ip}]`,
             `Sender: <${m.mail_from}>`,
             `Recipients: ${rcpts.map((r) => `${r.address} (${r.status})`).join(', ')}`,
@@ -109,7 +110,7 @@ export function registerQuarantineCommands(program: Command): void {
         withStore(cmd, async ({ db }, config) => {
           const lifetimeMs = config.quarantine.lifetime;
           const r = await expireQuarantine(db, { node: os.hostname(), lifetimeMs, dryRun: opts.dryRun });
-          const summary = { lifetime: lifetimeMs > 0 ? formatLifetime(lifetimeMs) : null, received_before: lifetimeMs > 0 ? r.cutoff.toISOString() : null, dry_run: Boolean(opts.dryRun), count: r.ids.length, ids: r.ids };
+          const summary = { lifetime: lifetimeMs > 0 ? formatDuration(lifetimeMs) : null, received_before: lifetimeMs > 0 ? r.cutoff.toISOString() : null, dry_run: Boolean(opts.dryRun), count: r.ids.length, ids: r.ids };
           if (opts.json) return printJson(summary);
           if (lifetimeMs <= 0) return void process.stdout.write('quarantine.lifetime is 0: held messages are kept until released or deleted\n');
           for (const id of r.ids) process.stdout.write(`${id}\n`);

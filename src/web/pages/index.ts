@@ -21,7 +21,7 @@ import { getMessage, searchConnections, searchMessages } from '../trace.js';
 import { CONSOLE_CSS } from './css.js';
 import { domainBody, domainsBody, importForm } from './domains.js';
 import { csrfField, page } from './layout.js';
-import { actionForms, bulkForm, heldUntil, lifetimeNote, safeViewBody } from './quarantine.js';
+import { actionForms, bulkForm, heldUntilNote, lifetimeNote, safeViewBody } from './quarantine.js';
 import { reportBody, reportForm } from './report.js';
 import { connectionsBody, messageBody, messageTable, traceForm } from './trace.js';
 
@@ -114,7 +114,7 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const d = await getMessage(db, p, id);
-    const actions = d.message.status === 'quarantined' ? html`${heldUntil(d.message.received_at, ctx.config.quarantine.lifetime)}${actionForms(id, csrf(req))}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
+    const actions = d.message.status === 'quarantined' ? html`${heldUntilNote(d.message.received_at, ctx.config.quarantine.lifetime)}${actionForms(id, csrf(req))}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
     // After delivery or deletion the body is gone from the spool; the page still says what happened.
     const v = await safeView(db, p, id).catch((err) => {
       if (err instanceof ApiError && err.code === 'not_found') return null;

@@ -1,6 +1,7 @@
 // Quarantine screens: the held list with bulk actions, and the safe view of one message (headers,
 // text, sanitised HTML in a sandboxed iframe, attachment list) with its actions.
-import { formatLifetime } from '../../spool/quarantine-expiry.js';
+import { formatDuration } from '../../config/schema.js';
+import { heldUntil } from '../../spool/quarantine-expiry.js';
 import { html, type Html } from '../html.js';
 import type { SafeView } from '../quarantine.js';
 import { csrfField } from './layout.js';
@@ -9,13 +10,13 @@ export const ACTION_LABELS = { release: 'Release', release_learn: 'Release and l
 
 /** Above the list: how long mail is held (quarantine.lifetime; 0 = until someone acts). */
 export function lifetimeNote(lifetimeMs: number): Html {
-  return lifetimeMs > 0 ? html`<p class="muted">Messages are held for ${formatLifetime(lifetimeMs)} after they arrive, then deleted unless released.</p>` : html``;
+  return lifetimeMs > 0 ? html`<p class="muted">Messages are held for ${formatDuration(lifetimeMs)} after they arrive, then deleted unless released.</p>` : html``;
 }
 
 /** On a held message: until when it is kept. */
-export function heldUntil(receivedAt: string, lifetimeMs: number): Html {
-  if (lifetimeMs <= 0) return html``;
-  const until = new Date(Date.parse(receivedAt) + lifetimeMs).toISOString();
+export function heldUntilNote(receivedAt: string, lifetimeMs: number): Html {
+  const until = heldUntil(receivedAt, lifetimeMs);
+  if (!until) return html``;
   return html`<p class="muted" data-held-until="${until}">Held until ${until.slice(0, 16).replace('T', ' ')} UTC, then deleted unless released.</p>`;
 }
 

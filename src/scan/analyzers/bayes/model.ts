@@ -216,7 +216,7 @@ export class CachedModel implements FreshModel {
     // A prune (another generation) deleted rows the copy holds: it loads again, as the first time.
     const first = this.version < 0 || generation !== this.generation;
     const base = first ? await readSnapshot(this.db, version, generation) : null;
-    const next = base ? base.table : first ? new TokenTable(await this.tokenCount()) : this.counts.clone();
+    const next = base ? base.table : first ? new TokenTable(await tokenRowCount(this.db)) : this.counts.clone();
     const since = base ? base.version : first ? -1 : this.version;
     const few = since >= 0 && (await this.changedRows(since)) < SNAPSHOT_AFTER_ROWS;
     let after = -1;
@@ -254,11 +254,6 @@ export class CachedModel implements FreshModel {
     return { table: this.counts.arrays(), spamCount: this.spamCount, hamCount: this.hamCount, version: this.version, checkedAt: this.lastCheck };
   }
 
-  /** How many token rows the store holds. */
-  private async tokenCount(): Promise<number> {
-    const row = await this.db.selectFrom('bayes_tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
 
   /** How many token rows changed after version `since`. */
   private async changedRows(since: number): Promise<number> {
@@ -294,6 +289,12 @@ export class CachedModel implements FreshModel {
       .execute();
     return rows.map((r) => [Number(r.token), Number(r.spam), Number(r.ham)]);
   }
+}
+
+/** How many token rows the store holds. */
+export async function tokenRowCount(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('bayes_tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 const caches = new WeakMap<Kysely<Database>, FreshModel>();

@@ -13,6 +13,7 @@ import { startPeriodic } from '../../../periodic.js';
 import { inTransaction } from '../../../store/dialect.js';
 import type { Database } from '../../../store/schema.js';
 import { BayesConfig } from './index.js';
+import { tokenRowCount } from './model.js';
 
 export interface PruneResult {
   /** Token rows before the prune. */
@@ -27,20 +28,15 @@ export const PRUNE_TO = 0.9;
 // Tokens per DELETE: well under SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK = 1000;
 
-async function tokenRows(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('bayes_tokens').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
 /** Prunes the model to PRUNE_TO × maxTokens when it holds more than maxTokens rows (0: no limit). */
 export async function pruneModel(db: Kysely<Database>, maxTokens: number): Promise<PruneResult> {
-  const tokens = await tokenRows(db);
+  const tokens = await tokenRowCount(db);
   if (maxTokens <= 0 || tokens <= maxTokens) return { tokens, removed: 0 };
   return inTransaction(db, async (trx) => {
     // The meta row's lock first, as learnBatch takes it: learners and prunes serialise here, and
     // of two nodes that found the model too big at once the second finds it pruned.
     await trx.updateTable('bayes_meta').set({ version: sql`version` }).where('id', '=', 1).execute();
-    const now = await tokenRows(trx);
+    const now = await tokenRowCount(trx);
     if (now <= maxTokens) return { tokens: now, removed: 0 };
     // A new version as well as a new generation: a scan pool's workers take a new table on a new
     // version (shared.ts).
