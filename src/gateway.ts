@@ -97,6 +97,8 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     stops.push(() => delivery.stop());
     // The quarantine's lifetime: this node's held messages past it are discarded (hourly).
     stops.push(startQuarantineExpiry({ db: store.db, node: spool.node, lifetimeMs: config.quarantine.lifetime, log }));
+    // The trace's retention: settled records past retention.trace become hourly statistics (hourly).
+    stops.push((await import('./stats/retention.js')).startTracePrune({ db: store.db, retentionMs: config.retention.trace, log }));
     // The Bayes model's size: past scan.analyzers.bayes.max_tokens it is pruned (hourly).
     stops.push((await import('./scan/analyzers/bayes/prune.js')).startBayesPrune({ db: store.db, section: config.scan.analyzers.bayes, log }));
     // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).

@@ -22,3 +22,8 @@ export function startPeriodic(o: { what: string; intervalMs: number; run: () => 
     await running;
   };
 }
+
+/** How often a job bounded by an age looks for what is past it: hourly, or at each age when shorter. */
+export function housekeepingInterval(ageMs: number): number {
+  return Math.min(3_600_000, Math.max(1000, ageMs));
+}

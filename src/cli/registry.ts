@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   report: () => import('./commands/report.js').then((m) => m.registerReportCommand),
   users: () => import('./commands/users.js').then((m) => m.registerUserCommands),
   queue: () => import('./commands/queue.js').then((m) => m.registerQueueCommands),
+  prune: () => import('./commands/prune.js').then((m) => m.registerPrune),
   trace: () => import('./commands/trace.js').then((m) => m.registerTrace),
   urls: () => import('./commands/urls.js').then((m) => m.registerUrlCommands),
   train: () => import('./commands/train.js').then((m) => m.registerTrain),

@@ -122,6 +122,17 @@ export const QuarantineConfig = z
   })
   .strict();
 
+export const RetentionConfig = z
+  .object({
+    /**
+     * How long message records (verdict, recipients, delivery attempts) and connection refusals
+     * are kept for the trace; older ones are counted into hourly statistics, which the report
+     * keeps reading, and deleted. 0 keeps them all.
+     */
+    trace: duration.default(90 * 86_400_000),
+  })
+  .strict();
+
 export const RampartConfig = z
   .object({
     /** Directory for the spool, quarantine, SQLite database and generated keys. */
@@ -139,6 +150,7 @@ export const RampartConfig = z
     scan: ScanConfig.default(ScanConfig.parse({})),
     web: WebConfig.default(WebConfig.parse({})),
     quarantine: QuarantineConfig.default(QuarantineConfig.parse({})),
+    retention: RetentionConfig.default(RetentionConfig.parse({})),
     migration: MigrationConfig.prefault({}),
   })
   .strict();

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { formatDuration } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { startPeriodic } from '../periodic.js';
+import { housekeepingInterval, startPeriodic } from '../periodic.js';
 import type { Database } from '../store/schema.js';
 import { discardHeld } from './release.js';
 
@@ -68,17 +68,12 @@ export async function expireQuarantine(db: Kysely<Database>, opts: ExpiryOptions
   return { cutoff, ids };
 }
 
-/** How often the gateway looks for expired messages: hourly, or at each lifetime when shorter. */
-export function expiryInterval(lifetimeMs: number): number {
-  return Math.min(3_600_000, Math.max(1000, lifetimeMs));
-}
-
-/** The gateway's job: the expiry at start and every expiryInterval (startPeriodic). */
+/** The gateway's job: the expiry at start and every housekeepingInterval (startPeriodic). */
 export function startQuarantineExpiry(o: { db: Kysely<Database>; node: string; lifetimeMs: number; log: Logger }): (graceMs: number) => Promise<void> {
   if (o.lifetimeMs <= 0) return async () => {};
   return startPeriodic({
     what: 'quarantine expiry',
-    intervalMs: expiryInterval(o.lifetimeMs),
+    intervalMs: housekeepingInterval(o.lifetimeMs),
     log: o.log,
     run: async () => {
       const r = await expireQuarantine(o.db, { node: o.node, lifetimeMs: o.lifetimeMs });

@@ -1,8 +1,10 @@
-// Counting recorded verdicts: the grouping queries behind the report, reusable by the console
-// (per domain, per hour, per category and action). Every figure comes from `messages` and
-// `connection_events` rows, so any number can be traced back to the messages behind it.
+// Counting recorded verdicts: the grouping queries behind the report (per domain, per hour, per
+// category and action). Every figure comes from `messages` and `connection_events` rows, so any
+// number can be traced back to the messages behind it — and, for records past the trace's
+// retention, from the hourly statistics they were counted into (hourly.ts).
 import { sql, type Kysely } from 'kysely';
 import type { Database, MessageStatus } from '../store/schema.js';
+import { ALL_DOMAINS, connectionsHourly, messagesHourly, orNull, splitDomains, type HourlyFilter } from './hourly.js';
 
 /**
  * The report's outcome groups, by message status. "delivered" = passed the filter (whatever
@@ -42,30 +44,44 @@ export function eventsIn(db: Kysely<Database>, f: StatsFilter) {
   return q;
 }
 
-export interface Row<K extends string> {
-  key: Record<K, string | null>;
-  count: number;
+function hourlyFilter(f: StatsFilter): HourlyFilter {
+  return { since: f.since?.toISOString(), until: f.until?.toISOString(), domains: f.domain ? [f.domain.toLowerCase()] : ALL_DOMAINS };
 }
 
-/** Message counts by category and action (and status), e.g. for the console's breakdown. */
+/** Sums rows that share a key: a live query's and an hourly query's rows, grouped the same way. */
+function merge<R extends { count: number }>(rows: R[], key: (r: R) => string): R[] {
+  const out = new Map<string, R>();
+  for (const r of rows) {
+    const k = key(r);
+    const seen = out.get(k);
+    if (seen) seen.count += r.count;
+    else out.set(k, { ...r });
+  }
+  return [...out.values()];
+}
+
+/** Message counts by category and action (and status). */
 export async function countByCategoryAndAction(db: Kysely<Database>, f: StatsFilter): Promise<{ category: string | null; action: string | null; status: string; count: number }[]> {
-  const rows = await messagesIn(db, f)
+  const live = await messagesIn(db, f)
     .select(['category', 'action', 'status', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy(['category', 'action', 'status'])
     .execute();
-  return rows.map((r) => ({ ...r, count: Number(r.count) }));
+  const hourly = await messagesHourly(db, hourlyFilter(f))
+    .select(['category', 'action', 'status', (eb) => eb.fn.sum<number>('count').as('count')])
+    .groupBy(['category', 'action', 'status'])
+    .execute();
+  const rows = [...live.map((r) => ({ ...r, count: Number(r.count) })), ...hourly.map((r) => ({ category: orNull(r.category), action: orNull(r.action), status: r.status, count: Number(r.count) }))];
+  return merge(rows, (r) => `${r.category}|${r.action}|${r.status}`);
 }
 
 /** Message counts per hour (YYYY-MM-DDTHH, UTC) and category. */
 export async function countByHour(db: Kysely<Database>, f: StatsFilter): Promise<{ hour: string; category: string | null; count: number }[]> {
   const hour = sql<string>`substr(received_at, 1, 13)`;
-  const rows = await messagesIn(db, f)
-    .select([hour.as('hour'), 'category', (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy([hour, 'category'])
-    .orderBy(hour)
-    .orderBy('category')
-    .execute();
-  return rows.map((r) => ({ hour: r.hour, category: r.category, count: Number(r.count) }));
+  const live = await messagesIn(db, f).select([hour.as('hour'), 'category', (eb) => eb.fn.countAll<number>().as('count')]).groupBy([hour, 'category']).execute();
+  const rolled = sql<string>`substr(hour, 1, 13)`;
+  const hourly = await messagesHourly(db, hourlyFilter(f)).select([rolled.as('h'), 'category', (eb) => eb.fn.sum<number>('count').as('count')]).groupBy([rolled, 'category']).execute();
+  const rows = [...live.map((r) => ({ hour: r.hour, category: r.category, count: Number(r.count) })), ...hourly.map((r) => ({ hour: r.h, category: orNull(r.category), count: Number(r.count) }))];
+  return merge(rows, (r) => `${r.hour}|${r.category}`).sort((a, b) => a.hour.localeCompare(b.hour) || String(a.category).localeCompare(String(b.category)));
 }
 
 /** Message counts per recipient domain and category (a message to two domains counts in both). */
@@ -76,31 +92,52 @@ export async function countByDomain(db: Kysely<Database>, f: Omit<StatsFilter, '
     .innerJoin('domains', 'domains.id', 'message_recipients.domain_id');
   if (f.since) q = q.where('messages.received_at', '>=', f.since.toISOString());
   if (f.until) q = q.where('messages.received_at', '<', f.until.toISOString());
-  const rows = await q
+  const live = await q
     .select(['domains.name as domain', 'messages.category as category', (eb) => eb.fn.count<number>('messages.id').distinct().as('count')])
     .groupBy(['domains.name', 'messages.category'])
-    .orderBy('domains.name')
     .execute();
-  return rows.map((r) => ({ domain: r.domain, category: r.category, count: Number(r.count) }));
+  const hourly = await messagesHourly(db, hourlyFilter(f))
+    .select(['domains', 'category', (eb) => eb.fn.sum<number>('count').as('count')])
+    .groupBy(['domains', 'category'])
+    .execute();
+  const rows = [
+    ...live.map((r) => ({ domain: r.domain, category: r.category, count: Number(r.count) })),
+    ...hourly.flatMap((r) => splitDomains(r.domains).map((domain) => ({ domain, category: orNull(r.category), count: Number(r.count) }))),
+  ];
+  return merge(rows, (r) => `${r.domain}|${r.category}`).sort((a, b) => a.domain.localeCompare(b.domain));
 }
 
 /** Connection-level refusals by reason. */
 export async function countEventsByReason(db: Kysely<Database>, f: StatsFilter): Promise<{ reason: string; count: number }[]> {
-  const rows = await eventsIn(db, f)
-    .select(['reason', (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy('reason')
-    .execute();
-  return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
+  const live = await eventsIn(db, f).select(['reason', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('reason').execute();
+  const hourly = await connectionsHourly(db, hourlyFilter(f)).select(['reason', (eb) => eb.fn.sum<number>('count').as('count')]).groupBy('reason').execute();
+  return merge([...live, ...hourly].map((r) => ({ reason: r.reason, count: Number(r.count) })), (r) => r.reason);
 }
 
 /** Monitor-mode messages by what would have happened. */
 export async function countWould(db: Kysely<Database>, f: StatsFilter): Promise<{ would_action: string; would_category: string | null; action: string | null; count: number }[]> {
-  const rows = await messagesIn(db, f)
+  const live = await messagesIn(db, f)
     .where('would_action', 'is not', null)
     .select(['would_action', 'would_category', 'action', (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy(['would_action', 'would_category', 'action'])
     .execute();
-  return rows.map((r) => ({ would_action: r.would_action!, would_category: r.would_category, action: r.action, count: Number(r.count) }));
+  const hourly = await messagesHourly(db, hourlyFilter(f))
+    .where('would_action', '!=', '')
+    .select(['would_action', 'would_category', 'action', (eb) => eb.fn.sum<number>('count').as('count')])
+    .groupBy(['would_action', 'would_category', 'action'])
+    .execute();
+  const rows = [
+    ...live.map((r) => ({ would_action: r.would_action!, would_category: r.would_category, action: r.action, count: Number(r.count) })),
+    ...hourly.map((r) => ({ would_action: r.would_action, would_category: orNull(r.would_category), action: orNull(r.action), count: Number(r.count) })),
+  ];
+  return merge(rows, (r) => `${r.would_action}|${r.would_category}|${r.action}`);
+}
+
+/** How many of a period's messages and refusals are counted from the hourly statistics alone. */
+export async function countRolledUp(db: Kysely<Database>, f: StatsFilter): Promise<{ messages: number; connections: number }> {
+  const m = await messagesHourly(db, hourlyFilter(f)).select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
+  const c = await connectionsHourly(db, hourlyFilter(f)).select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
+  return { messages: Number(m?.n ?? 0), connections: Number(c?.n ?? 0) };
 }
 
 /** Addresses the gateway protects (directory recipients), for one domain or all. */

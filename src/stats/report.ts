@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { CATEGORIES, CATEGORY_LABELS, type Category } from '../scan/types.js';
 import type { Database } from '../store/schema.js';
-import { countAddresses, countByCategoryAndAction, countEventsByReason, countWould, OUTCOMES, type StatsFilter } from './queries.js';
+import { countAddresses, countByCategoryAndAction, countEventsByReason, countRolledUp, countWould, OUTCOMES, type StatsFilter } from './queries.js';
 
 /** Order of the categories on the "Delivered" line, as the programme prints them. */
 export const REPORT_ORDER: readonly Category[] = ['clean', 'graymail', 'spam', 'auth_failed', 'low_url_reputation', 'bec', 'malware', 'phishing', 'apt', 'other_threat'];
@@ -36,10 +36,12 @@ export interface ProgrammeReport {
     differing: number;
     wouldActions: Record<string, number>;
   };
+  /** Of the figures, the messages and refusals counted from the hourly statistics (records past retention.trace). */
+  rolledUp: { messages: number; connections: number };
 }
 
 export async function buildReport(db: Kysely<Database>, f: StatsFilter): Promise<ProgrammeReport> {
-  const [rows, events, would, addresses] = await Promise.all([countByCategoryAndAction(db, f), countEventsByReason(db, f), countWould(db, f), countAddresses(db, f.domain)]);
+  const [rows, events, would, addresses, rolledUp] = await Promise.all([countByCategoryAndAction(db, f), countEventsByReason(db, f), countWould(db, f), countAddresses(db, f.domain), countRolledUp(db, f)]);
   const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
   const reasons: Record<string, number> = {};
   let atData = 0;
@@ -82,6 +84,7 @@ export async function buildReport(db: Kysely<Database>, f: StatsFilter): Promise
     blocked: { total: atData + atConnection, atData, atConnection, reasons },
     delivered: { total: delivered, byCategory, unscanned, quarantined },
     monitor: { messages: monitorMessages, differing, wouldActions },
+    rolledUp,
   };
 }
 
@@ -104,6 +107,9 @@ export function formatReport(r: ProgrammeReport): string {
   if (r.monitor.messages) {
     const would = Object.entries(r.monitor.wouldActions).map(([k, v]) => `${k} ${n(v)}`).join(' · ');
     lines.push(`Monitor mode: ${n(r.monitor.messages)} messages scanned before go-live; ${n(r.monitor.differing)} would have been handled differently${would ? ` (${would})` : ''}.`);
+  }
+  if (r.rolledUp.messages || r.rolledUp.connections) {
+    lines.push(`Past the trace's retention: ${n(r.rolledUp.messages)} messages and ${n(r.rolledUp.connections)} connection refusals counted from hourly statistics (whole hours that start in the period).`);
   }
   return lines.join('\n') + '\n';
 }

@@ -18,3 +18,8 @@ export function nowIso(d: Date = new Date()): string {
 export async function inTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
+
+/** A string for LIKE … ESCAPE that matches itself: the wildcards and the escape character escaped. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

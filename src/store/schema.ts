@@ -101,6 +101,28 @@ export interface ConnectionEventsTable {
   domain: string | null;
 }
 
+/** Hourly counts of message records past `retention.trace` (migration 440); '' = none. */
+export interface StatsMessagesHourlyTable {
+  /** The hour's start, ISO. */
+  hour: string;
+  /** The recipient domains, sorted and comma-wrapped (',a.test,b.test,'); '' for none. */
+  domains: string;
+  status: MessageStatus;
+  category: string;
+  action: string;
+  would_action: string;
+  would_category: string;
+  count: number;
+}
+
+/** Hourly counts of connection refusals past `retention.trace`; domain '' = none known. */
+export interface StatsConnectionsHourlyTable {
+  hour: string;
+  domain: string;
+  reason: string;
+  count: number;
+}
+
 export type Role = 'operator' | 'domain_admin' | 'mailbox_owner';
 
 /** Console accounts (src/web). */
@@ -240,6 +262,8 @@ export interface Database {
   message_recipients: MessageRecipientsTable;
   delivery_attempts: DeliveryAttemptsTable;
   connection_events: ConnectionEventsTable;
+  stats_messages_hourly: StatsMessagesHourlyTable;
+  stats_connections_hourly: StatsConnectionsHourlyTable;
   url_block_entries: UrlBlockEntriesTable;
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;

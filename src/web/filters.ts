@@ -4,6 +4,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { z } from 'zod';
 import { canonicalAddress, canonicalDomain } from '../directory/names.js';
 import { ACTIONS, CATEGORIES } from '../scan/types.js';
+import { escapeLike } from '../store/dialect.js';
 import type { Database, MessageStatus } from '../store/schema.js';
 import { ApiError } from './errors.js';
 import { OUTCOMES } from '../stats/queries.js';
@@ -128,10 +129,6 @@ export async function applyConnectionFilter<O>(db: Kysely<Database>, qb: ConnQue
   if (f.reason) qb = qb.where('connection_events.reason', '=', f.reason);
   if (f.client_ip) qb = qb.where('connection_events.client_ip', '=', f.client_ip.trim());
   return qb;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** The query string for a filter, keys in a stable order. */

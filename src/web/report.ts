@@ -1,14 +1,21 @@
 // The report for a period and domain: scanned, protected addresses, blocked with reasons,
 // delivered by category, quarantined, monitor-mode "would have blocked", and a time series. Every
-// figure carries the filter that produced it, so the console links it to exactly those messages.
+// figure carries the filter that produced it, so the console links it to exactly those messages —
+// all but the part counted from the hourly statistics of records past the trace's retention,
+// which each figure states (rolledUp).
 import { sql, type Kysely } from 'kysely';
 import { CATEGORIES, CATEGORY_LABELS, type Category } from '../scan/types.js';
+import { addCounts, ALL_DOMAINS, connectionsHourly, messagesHourly, type HourlyFilter } from '../stats/hourly.js';
+import { OUTCOMES } from '../stats/queries.js';
 import type { Database } from '../store/schema.js';
-import { applyConnectionFilter, applyMessageFilter, domainIdFor, normalizeSince, normalizeUntil, type ConnectionFilter, type MessageFilter } from './filters.js';
+import { applyConnectionFilter, applyMessageFilter, domainIdFor, normalizeSince, normalizeUntil, WOULD_BLOCK_ACTIONS, type ConnectionFilter, type MessageFilter } from './filters.js';
 import type { Principal } from './scope.js';
 
 export interface Figure {
+  /** Every message (or refusal) of the figure, in the trace or not. */
   count: number;
+  /** Of count, those past the trace's retention: counted from hourly statistics, not behind the link. */
+  rolledUp?: number;
   /** Trace filter behind the figure (messages) … */
   filter?: MessageFilter;
   /** … or connection-event filter (blocked at connection). */
@@ -26,17 +33,48 @@ export interface Report {
   delivered: Figure & { byCategory: { category: Category; label: string; figure: Figure; wouldBlock: Figure }[] };
   wouldBlock: Figure;
   series: { bucket: string; since: string; until: string; scanned: Figure; blocked: Figure; delivered: Figure }[];
+  /** Messages and refusals in the figures that were counted from hourly statistics. */
+  rolledUp: { messages: number; connections: number };
 }
 
-async function groupCount(db: Kysely<Database>, p: Principal, base: MessageFilter, column: 'category' | 'would_category'): Promise<Map<string, number>> {
+/** The hourly statistics' domains for a principal and domain: what they may see, as messageVisible. */
+function hourlyDomains(p: Principal, domain: string | undefined): typeof ALL_DOMAINS | string[] {
+  if (domain !== undefined) return [domain];
+  if (p.role === 'operator') return ALL_DOMAINS;
+  // A mailbox owner's own messages are not told apart in the statistics: theirs stop at the horizon.
+  return p.role === 'domain_admin' ? p.domainNames : [];
+}
+
+/** The hourly statistics' filter for a report filter (the report uses no facet they do not keep). */
+function hourlyFilter(p: Principal, domain: string | undefined, f: MessageFilter): HourlyFilter {
+  return {
+    since: f.since && normalizeSince(f.since),
+    until: f.until && normalizeUntil(f.until),
+    domains: hourlyDomains(p, domain),
+    statuses: f.outcome ? OUTCOMES[f.outcome] : f.status ? [f.status] : undefined,
+    category: f.category,
+    wouldActions: f.would ? WOULD_BLOCK_ACTIONS : undefined,
+    would_category: f.would_category,
+  };
+}
+
+async function groupCount(db: Kysely<Database>, p: Principal, domain: string | undefined, base: MessageFilter, column: 'category' | 'would_category'): Promise<{ all: Map<string, number>; rolledUp: Map<string, number> }> {
   const qb = await applyMessageFilter(db, db.selectFrom('messages').select([`messages.${column} as k`, (eb) => eb.fn.countAll<number>().as('n')]), base, p);
-  const rows = await qb.groupBy(`messages.${column}`).execute();
-  return new Map(rows.map((r) => [String(r.k), Number(r.n)]));
+  const live = await qb.groupBy(`messages.${column}`).execute();
+  const hourly = await messagesHourly(db, hourlyFilter(p, domain, base)).select([`${column} as k`, (eb) => eb.fn.sum<number>('count').as('n')]).groupBy(column).execute();
+  const rolledUp = new Map(hourly.map((r) => [r.k, Number(r.n)] as const));
+  return { all: addCounts(new Map(live.map((r) => [String(r.k), Number(r.n)] as const)), rolledUp), rolledUp };
 }
 
-async function count(db: Kysely<Database>, p: Principal, f: MessageFilter): Promise<Figure> {
+async function count(db: Kysely<Database>, p: Principal, domain: string | undefined, f: MessageFilter): Promise<Figure> {
   const qb = await applyMessageFilter(db, db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')), f, p);
-  return { count: Number((await qb.executeTakeFirstOrThrow()).n), filter: f };
+  const live = Number((await qb.executeTakeFirstOrThrow()).n);
+  const hourly = await messagesHourly(db, hourlyFilter(p, domain, f)).select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
+  return figure(live, Number(hourly?.n ?? 0), { filter: f });
+}
+
+function figure(live: number, rolledUp: number, link: Pick<Figure, 'filter' | 'connections'>): Figure {
+  return { count: live + rolledUp, ...(rolledUp ? { rolledUp } : {}), ...link };
 }
 
 export async function buildReport(db: Kysely<Database>, p: Principal, opts: { since: string; until: string; domain?: string }): Promise<Report> {
@@ -44,25 +82,37 @@ export async function buildReport(db: Kysely<Database>, p: Principal, opts: { si
   const until = normalizeUntil(opts.until);
   const period = { since, until, ...(opts.domain ? { domain: opts.domain } : {}) };
   const d = await domainIdFor(db, p, opts.domain);
+  const count_ = (f: MessageFilter) => count(db, p, d?.name, f);
 
-  const scanned = await count(db, p, period);
-  const atData = await count(db, p, { ...period, outcome: 'blocked' });
-  const quarantined = await count(db, p, { ...period, outcome: 'quarantined' });
-  const delivered = await count(db, p, { ...period, outcome: 'delivered' });
-  const wouldBlock = await count(db, p, { ...period, outcome: 'delivered', would: 'block' });
+  const scanned = await count_(period);
+  const atData = await count_({ ...period, outcome: 'blocked' });
+  const quarantined = await count_({ ...period, outcome: 'quarantined' });
+  const delivered = await count_({ ...period, outcome: 'delivered' });
+  const wouldBlock = await count_({ ...period, outcome: 'delivered', would: 'block' });
 
   const conn: ConnectionFilter = period;
   const connQ = await applyConnectionFilter(db, db.selectFrom('connection_events').select(['connection_events.reason', (eb) => eb.fn.countAll<number>().as('n')]), conn, p);
-  const reasons = (await connQ.groupBy('connection_events.reason').orderBy('connection_events.reason').execute()).map((r) => ({ reason: r.reason, figure: { count: Number(r.n), connections: { ...conn, reason: r.reason } } }));
-  const atConnection = { count: reasons.reduce((s, r) => s + r.figure.count, 0), connections: conn };
+  const liveReasons = new Map((await connQ.groupBy('connection_events.reason').execute()).map((r) => [r.reason, Number(r.n)] as const));
+  const hourlyReasons = new Map(
+    (await connectionsHourly(db, { since, until, domains: hourlyDomains(p, d?.name) }).select(['reason', (eb) => eb.fn.sum<number>('count').as('n')]).groupBy('reason').execute()).map((r) => [r.reason, Number(r.n)] as const),
+  );
+  const reasons = [...new Set([...liveReasons.keys(), ...hourlyReasons.keys()])]
+    .sort()
+    .map((reason) => ({ reason, figure: figure(liveReasons.get(reason) ?? 0, hourlyReasons.get(reason) ?? 0, { connections: { ...conn, reason } }) }));
+  const atConnection = figure(
+    reasons.reduce((s, r) => s + r.figure.count - (r.figure.rolledUp ?? 0), 0),
+    reasons.reduce((s, r) => s + (r.figure.rolledUp ?? 0), 0),
+    { connections: conn },
+  );
 
-  const byCat = await groupCount(db, p, { ...period, outcome: 'delivered' }, 'category');
-  const wouldByCat = await groupCount(db, p, { ...period, outcome: 'delivered', would: 'block' }, 'would_category');
+  const byCat = await groupCount(db, p, d?.name, { ...period, outcome: 'delivered' }, 'category');
+  const wouldByCat = await groupCount(db, p, d?.name, { ...period, outcome: 'delivered', would: 'block' }, 'would_category');
+  const split = (g: typeof byCat, c: string, link: Pick<Figure, 'filter'>) => figure((g.all.get(c) ?? 0) - (g.rolledUp.get(c) ?? 0), g.rolledUp.get(c) ?? 0, link);
   const byCategory = CATEGORIES.map((c) => ({
     category: c,
     label: CATEGORY_LABELS[c],
-    figure: { count: byCat.get(c) ?? 0, filter: { ...period, outcome: 'delivered' as const, category: c } },
-    wouldBlock: { count: wouldByCat.get(c) ?? 0, filter: { ...period, outcome: 'delivered' as const, would: 'block' as const, would_category: c } },
+    figure: split(byCat, c, { filter: { ...period, outcome: 'delivered' as const, category: c } }),
+    wouldBlock: split(wouldByCat, c, { filter: { ...period, outcome: 'delivered' as const, would: 'block' as const, would_category: c } }),
   }));
 
   return {
@@ -75,7 +125,8 @@ export async function buildReport(db: Kysely<Database>, p: Principal, opts: { si
     quarantined,
     delivered: { ...delivered, byCategory },
     wouldBlock,
-    series: await series(db, p, since, until, opts.domain),
+    series: await series(db, p, since, until, d?.name),
+    rolledUp: { messages: scanned.rolledUp ?? 0, connections: atConnection.rolledUp ?? 0 },
   };
 }
 
@@ -95,8 +146,10 @@ async function series(db: Kysely<Database>, p: Principal, since: string, until: 
   const base: MessageFilter = { since, until, ...(domain ? { domain } : {}) };
   const grouped = async (f: MessageFilter) => {
     const qb = await applyMessageFilter(db, db.selectFrom('messages').select([sql<string>`substr(messages.received_at, 1, ${sql.lit(len)})`.as('b'), (eb) => eb.fn.countAll<number>().as('n')]), f, p);
-    const rows = await qb.groupBy(sql`substr(messages.received_at, 1, ${sql.lit(len)})`).execute();
-    return new Map(rows.map((r) => [r.b, Number(r.n)]));
+    const live = await qb.groupBy(sql`substr(messages.received_at, 1, ${sql.lit(len)})`).execute();
+    const bucket = sql<string>`substr(hour, 1, ${sql.lit(len)})`;
+    const hourly = await messagesHourly(db, hourlyFilter(p, domain, f)).select([bucket.as('b'), (eb) => eb.fn.sum<number>('count').as('n')]).groupBy(bucket).execute();
+    return addCounts(new Map(live.map((r) => [r.b, Number(r.n)] as const)), hourly.map((r) => [r.b, Number(r.n)] as const));
   };
   const scanned = await grouped(base);
   const blocked = await grouped({ ...base, outcome: 'blocked' });

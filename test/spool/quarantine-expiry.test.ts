@@ -12,7 +12,8 @@ import nodemailer from 'nodemailer';
 import { Directory } from '../../src/directory/repository.js';
 import { Spool } from '../../src/spool/spool.js';
 import { formatDuration } from '../../src/config/schema.js';
-import { expireQuarantine, expiryInterval } from '../../src/spool/quarantine-expiry.js';
+import { expireQuarantine } from '../../src/spool/quarantine-expiry.js';
+import { housekeepingInterval } from '../../src/periodic.js';
 import { discardHeld, releaseHeld } from '../../src/spool/release.js';
 import { buildReport } from '../../src/stats/report.js';
 import type { Database } from '../../src/store/schema.js';
@@ -134,7 +135,7 @@ for (const kind of DATABASES) {
 describe('quarantine lifetime: names and intervals', () => {
   it('names a lifetime in its largest whole unit and checks hourly at most', () => {
     assert.deepEqual([30 * DAY, 36 * 3_600_000, 90 * 60_000, 4000, 1500].map(formatDuration), ['30d', '36h', '90m', '4s', '1500ms']);
-    assert.deepEqual([30 * DAY, 2 * 3_600_000, 4000, 10].map(expiryInterval), [3_600_000, 3_600_000, 4000, 1000]);
+    assert.deepEqual([30 * DAY, 2 * 3_600_000, 4000, 10].map(housekeepingInterval), [3_600_000, 3_600_000, 4000, 1000]);
   });
 });
 

@@ -12,6 +12,7 @@ import * as console_ from './300_console.js';
 import * as unifiedLists from './410_unified_lists.js';
 import * as bayesSnapshot from './420_bayes_snapshot.js';
 import * as bayesGeneration from './430_bayes_generation.js';
+import * as statsHourly from './440_stats_hourly.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '410_unified_lists': unifiedLists,
   '420_bayes_snapshot': bayesSnapshot,
   '430_bayes_generation': bayesGeneration,
+  '440_stats_hourly': statsHourly,
 };

@@ -13,7 +13,16 @@ export function figureHref(f: Figure): string {
 }
 
 function link(f: Figure, testId: string): Html {
-  return html`<a href="${figureHref(f)}" data-figure="${testId}">${fmt(f.count)}</a>`;
+  if (!f.rolledUp) return html`<a href="${figureHref(f)}" data-figure="${testId}">${fmt(f.count)}</a>`;
+  const title = `${fmt(f.rolledUp)} of these are past the trace's retention: counted, no longer listed`;
+  return html`<a href="${figureHref(f)}" data-figure="${testId}" data-rolled-up="${String(f.rolledUp)}" title="${title}">${fmt(f.count)}</a>`;
+}
+
+/** Says which part of the figures has no records behind it any more, so an emptier trace is no surprise. */
+function rolledUpNote(r: Report): Html | string {
+  const { messages, connections } = r.rolledUp;
+  if (!messages && !connections) return '';
+  return html`<p class="muted" data-rolled-up-note>Includes ${fmt(messages)} messages and ${fmt(connections)} connection refusals whose records are past the trace's retention: they are counted from hourly statistics (whole hours that start in the period), and a figure's link lists only the records still kept.</p>`;
 }
 
 export function reportBody(r: Report, p: Principal, domains: string[], form: { since: string; until: string; domain?: string }): Html {
@@ -33,6 +42,7 @@ export function reportBody(r: Report, p: Principal, domains: string[], form: { s
   <div><button type="submit">Show</button></div>
 </form>
 <section class="card" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
+${rolledUpNote(r)}
 <p>Scanned ${link(r.scanned, 'scanned')} messages for ${fmt(r.addresses)} email addresses.</p>
 <p>Blocked ${fmt(r.blocked.total)}: ${link(r.blocked.atData, 'blocked-data')} refused at the end of data, ${link(r.blocked.atConnection, 'blocked-connection')} refused at connection or recipient.
 ${r.blocked.byReason.length ? html`<br><span class="muted">By reason:</span> ${r.blocked.byReason.map((b, i) => html`${i ? ' · ' : ''}${b.reason} ${link(b.figure, `reason-${b.reason}`)}`)}` : ''}</p>
