@@ -39,6 +39,13 @@ export interface RetentionResult {
 
 const BATCH = 500;
 
+/**
+ * Lets the event loop run between batches. On SQLite every query runs synchronously and a chain of
+ * them resolves in microtasks only: without this a first prune of a large trace would hold the
+ * primary's event loop — group commits, delivery, the console — for its whole run, not one batch.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** An ISO time's hour, as the hourly tables key it. */
 export function hourOf(iso: string): string {
   return `${new Date(iso).toISOString().slice(0, 13)}:00:00.000Z`;
@@ -67,15 +74,10 @@ export async function pruneTrace(db: Kysely<Database>, opts: RetentionOptions): 
 
 async function pruneMessages(db: Kysely<Database>, before: string): Promise<number> {
   let total = 0;
-  // Keyset over (received_at, id), so a row some other node is deleting is passed over, not read again.
-  let after: { at: string; id: string } | null = null;
+  // No keyset: a selected row either goes in this batch or is no longer settled (or, on
+  // PostgreSQL, went in another node's), so it is never read again.
   for (;;) {
-    let q = db.selectFrom('messages').select(['id', 'received_at']).where('received_at', '<', before).where('status', 'in', [...SETTLED]);
-    if (after) {
-      const a: { at: string; id: string } = after;
-      q = q.where((eb) => eb.or([eb('received_at', '>', a.at), eb.and([eb('received_at', '=', a.at), eb('id', '>', a.id)])]));
-    }
-    const page = await q.orderBy('received_at').orderBy('id').limit(BATCH).execute();
+    const page = await db.selectFrom('messages').select('id').where('received_at', '<', before).where('status', 'in', [...SETTLED]).orderBy('received_at').limit(BATCH).execute();
     if (!page.length) break;
     const ids = page.map((r) => r.id);
     total += await db.transaction().execute(async (trx) => {
@@ -108,17 +110,15 @@ async function pruneMessages(db: Kysely<Database>, before: string): Promise<numb
       return gone.length;
     });
     if (page.length < BATCH) break;
-    const last = page[page.length - 1]!;
-    after = { at: last.received_at, id: last.id };
+    await breathe();
   }
   return total;
 }
 
 async function pruneConnections(db: Kysely<Database>, before: string): Promise<number> {
   let total = 0;
-  let afterId = 0;
   for (;;) {
-    const page = await db.selectFrom('connection_events').select('id').where('at', '<', before).where('id', '>', afterId).orderBy('id').limit(BATCH).execute();
+    const page = await db.selectFrom('connection_events').select('id').where('at', '<', before).orderBy('at').limit(BATCH).execute();
     if (!page.length) break;
     const ids = page.map((r) => r.id);
     total += await db.transaction().execute(async (trx) => {
@@ -135,7 +135,7 @@ async function pruneConnections(db: Kysely<Database>, before: string): Promise<n
       return gone.length;
     });
     if (page.length < BATCH) break;
-    afterId = page[page.length - 1]!.id;
+    await breathe();
   }
   return total;
 }
