@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/db.js';
+import { pruneTrace } from '../../src/stats/retention.js';
 import { buildWebApp } from '../../src/web/app.js';
 import { isOperator } from '../../src/web/auth.js';
 import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
@@ -320,6 +321,33 @@ for (const kind of DATABASES) {
       assert.equal(echo.statusCode, 200);
       assert.equal(echo.headers['content-security-policy'], undefined);
       assert.equal((await app.inject({ url: '/readyz' })).json().database, 'ok');
+    });
+
+    // Last: it prunes the seeded trace.
+    it('past the trace retention the report keeps its figures and says which part its links no longer list', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL not reachable');
+      const strip = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'rolledUp' ? undefined : x)));
+      const urls = [`/api/report?${PERIOD}&domain=a.example`, `/api/report?${PERIOD}`];
+      const before_ = await Promise.all(urls.map(async (u) => strip((await op.get(u)).json())));
+      const beforeAdmin = strip((await adminA.get(`/api/report?${PERIOD}`)).json());
+      // A day's retention, two days on: every settled record of the seeded days goes.
+      const r = await pruneTrace(store.db, { retentionMs: 86_400_000, now: new Date(NOW.getTime() + 2 * 86_400_000) });
+      assert.ok(r.messages > 10 && r.connections > 0);
+      const after_ = await Promise.all(urls.map(async (u) => (await op.get(u)).json()));
+      assert.deepEqual(after_.map(strip), before_);
+      assert.deepEqual(strip((await adminA.get(`/api/report?${PERIOD}`)).json()), beforeAdmin);
+      const rep = after_[0];
+      assert.ok(rep.rolledUp.messages > 0 && rep.rolledUp.messages <= rep.scanned.count);
+      // Each figure's link lists what is left of it: the count less the rolled-up part.
+      const figures = [rep.scanned, rep.blocked.atData, rep.quarantined, rep.delivered, ...rep.delivered.byCategory.map((c: { figure: unknown }) => c.figure)];
+      for (const f of figures) {
+        const page = (await op.get(`/api/messages?${new URLSearchParams({ ...f.filter, limit: '500' })}`)).json();
+        assert.equal(page.items.length, f.count - (f.rolledUp ?? 0), JSON.stringify(f.filter));
+      }
+      assert.ok(rep.quarantined.count > (rep.quarantined.rolledUp ?? 0), 'held messages are not settled: they stay in the trace');
+      const html = await op.get(`/report?${PERIOD}&domain=a.example`);
+      assert.match(html.body, new RegExp(`data-rolled-up-note>Includes ${rep.rolledUp.messages} messages and ${rep.rolledUp.connections} connection refusals whose records are past the trace's retention`));
+      assert.match(html.body, new RegExp(`data-figure="scanned" data-rolled-up="${rep.scanned.rolledUp}" title="${rep.scanned.rolledUp} of these are past the trace&#39;s retention: counted, no longer listed">${rep.scanned.count}</a>`));
     });
   });
 }
