@@ -1,6 +1,7 @@
 // Runs a storage test against both databases: a fresh SQLite file and a fresh PostgreSQL schema.
 // PostgreSQL is skipped only when it cannot be reached, and then loudly.
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/db.js';
 import { tempDir } from './tmp.js';
@@ -78,4 +79,24 @@ export async function makeDatabase(kind: (typeof DATABASES)[number]): Promise<Te
   if (kind === 'sqlite') return sqliteDatabase();
   if (!(await postgresReachable())) return null;
   return postgresDatabase();
+}
+
+/**
+ * Registers the suite's hooks: before, a fresh database of this kind, opened and seeded; after, closed
+ * and dropped. `store` stays null when PostgreSQL is unreachable (the tests skip).
+ */
+export function useStore(kind: (typeof DATABASES)[number], seed?: (store: Store) => Promise<void>): { readonly store: Store | null } {
+  const ref: { store: Store | null } = { store: null };
+  let tdb: TestDatabase | null = null;
+  before(async () => {
+    tdb = await makeDatabase(kind);
+    if (!tdb) return;
+    ref.store = await tdb.open();
+    await seed?.(ref.store);
+  });
+  after(async () => {
+    await ref.store?.close();
+    await tdb?.cleanup();
+  });
+  return ref;
 }

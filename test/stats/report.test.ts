@@ -2,14 +2,13 @@
 // categories with labels and thousands separators, blocked reasons, monitor mode, per domain
 // and per period, and the grouping queries the console reuses.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { Directory } from '../../src/directory/repository.js';
 import { buildReport, formatReport } from '../../src/stats/report.js';
 import { countByDomain, countByHour } from '../../src/stats/queries.js';
 import type { Database } from '../../src/store/schema.js';
-import type { Store } from '../../src/store/db.js';
-import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
+import { DATABASES, useStore } from '../helpers/db.js';
 
 const SINCE = new Date('2026-11-01T00:00:00Z');
 const UNTIL = new Date('2026-12-01T00:00:00Z');
@@ -56,21 +55,11 @@ async function seed(db: Kysely<Database>): Promise<void> {
 
 for (const kind of DATABASES) {
   describe(`programme report (${kind})`, () => {
-    let tdb: TestDatabase | null;
-    let store: Store;
-    before(async () => {
-      tdb = await makeDatabase(kind);
-      if (!tdb) return;
-      store = await tdb.open();
-      await seed(store.db);
-    });
-    after(async () => {
-      await store?.close();
-      await tdb?.cleanup();
-    });
+    const s = useStore(kind, (store) => seed(store.db));
 
     it('prints the whole gateway for a period in the programme format', async (t) => {
-      if (!tdb) return t.skip('PostgreSQL unreachable');
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const store = s.store;
       const r = await buildReport(store.db, { since: SINCE, until: UNTIL });
       assert.equal(r.scanned, 1210);
       assert.equal(r.blocked.total, 4);
@@ -91,7 +80,8 @@ for (const kind of DATABASES) {
     });
 
     it('reports one domain', async (t) => {
-      if (!tdb) return t.skip('PostgreSQL unreachable');
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const store = s.store;
       const a = await buildReport(store.db, { domain: 'a.test', since: SINCE, until: UNTIL });
       assert.equal(a.addresses, 3);
       assert.equal(a.scanned, 1207);
@@ -107,7 +97,8 @@ for (const kind of DATABASES) {
     });
 
     it('groups per hour and per domain for the console', async (t) => {
-      if (!tdb) return t.skip('PostgreSQL unreachable');
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const store = s.store;
       const hours = await countByHour(store.db, { since: SINCE, until: new Date('2026-11-11T00:00:00Z') });
       assert.deepEqual(hours, [
         { hour: '2026-11-10T10', category: 'clean', count: 1 },

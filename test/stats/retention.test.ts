@@ -14,12 +14,12 @@ import { Directory } from '../../src/directory/repository.js';
 import { countByDomain, countByHour } from '../../src/stats/queries.js';
 import { buildReport, formatReport } from '../../src/stats/report.js';
 import { domainSet, hourOf, pruneTrace, retentionCutoff } from '../../src/stats/retention.js';
-import { openStore, type Store } from '../../src/store/db.js';
+import { openStore } from '../../src/store/db.js';
 import type { Database, MessageStatus } from '../../src/store/schema.js';
 import { buildReport as consoleReport } from '../../src/web/report.js';
 import type { Principal } from '../../src/web/scope.js';
 import { rampart } from '../helpers/cli.js';
-import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
+import { DATABASES, useStore } from '../helpers/db.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -138,22 +138,11 @@ async function rowCounts(db: Kysely<Database>) {
 
 for (const kind of DATABASES) {
   describe(`trace retention (${kind})`, () => {
-    let tdb: TestDatabase | null;
-    let store: Store;
-    before(async () => {
-      tdb = await makeDatabase(kind);
-      if (!tdb) return;
-      store = await tdb.open();
-      await seed(store.db);
-    });
-    after(async () => {
-      await store?.close();
-      await tdb?.cleanup();
-    });
+    const s = useStore(kind, (store) => seed(store.db));
 
     it('rolls up the settled records past the retention, keeps the rest, and every report reads the same', async (t) => {
-      if (!tdb) return t.skip('PostgreSQL unreachable');
-      const db = store.db;
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const db = s.store.db;
       assert.equal(retentionCutoff(NOW, RETENTION).toISOString(), '2026-11-10T12:00:00.000Z');
       const reports = await everyReport(db);
       const rows = await rowCounts(db);
@@ -198,29 +187,21 @@ for (const kind of DATABASES) {
   });
 
   describe(`trace retention, two prunes at once (${kind})`, () => {
-    let tdb: TestDatabase | null;
-    let store: Store;
-    before(async () => {
-      tdb = await makeDatabase(kind);
-      if (!tdb) return;
-      store = await tdb.open();
+    const s = useStore(kind, async (store) => {
       await seed(store.db);
       // Enough rows for several batches each, so the two runs interleave.
       const many = Array.from({ length: 1800 }, (_, i) => ({ id: `B${String(i).padStart(5, '0')}`, received_at: new Date(Date.parse('2026-11-05T00:00:00Z') + i * 60_000).toISOString(), node: 'n1', client_ip: '192.0.2.1', client_hostname: null, helo: null, tls: 0, mail_from: 's@x.test', message_id: null, subject: null, size: 1, spool_path: '', status: 'delivered' as const, category: i % 3 ? 'clean' : 'spam', score: 0, action: 'deliver', symbols: '[]', would_action: null, would_category: null }));
       for (let i = 0; i < many.length; i += 300) await store.db.insertInto('messages').values(many.slice(i, i + 300)).execute();
     });
-    after(async () => {
-      await store?.close();
-      await tdb?.cleanup();
-    });
 
     it('counts each record once', async (t) => {
-      if (!tdb) return t.skip('PostgreSQL unreachable');
-      const before_ = await everyReport(store.db);
-      const [x, y] = await Promise.all([pruneTrace(store.db, { retentionMs: RETENTION, now: NOW }), pruneTrace(store.db, { retentionMs: RETENTION, now: NOW })]);
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const db = s.store.db;
+      const before_ = await everyReport(db);
+      const [x, y] = await Promise.all([pruneTrace(db, { retentionMs: RETENTION, now: NOW }), pruneTrace(db, { retentionMs: RETENTION, now: NOW })]);
       assert.equal(x.messages + y.messages, PRUNED + 1800);
       assert.equal(x.connections + y.connections, 4);
-      assert.deepEqual(await everyReport(store.db), before_);
+      assert.deepEqual(await everyReport(db), before_);
     });
   });
 }
