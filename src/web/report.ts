@@ -58,12 +58,12 @@ function hourlyFilter(p: Principal, domain: string | undefined, f: MessageFilter
   };
 }
 
-async function groupCount(db: Kysely<Database>, p: Principal, domain: string | undefined, base: MessageFilter, column: 'category' | 'would_category'): Promise<{ all: Map<string, number>; rolledUp: Map<string, number> }> {
+/** Counts by a column: of the records still kept, and of the hourly statistics. */
+async function groupCount(db: Kysely<Database>, p: Principal, domain: string | undefined, base: MessageFilter, column: 'category' | 'would_category'): Promise<{ live: Map<string, number>; rolledUp: Map<string, number> }> {
   const qb = await applyMessageFilter(db, db.selectFrom('messages').select([`messages.${column} as k`, (eb) => eb.fn.countAll<number>().as('n')]), base, p);
   const live = await qb.groupBy(`messages.${column}`).execute();
   const hourly = await messagesHourly(db, hourlyFilter(p, domain, base)).select([`${column} as k`, (eb) => eb.fn.sum<number>('count').as('n')]).groupBy(column).execute();
-  const rolledUp = new Map(hourly.map((r) => [r.k, Number(r.n)] as const));
-  return { all: addCounts(new Map(live.map((r) => [String(r.k), Number(r.n)] as const)), rolledUp), rolledUp };
+  return { live: new Map(live.map((r) => [String(r.k), Number(r.n)] as const)), rolledUp: new Map(hourly.map((r) => [r.k, Number(r.n)] as const)) };
 }
 
 async function count(db: Kysely<Database>, p: Principal, domain: string | undefined, f: MessageFilter): Promise<Figure> {
@@ -82,13 +82,13 @@ export async function buildReport(db: Kysely<Database>, p: Principal, opts: { si
   const until = normalizeUntil(opts.until);
   const period = { since, until, ...(opts.domain ? { domain: opts.domain } : {}) };
   const d = await domainIdFor(db, p, opts.domain);
-  const count_ = (f: MessageFilter) => count(db, p, d?.name, f);
+  const countOf = (f: MessageFilter) => count(db, p, d?.name, f);
 
-  const scanned = await count_(period);
-  const atData = await count_({ ...period, outcome: 'blocked' });
-  const quarantined = await count_({ ...period, outcome: 'quarantined' });
-  const delivered = await count_({ ...period, outcome: 'delivered' });
-  const wouldBlock = await count_({ ...period, outcome: 'delivered', would: 'block' });
+  const scanned = await countOf(period);
+  const atData = await countOf({ ...period, outcome: 'blocked' });
+  const quarantined = await countOf({ ...period, outcome: 'quarantined' });
+  const delivered = await countOf({ ...period, outcome: 'delivered' });
+  const wouldBlock = await countOf({ ...period, outcome: 'delivered', would: 'block' });
 
   const conn: ConnectionFilter = period;
   const connQ = await applyConnectionFilter(db, db.selectFrom('connection_events').select(['connection_events.reason', (eb) => eb.fn.countAll<number>().as('n')]), conn, p);
@@ -99,15 +99,12 @@ export async function buildReport(db: Kysely<Database>, p: Principal, opts: { si
   const reasons = [...new Set([...liveReasons.keys(), ...hourlyReasons.keys()])]
     .sort()
     .map((reason) => ({ reason, figure: figure(liveReasons.get(reason) ?? 0, hourlyReasons.get(reason) ?? 0, { connections: { ...conn, reason } }) }));
-  const atConnection = figure(
-    reasons.reduce((s, r) => s + r.figure.count - (r.figure.rolledUp ?? 0), 0),
-    reasons.reduce((s, r) => s + (r.figure.rolledUp ?? 0), 0),
-    { connections: conn },
-  );
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const atConnection = figure(sum(liveReasons), sum(hourlyReasons), { connections: conn });
 
   const byCat = await groupCount(db, p, d?.name, { ...period, outcome: 'delivered' }, 'category');
   const wouldByCat = await groupCount(db, p, d?.name, { ...period, outcome: 'delivered', would: 'block' }, 'would_category');
-  const split = (g: typeof byCat, c: string, link: Pick<Figure, 'filter'>) => figure((g.all.get(c) ?? 0) - (g.rolledUp.get(c) ?? 0), g.rolledUp.get(c) ?? 0, link);
+  const split = (g: typeof byCat, c: string, link: Pick<Figure, 'filter'>) => figure(g.live.get(c) ?? 0, g.rolledUp.get(c) ?? 0, link);
   const byCategory = CATEGORIES.map((c) => ({
     category: c,
     label: CATEGORY_LABELS[c],
