@@ -348,6 +348,10 @@ for (const kind of DATABASES) {
       const html = await op.get(`/report?${PERIOD}&domain=a.example`);
       assert.match(html.body, new RegExp(`data-rolled-up-note>Includes ${rep.rolledUp.messages} messages and ${rep.rolledUp.connections} connection refusals whose records are past the trace's retention`));
       assert.match(html.body, new RegExp(`data-figure="scanned" data-rolled-up="${rep.scanned.rolledUp}" title="${rep.scanned.rolledUp} of these are past the trace&#39;s retention: counted, no longer listed">${rep.scanned.count}</a>`));
+      // The trace and the refusals say how far back they go (retention.trace, 90 days by default).
+      for (const [url, what] of [['/trace', 'Message records'], ['/trace/connections', 'Refused connections']]) {
+        assert.match((await op.get(url!)).body, new RegExp(`data-kept-since="2026-08-22T12:00:00.000Z">${what} are kept for 90d, from 2026-08-22 12:00 UTC on; older ones still count in the report`));
+      }
     });
   });
 }

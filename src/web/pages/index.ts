@@ -23,7 +23,7 @@ import { domainBody, domainsBody, importForm } from './domains.js';
 import { csrfField, page } from './layout.js';
 import { actionForms, bulkForm, heldUntilNote, lifetimeNote, safeViewBody } from './quarantine.js';
 import { reportBody, reportForm } from './report.js';
-import { connectionsBody, messageBody, messageTable, traceForm } from './trace.js';
+import { connectionsBody, messageBody, messageTable, retentionNote, traceForm } from './trace.js';
 
 const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/);
 
@@ -88,12 +88,12 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const q = parseOrThrow(MessageFilterSchema.extend(PageSchema.shape), compact(req.query));
     const { cursor, limit, ...f } = q;
     const result = await searchMessages(db, p, f, { cursor, limit });
-    return send(reply, page('Message trace', p, html`${traceForm(f)}<p><a href="/api/export/messages.csv?${filterQuery(f as Record<string, string>)}">Export these messages as CSV</a> · <a href="/trace/connections">Refused connections</a></p>${messageTable(result, { base: '/trace', filter: f as Record<string, string>, detail: '/messages' })}`, { csrf: csrf(req), current: '/trace' }));
+    return send(reply, page('Message trace', p, html`${retentionNote(ctx.config.retention.trace, ctx.now(), 'Message records')}${traceForm(f)}<p><a href="/api/export/messages.csv?${filterQuery(f as Record<string, string>)}">Export these messages as CSV</a> · <a href="/trace/connections">Refused connections</a></p>${messageTable(result, { base: '/trace', filter: f as Record<string, string>, detail: '/messages' })}`, { csrf: csrf(req), current: '/trace' }));
   });
   app.get('/trace/connections', async (req, reply) => {
     const p = requireUser(req);
     const { cursor, limit, ...f } = parseOrThrow(ConnectionFilterSchema.extend(PageSchema.shape), compact(req.query));
-    return send(reply, page('Refused connections', p, connectionsBody(f, await searchConnections(db, p, f, { cursor, limit })), { csrf: csrf(req), current: '/trace' }));
+    return send(reply, page('Refused connections', p, connectionsBody(f, await searchConnections(db, p, f, { cursor, limit }), retentionNote(ctx.config.retention.trace, ctx.now(), 'Refused connections')), { csrf: csrf(req), current: '/trace' }));
   });
   app.get('/messages/:id', async (req, reply) => {
     const p = requireUser(req);

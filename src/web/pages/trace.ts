@@ -1,6 +1,8 @@
 // The Message trace screens: the search form with keyset pages, the connection-block list, and a
 // message page with verdict, symbols, authentication results and delivery attempts.
+import { formatDuration } from '../../config/schema.js';
 import { CATEGORIES, CATEGORY_LABELS, ACTIONS } from '../../scan/types.js';
+import { retentionCutoff } from '../../stats/retention.js';
 import { filterQuery, STATUSES, type ConnectionFilter, type MessageFilter } from '../filters.js';
 import { html, type Html } from '../html.js';
 import type { ConnectionRow, Page, SymbolView, TraceRow } from '../trace.js';
@@ -10,6 +12,16 @@ function select(name: string, label: string, options: readonly string[], value: 
 }
 function text(name: string, label: string, value: string | undefined, type = 'text'): Html {
   return html`<div><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${type}" value="${value ?? ''}"></div>`;
+}
+
+/**
+ * Above a list of records: how far back the trace goes (retention.trace), so a report figure's link
+ * that lists fewer records than it counts, or a search that finds nothing old, is no surprise.
+ */
+export function retentionNote(retentionMs: number, now: Date, what: 'Message records' | 'Refused connections'): Html {
+  if (retentionMs <= 0) return html``;
+  const since = retentionCutoff(now, retentionMs).toISOString();
+  return html`<p class="muted" data-kept-since="${since}">${what} are kept for ${formatDuration(retentionMs)}, from ${since.slice(0, 16).replace('T', ' ')} UTC on; older ones still count in the report, as hourly statistics.</p>`;
 }
 
 export function traceForm(f: MessageFilter, action = '/trace'): Html {
@@ -30,9 +42,9 @@ export function messageTable(page: Page<TraceRow>, opts: { selectable?: boolean;
 ${page.next ? html`<p><a rel="next" href="${opts.base}?${filterQuery({ ...opts.filter, cursor: page.next })}">Older messages →</a></p>` : ''}`;
 }
 
-export function connectionsBody(f: ConnectionFilter, page: Page<ConnectionRow>): Html {
+export function connectionsBody(f: ConnectionFilter, page: Page<ConnectionRow>, note: Html = html``): Html {
   return html`<p><a href="/trace">← Message trace</a></p>
-<p class="muted">Connections and recipients refused before any message was accepted${f.reason ? html`, reason <strong>${f.reason}</strong>` : ''}.</p>
+<p class="muted">Connections and recipients refused before any message was accepted${f.reason ? html`, reason <strong>${f.reason}</strong>` : ''}.</p>${note}
 ${page.items.length ? html`<div class="table-wrap"><table data-results="${page.items.length}"><thead><tr><th scope="col">At (UTC)</th><th scope="col">Client IP</th><th scope="col">HELO</th><th scope="col">Stage</th><th scope="col">Reason</th><th scope="col">Domain</th><th scope="col">Detail</th></tr></thead>
 <tbody>${page.items.map((c) => html`<tr><td>${c.at.replace('T', ' ').slice(0, 19)}</td><td>${c.client_ip}</td><td>${c.helo ?? ''}</td><td>${c.stage}</td><td>${c.reason}</td><td>${c.domain ?? ''}</td><td>${c.detail ?? ''}</td></tr>`)}</tbody></table></div>
 ${page.next ? html`<p><a rel="next" href="/trace/connections?${filterQuery({ ...(f as Record<string, string>), cursor: page.next })}">Older →</a></p>` : ''}` : html`<p class="card" data-results="0">Nothing refused matches.</p>`}`;
