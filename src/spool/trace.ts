@@ -1,6 +1,8 @@
 // Message trace: find messages by sender, recipient, subject, Message-ID and time, with everything
 // known about each (connection facts, verdict, per-recipient status, every delivery attempt).
 import { sql, type Kysely } from 'kysely';
+import { parseDuration } from '../config/schema.js';
+import { escapeLike } from '../store/dialect.js';
 import type { Database, DeliveryAttemptsTable, Message } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 
@@ -39,15 +41,14 @@ export interface TraceEntry {
 
 /** "2h" (ago), "30m", "5d", or an ISO date/time → ISO timestamp; throws with the accepted forms. */
 export function parseWhen(value: string, now: Date = new Date()): string {
-  const rel = /^(\d+)(s|m|h|d)$/.exec(value);
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's']).toISOString();
+  if (/^\d+(ms|s|m|h|d)$/.test(value)) return new Date(now.getTime() - parseDuration(value)).toISOString();
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new Error(`not a time: ${JSON.stringify(value)} (use an ISO date like 2026-11-28T10:00Z, or a duration ago like 2h)`);
   return new Date(t).toISOString();
 }
 
 function like(s: string): string {
-  return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${escapeLike(s.toLowerCase())}%`;
 }
 
 export async function traceMessages(db: Kysely<Database>, f: TraceFilter): Promise<TraceEntry[]> {

@@ -126,6 +126,12 @@ describe('rampart scan / policy / lists / quarantine / report', () => {
     assert.match(report.stdout, /^Scanned 2 messages for 0 email addresses\.$/m);
     assert.match(report.stdout, /potential phishing 2/);
     const badTime = await rampart(['report', '--since', 'yesterday']);
-    assert.match(badTime.stderr, /--since: yesterday is not a date/);
+    assert.equal(badTime.code, 2);
+    assert.match(badTime.stderr, /--since: not a time: "yesterday" \(use an ISO date like 2026-11-28T10:00Z, or a duration ago like 2h\)/);
+    // A duration ago, as `rampart trace` takes it: the messages above are minutes old.
+    const lastWeek = await rampart(['report', '--domain', 'example.org', '--since', '7d']);
+    assert.match(lastWeek.stdout, /^Domain example\.org, from \d{4}-\d\d-\d\dT[\d:.]+Z:$/m);
+    assert.match(lastWeek.stdout, /^Scanned 2 messages/m);
+    assert.match((await rampart(['report', '--domain', 'example.org', '--until', '1h'])).stdout, /^Scanned 0 messages/m);
   });
 });
