@@ -2,6 +2,7 @@
 // grouped counts over indexed columns); other modules add their own metrics to the same registry.
 import type { Kysely } from 'kysely';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { addCounts } from '../stats/hourly.js';
 import type { Database } from '../store/schema.js';
 
 /** Creates the registry the console exposes on /metrics; pass it to other modules to add to. */
@@ -14,24 +15,32 @@ export function createMetricsRegistry(opts: { defaults?: boolean } = {}): Regist
 export function registerTraceMetrics(registry: Registry, db: Kysely<Database>, now: () => Date): void {
   new Gauge({
     name: 'rampart_messages',
-    help: 'Messages in the trace by category and action (all time)',
+    help: 'Messages by category and action (all time: the trace and the hourly statistics of records past its retention)',
     labelNames: ['category', 'action'],
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.selectFrom('messages').select(['category', 'action', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['category', 'action']).execute();
-      for (const r of rows) this.set({ category: r.category ?? 'unscanned', action: r.action ?? 'none' }, Number(r.n));
+      const live = await db.selectFrom('messages').select(['category', 'action', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['category', 'action']).execute();
+      const hourly = await db.selectFrom('stats_messages_hourly').select(['category', 'action', (eb) => eb.fn.sum<number>('count').as('n')]).groupBy(['category', 'action']).execute();
+      // '' in the statistics, NULL in the trace: neither has a category or an action.
+      const counts = addCounts(new Map<string, number>(), [...live, ...hourly].map((r) => [`${r.category || 'unscanned'}\u0000${r.action || 'none'}`, Number(r.n)] as const));
+      for (const [key, n] of counts) {
+        const [category, action] = key.split('\u0000');
+        this.set({ category, action }, n);
+      }
     },
   });
   new Gauge({
     name: 'rampart_connection_blocks',
-    help: 'Connections and recipients refused, by reason (all time)',
+    help: 'Connections and recipients refused, by reason (all time: the trace and the hourly statistics)',
     labelNames: ['reason'],
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.selectFrom('connection_events').select(['reason', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('reason').execute();
-      for (const r of rows) this.set({ reason: r.reason }, Number(r.n));
+      const live = await db.selectFrom('connection_events').select(['reason', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('reason').execute();
+      const hourly = await db.selectFrom('stats_connections_hourly').select(['reason', (eb) => eb.fn.sum<number>('count').as('n')]).groupBy('reason').execute();
+      const counts = addCounts(new Map<string, number>(), [...live, ...hourly].map((r) => [r.reason, Number(r.n)] as const));
+      for (const [reason, n] of counts) this.set({ reason }, n);
     },
   });
   new Gauge({
@@ -62,7 +71,7 @@ export function registerTraceMetrics(registry: Registry, db: Kysely<Database>, n
   });
   new Gauge({
     name: 'rampart_delivery_attempts',
-    help: 'Delivery attempts by outcome (all time)',
+    help: 'Delivery attempts by outcome, of the messages in the trace (they go with their message past retention.trace)',
     labelNames: ['outcome'],
     registers: [registry],
     async collect() {

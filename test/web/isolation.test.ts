@@ -330,12 +330,17 @@ for (const kind of DATABASES) {
       const urls = [`/api/report?${PERIOD}&domain=a.example`, `/api/report?${PERIOD}`];
       const before_ = await Promise.all(urls.map(async (u) => strip((await op.get(u)).json())));
       const beforeAdmin = strip((await adminA.get(`/api/report?${PERIOD}`)).json());
+      // The all-time counters Prometheus reads must not fall when records go.
+      const counters = async () => ((await app.inject({ url: '/metrics' })).body.match(/^rampart_(messages|connection_blocks)\{.*$/gm) ?? []).sort();
+      const countersBefore = await counters();
+      assert.ok(countersBefore.length > 5);
       // A day's retention, two days on: every settled record of the seeded days goes.
       const r = await pruneTrace(store.db, { retentionMs: 86_400_000, now: new Date(NOW.getTime() + 2 * 86_400_000) });
       assert.ok(r.messages > 10 && r.connections > 0);
       const after_ = await Promise.all(urls.map(async (u) => (await op.get(u)).json()));
       assert.deepEqual(after_.map(strip), before_);
       assert.deepEqual(strip((await adminA.get(`/api/report?${PERIOD}`)).json()), beforeAdmin);
+      assert.deepEqual(await counters(), countersBefore);
       const rep = after_[0];
       assert.ok(rep.rolledUp.messages > 0 && rep.rolledUp.messages <= rep.scanned.count);
       // Each figure's link lists what is left of it: the count less the rolled-up part.
