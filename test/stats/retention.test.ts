@@ -246,6 +246,8 @@ describe('rampart prune (SQLite, the real CLI)', () => {
     await seed(store.db);
     // The CLI's clock is the real one: the seeded records are all older than ten days.
     await store.close();
+    const untouched = await rampart(cfg, 'trace', '--limit', '500');
+    assert.equal(untouched.stderr, '', 'nothing pruned yet: no word about retention');
     const dry = await rampart(cfg, 'prune', '--dry-run', '--json');
     assert.equal(dry.code, 0, dry.stderr);
     const plan = JSON.parse(dry.stdout);
@@ -256,6 +258,12 @@ describe('rampart prune (SQLite, the real CLI)', () => {
     assert.match(real.stdout, new RegExp(`^${settled} message records and ${EVENTS.length} connection refusals from before \\S+ \\(retention 10d\\) rolled up into hourly statistics and deleted\\n$`));
     const report = await rampart(cfg, 'report', '--json');
     assert.equal(JSON.parse(report.stdout).scanned, SEED.length + EVENTS.length);
+    // The trace lists what is left and says where it stops.
+    const trace = await rampart(cfg, 'trace', '--limit', '500');
+    assert.equal(trace.code, 0, trace.stderr);
+    assert.equal(trace.stdout.match(/^R\d{4} /gm)?.length, SEED.length - settled);
+    assert.match(trace.stderr, /^\(records received before \S+ are past retention\.trace, 10d: they are counted in `rampart report`, not listed here\)\n$/);
+    assert.equal((await rampart(cfg, 'trace', '--since', '1h')).stderr, '', 'a window inside the trace: no note');
 
     writeFileSync(cfg, 'data_dir: .\ndatabase:\n  url: sqlite:rampart.db\nretention:\n  trace: ten days\n');
     const bad = await rampart(cfg, 'prune');

@@ -1,7 +1,9 @@
 // `rampart trace`: message trace by sender, recipient, subject, Message-ID and time window, with
 // each recipient's status and every delivery attempt with the remote reply.
 import type { Command } from 'commander';
+import { formatDuration } from '../../config/schema.js';
 import { parseWhen, traceMessages, type TraceEntry } from '../../spool/trace.js';
+import { retentionCutoff } from '../../stats/retention.js';
 import { action, printJson, UsageError, withStore } from '../context.js';
 
 export function printTrace(e: TraceEntry): void {
@@ -43,10 +45,18 @@ export function registerTrace(program: Command): void {
         const limit = opts.limit === undefined ? 100 : Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a positive integer, got ${JSON.stringify(opts.limit)}`);
         const filter = { from: opts.from, to: opts.to, subject: opts.subject, messageId: opts.messageId, since: when('since', opts.since), until: when('until', opts.until), limit };
-        await withStore(cmd, async ({ db }) => {
+        await withStore(cmd, async ({ db }, config) => {
           const entries = await traceMessages(db, filter);
           for (const e of entries) (opts.json ? printJson(e) : printTrace(e));
           if (!opts.json && !entries.length) process.stdout.write('no matching messages\n');
+          // A search that ran out of records before its window did, on a trace that has been
+          // pruned: say where the trace stops.
+          const retention = config.retention.trace;
+          const keptSince = retentionCutoff(new Date(), retention).toISOString();
+          const exhausted = retention > 0 && entries.length < limit && (!filter.since || filter.since < keptSince);
+          if (exhausted && (await db.selectFrom('stats_messages_hourly').select('hour').limit(1).executeTakeFirst())) {
+            process.stderr.write(`(records received before ${keptSince} are past retention.trace, ${formatDuration(retention)}: they are counted in \`rampart report\`, not listed here)\n`);
+          }
         });
       }),
     );
