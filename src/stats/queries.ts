@@ -74,14 +74,15 @@ export async function countByCategoryAndAction(db: Kysely<Database>, f: StatsFil
   return merge(rows, (r) => `${r.category}|${r.action}|${r.status}`);
 }
 
-/** Message counts per hour (YYYY-MM-DDTHH, UTC) and category. */
-export async function countByHour(db: Kysely<Database>, f: StatsFilter): Promise<{ hour: string; category: string | null; count: number }[]> {
-  const hour = sql<string>`substr(received_at, 1, 13)`;
-  const live = await messagesIn(db, f).select([hour.as('hour'), 'category', (eb) => eb.fn.countAll<number>().as('count')]).groupBy([hour, 'category']).execute();
-  const rolled = sql<string>`substr(hour, 1, 13)`;
-  const hourly = await messagesHourly(db, hourlyFilter(f)).select([rolled.as('h'), 'category', (eb) => eb.fn.sum<number>('count').as('count')]).groupBy([rolled, 'category']).execute();
-  const rows = [...live.map((r) => ({ hour: r.hour, category: r.category, count: Number(r.count) })), ...hourly.map((r) => ({ hour: r.h, category: orNull(r.category), count: Number(r.count) }))];
-  return merge(rows, (r) => `${r.hour}|${r.category}`).sort((a, b) => a.hour.localeCompare(b.hour) || String(a.category).localeCompare(String(b.category)));
+/** Message counts per hour (YYYY-MM-DDTHH, UTC) or day (YYYY-MM-DD) and category. */
+export async function countByPeriod(db: Kysely<Database>, f: StatsFilter, unit: 'hour' | 'day' = 'hour'): Promise<{ period: string; category: string | null; count: number }[]> {
+  const len = sql.lit(unit === 'hour' ? 13 : 10);
+  const period = sql<string>`substr(received_at, 1, ${len})`;
+  const live = await messagesIn(db, f).select([period.as('period'), 'category', (eb) => eb.fn.countAll<number>().as('count')]).groupBy([period, 'category']).execute();
+  const rolled = sql<string>`substr(hour, 1, ${len})`;
+  const hourly = await messagesHourly(db, hourlyFilter(f)).select([rolled.as('period'), 'category', (eb) => eb.fn.sum<number>('count').as('count')]).groupBy([rolled, 'category']).execute();
+  const rows = [...live.map((r) => ({ period: r.period, category: r.category, count: Number(r.count) })), ...hourly.map((r) => ({ period: r.period, category: orNull(r.category), count: Number(r.count) }))];
+  return merge(rows, (r) => `${r.period}|${r.category}`).sort((a, b) => a.period.localeCompare(b.period) || String(a.category).localeCompare(String(b.category)));
 }
 
 /** Message counts per recipient domain and category (a message to two domains counts in both). */

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { Directory } from '../../src/directory/repository.js';
+import { buildBreakdown, formatBreakdown } from '../../src/stats/breakdown.js';
 import { buildReport, formatReport } from '../../src/stats/report.js';
-import { countByDomain, countByHour } from '../../src/stats/queries.js';
+import { countByDomain, countByPeriod } from '../../src/stats/queries.js';
 import type { Database } from '../../src/store/schema.js';
 import { DATABASES, useStore } from '../helpers/db.js';
 
@@ -96,20 +97,49 @@ for (const kind of DATABASES) {
       assert.equal(all.scanned, 1211, 'without a period the October message counts too');
     });
 
-    it('groups per hour and per domain for the console', async (t) => {
+    it('groups per hour and per domain', async (t) => {
       if (!s.store) return t.skip('PostgreSQL unreachable');
       const store = s.store;
-      const hours = await countByHour(store.db, { since: SINCE, until: new Date('2026-11-11T00:00:00Z') });
+      const hours = await countByPeriod(store.db, { since: SINCE, until: new Date('2026-11-11T00:00:00Z') });
       assert.deepEqual(hours, [
-        { hour: '2026-11-10T10', category: 'clean', count: 1 },
-        { hour: '2026-11-10T10', category: 'graymail', count: 1 },
-        { hour: '2026-11-10T11', category: 'spam', count: 1 },
-      ].sort((x, y) => x.hour.localeCompare(y.hour)));
+        { period: '2026-11-10T10', category: 'clean', count: 1 },
+        { period: '2026-11-10T10', category: 'graymail', count: 1 },
+        { period: '2026-11-10T11', category: 'spam', count: 1 },
+      ]);
       const byDomain = await countByDomain(store.db, { since: SINCE, until: UNTIL });
       const get = (d: string, c: string) => byDomain.find((r) => r.domain === d && r.category === c)?.count;
       assert.equal(get('a.test', 'clean'), 1202);
       assert.equal(get('b.test', 'clean'), 1);
       assert.equal(get('b.test', 'phishing'), 1);
+    });
+
+    it('breaks the counts down by day, hour, domain and action', async (t) => {
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const db = s.store.db;
+      const days = await buildBreakdown(db, { since: SINCE, until: new Date('2026-11-13T00:00:00Z') }, 'day');
+      assert.equal(formatBreakdown(days), [
+        'day         total  clean  graymail  spam  malware  phishing  unscanned',
+        '2026-11-10      3      1         1     1        0         0          0',
+        '2026-11-11      2      0         0     0        1         1          0',
+        '2026-11-12      2      1         0     0        0         0          1',
+        '',
+      ].join('\n'));
+      const hours = await buildBreakdown(db, { since: SINCE, until: new Date('2026-11-11T00:00:00Z') }, 'hour');
+      assert.deepEqual(hours.rows.map((r) => [r.key, r.total]), [['2026-11-10T10', 2], ['2026-11-10T11', 1]]);
+      const domains = await buildBreakdown(db, { since: SINCE, until: UNTIL }, 'domain');
+      assert.deepEqual(domains.rows.map((r) => [r.key, r.total, r.counts.clean, r.counts.unscanned]), [['a.test', 1205, 1202, 1], ['b.test', 3, 1, 0]]);
+      assert.deepEqual((await buildBreakdown(db, { domain: 'B.test', since: SINCE, until: UNTIL }, 'domain')).rows.map((r) => r.key), ['b.test']);
+      const actions = await buildBreakdown(db, { since: SINCE, until: UNTIL }, 'action');
+      assert.equal(actions.rowName, 'category');
+      assert.deepEqual(actions.rows.map((r) => [r.key, r.counts.deliver, r.counts.tag, r.counts.quarantine, r.counts.reject, r.counts.none]), [
+        ['clean', 1202, 0, 0, 0, 0],
+        ['graymail', 1, 0, 0, 0, 0],
+        ['spam', 0, 1, 0, 0, 0],
+        ['malware', 0, 0, 0, 1, 0],
+        ['phishing', 0, 0, 1, 0, 0],
+        ['unscanned', 0, 0, 0, 0, 1],
+      ]);
+      assert.equal(formatBreakdown(await buildBreakdown(db, { since: new Date('2030-01-01T00:00:00Z') }, 'day')), 'no messages in the period\n');
     });
   });
 }

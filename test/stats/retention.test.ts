@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
 import { Directory } from '../../src/directory/repository.js';
-import { countByDomain, countByHour } from '../../src/stats/queries.js';
+import { countByDomain, countByPeriod } from '../../src/stats/queries.js';
 import { buildReport, formatReport } from '../../src/stats/report.js';
 import { domainSet, hourOf, pruneTrace, retentionCutoff } from '../../src/stats/retention.js';
 import { openStore } from '../../src/store/db.js';
@@ -120,7 +120,8 @@ async function everyReport(db: Kysely<Database>): Promise<Record<string, unknown
     const until = p.until ? new Date(p.until) : null;
     const key = `${p.since ?? '-'}..${p.until ?? '-'}`;
     for (const domain of [null, ...DOMAINS]) out[`cli ${key} ${domain}`] = figures(await buildReport(db, { domain, since, until }));
-    out[`hours ${key}`] = await countByHour(db, { since, until });
+    out[`hours ${key}`] = await countByPeriod(db, { since, until });
+    out[`days ${key}`] = await countByPeriod(db, { since, until }, 'day');
     out[`domains ${key}`] = (await countByDomain(db, { since, until })).sort((x, y) => `${x.domain}${x.category}`.localeCompare(`${y.domain}${y.category}`));
     if (!p.since || !p.until) continue;
     for (const [name, principal] of Object.entries(who)) {
@@ -264,10 +265,19 @@ describe('rampart prune (SQLite, the real CLI)', () => {
     assert.equal(trace.stdout.match(/^R\d{4} /gm)?.length, SEED.length - settled);
     assert.match(trace.stderr, /^\(records received before \S+ are past retention\.trace, 10d: they are counted in `rampart report`, not listed here\)\n$/);
     assert.equal((await rampart(cfg, 'trace', '--since', '1h')).stderr, '', 'a window inside the trace: no note');
+    // The breakdowns read the statistics too; a wrong --by is named.
+    const byDay = await rampart(cfg, 'report', '--by', 'day', '--json');
+    assert.equal(byDay.code, 0, byDay.stderr);
+    assert.deepEqual(byDay.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((r) => [r.day, r.total]), [['2026-11-10', 13], ['2026-11-15', 1], ['2026-11-20', 1]]);
+    const byDomain = await rampart(cfg, 'report', '--by', 'domain', '--domain', 'a_b.test');
+    assert.match(byDomain.stdout, /^domain\s+total\s+graymail\s+spam\na_b\.test\s+2\s+1\s+1\n$/);
+    const bad = await rampart(cfg, 'report', '--by', 'week');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--by: expected one of hour, day, domain, action, got "week"/);
 
     writeFileSync(cfg, 'data_dir: .\ndatabase:\n  url: sqlite:rampart.db\nretention:\n  trace: ten days\n');
-    const bad = await rampart(cfg, 'prune');
-    assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /retention\.trace/);
+    const badConfig = await rampart(cfg, 'prune');
+    assert.notEqual(badConfig.code, 0);
+    assert.match(badConfig.stderr, /retention\.trace/);
   });
 });
