@@ -15,6 +15,7 @@ describe('configuration', () => {
     const cfg = loadConfig('config/rampart.yaml', {});
     assert.equal(cfg.smtp.port, 2525);
     assert.equal(cfg.web.port, 8080);
+    assert.equal(cfg.retention.trace, 90 * 86_400_000);
     assert.ok(path.isAbsolute(cfg.data_dir));
   });
 
