@@ -128,6 +128,19 @@ for (const kind of DATABASES) {
       assert.equal(conn.items.length, 2);
       const seriesTotal = r.series.reduce((n: number, p: { scanned: { count: number } }) => n + p.scanned.count, 0);
       assert.equal(seriesTotal, r.scanned.count);
+      // Without a domain: a row per domain, each the domain's own report's figures, each link exact.
+      const all = (await op.get(`/api/report?${PERIOD}`)).json();
+      assert.deepEqual(all.byDomain.map((d: { domain: string }) => d.domain).sort(), ['a.example', 'b.example']);
+      assert.deepEqual(r.byDomain, [], 'none for a one-domain report');
+      for (const row of all.byDomain) {
+        const own = (await op.get(`/api/report?${PERIOD}&domain=${row.domain}`)).json();
+        assert.deepEqual([row.scanned.count, row.blocked.count, row.quarantined.count, row.delivered.count], [own.scanned.count, own.blocked.atData.count, own.quarantined.count, own.delivered.count], row.domain);
+        for (const f of [row.scanned, row.blocked, row.quarantined, row.delivered]) {
+          assert.equal((await op.get(`/api/messages?${new URLSearchParams({ ...f.filter, limit: '500' })}`)).json().items.length, f.count, JSON.stringify(f.filter));
+        }
+      }
+      const page = await op.get(`/report?${PERIOD}`);
+      assert.match(page.body, /<tr data-domain="a\.example"><th scope="row"><a href="\/report\?since=2026-11-17&amp;until=2026-11-20&amp;domain=a\.example">a\.example<\/a><\/th><td class="num"><a href="[^"]+" data-figure="domain-scanned-a\.example">18<\/a>/);
     });
 
     it('pages through the trace with a keyset cursor, without gaps or repeats', async (t) => {
@@ -235,6 +248,7 @@ for (const kind of DATABASES) {
       assert.ok(conns.items.length === 3 && conns.items.every((c: { domain: string }) => c.domain === 'a.example'));
       const rep = (await adminA.get(`/api/report?${PERIOD}`)).json();
       assert.equal(rep.addresses, 3);
+      assert.deepEqual(rep.byDomain.map((d: { domain: string }) => d.domain), ['a.example'], 'only their own domains, row by row');
       assert.equal(rep.blocked.atConnection.count, 3);
       assert.deepEqual((await adminA.get('/api/domains')).json().map((d: { name: string }) => d.name), ['a.example']);
       const trace = await adminA.get('/trace?limit=500');

@@ -52,10 +52,20 @@ ${r.blocked.byReason.length ? html`<br><span class="muted">By reason:</span> ${r
 <thead><tr><th scope="col">Category</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Would have blocked (monitor mode)</th></tr></thead>
 <tbody>${r.delivered.byCategory.map((c) => html`<tr><th scope="row">${c.label}</th><td class="num">${link(c.figure, `cat-${c.category}`)}</td><td class="num would">${link(c.wouldBlock, `would-${c.category}`)}</td></tr>`)}</tbody></table></div>
 </section>
+${byDomainTable(r, form)}
 <section class="card" aria-labelledby="ts-h"><h2 id="ts-h">Scanned, blocked and delivered over time</h2>
 ${timeSeriesChart(points, `Messages per ${r.series[0]?.bucket.length === 13 ? 'hour' : 'day'}: scanned, blocked at end of data, delivered`)}</section>
 <section class="card" aria-labelledby="cat-h"><h2 id="cat-h">Delivered by category</h2>
 ${categoryChart(r.delivered.byCategory.map((c) => ({ label: c.label, count: c.figure.count, href: figureHref(c.figure) })), 'Delivered messages by category')}</section>`;
+}
+
+/** Without a domain filter: a row per visible domain, each figure a link like the totals'. */
+function byDomainTable(r: Report, form: { since: string; until: string }): Html | string {
+  if (!r.byDomain.length) return '';
+  return html`<section class="card" aria-labelledby="dom-h"><h2 id="dom-h">By domain</h2>
+<div class="table-wrap"><table data-by-domain><caption class="muted">Most mail first; a message to two domains counts in both</caption>
+<thead><tr><th scope="col">Domain</th><th scope="col" class="num">Scanned</th><th scope="col" class="num">Blocked at end of data</th><th scope="col" class="num">Quarantined</th><th scope="col" class="num">Delivered</th></tr></thead>
+<tbody>${r.byDomain.map((d) => html`<tr data-domain="${d.domain}"><th scope="row"><a href="/report?${filterQuery({ since: form.since, until: form.until, domain: d.domain })}">${d.domain}</a></th><td class="num">${link(d.scanned, `domain-scanned-${d.domain}`)}</td><td class="num">${link(d.blocked, `domain-blocked-${d.domain}`)}</td><td class="num">${link(d.quarantined, `domain-quarantined-${d.domain}`)}</td><td class="num">${link(d.delivered, `domain-delivered-${d.domain}`)}</td></tr>`)}</tbody></table></div></section>`;
 }
 
 export function reportForm(q: { since?: string; until?: string; domain?: string }, now: Date) {
