@@ -4,12 +4,8 @@
 // the last 7 and the whole 30 days, each timed once cold and once warm.
 //   node --import tsx bench/report.ts [N] [sqlite:FILE | postgres://…]   (default: a temp SQLite file)
 // A PostgreSQL database given here is emptied of messages and connection events first: use a scratch one.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Directory } from '../src/directory/repository.js';
 import { buildReport } from '../src/stats/report.js';
-import { openStore } from '../src/store/db.js';
+import { scratchTrace, secondsSince } from './scratch-trace.js';
 import { buildReport as consoleReport } from '../src/web/report.js';
 import type { Principal } from '../src/web/scope.js';
 
@@ -19,19 +15,11 @@ const DAYS = 30;
 const CATEGORIES = ['clean', 'clean', 'clean', 'clean', 'graymail', 'spam', 'spam', 'phishing', 'malware', 'auth_failed'];
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-report-'));
-  const store = await openStore({ url: process.argv[3] ?? 'sqlite:report.db', dataDir: dir });
-  const secs = (t: number) => `${((performance.now() - t) / 1000).toFixed(2)} s`;
+  const scratch = await scratchTrace(process.argv[3], 'report');
+  const secs = secondsSince;
   try {
-    const db = store.db;
-    await db.deleteFrom('messages').execute();
-    await db.deleteFrom('connection_events').execute();
-    const dirs = new Directory(db);
-    const ids: number[] = [];
-    for (let d = 0; d < 20; d++) {
-      const name = `d${d}.bench.test`;
-      ids.push((await dirs.getDomain(name))?.id ?? (await dirs.addDomain(name)).id);
-    }
+    const db = scratch.db;
+    const ids = scratch.domainIds;
     let t = performance.now();
     const at = (n: number) => new Date(START + Math.floor((n * DAYS * 86_400_000) / N)).toISOString();
     for (let i = 0; i < N; i += 1000) {
@@ -70,8 +58,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 

@@ -8,13 +8,9 @@
 //   node --import tsx bench/trace-prune.ts [sqlite:FILE | postgres://…]   (default: a temp SQLite file)
 // A PostgreSQL database given here is emptied of messages and connection events first: use a scratch one.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Directory } from '../src/directory/repository.js';
 import { buildReport } from '../src/stats/report.js';
 import { pruneTrace } from '../src/stats/retention.js';
-import { openStore } from '../src/store/db.js';
+import { scratchTrace, secondsSince } from './scratch-trace.js';
 
 const MESSAGES = 100_000;
 const EVENTS = 20_000;
@@ -23,21 +19,11 @@ const SPAN = 10 * 86_400_000;
 const CATEGORIES = ['clean', 'clean', 'clean', 'graymail', 'spam', 'phishing', 'malware'];
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-trace-prune-'));
-  const store = await openStore({ url: process.argv[2] ?? 'sqlite:prune.db', dataDir: dir });
-  const seconds = (t: number) => `${((performance.now() - t) / 1000).toFixed(2)} s`;
+  const scratch = await scratchTrace(process.argv[2], 'trace-prune');
+  const seconds = secondsSince;
   try {
-    const db = store.db;
-    await db.deleteFrom('messages').execute();
-    await db.deleteFrom('connection_events').execute();
-    await db.deleteFrom('stats_messages_hourly').execute();
-    await db.deleteFrom('stats_connections_hourly').execute();
-    const dirs = new Directory(db);
-    const ids: number[] = [];
-    for (let d = 0; d < 20; d++) {
-      const name = `d${d}.bench.test`;
-      ids.push((await dirs.getDomain(name))?.id ?? (await dirs.addDomain(name)).id);
-    }
+    const db = scratch.db;
+    const ids = scratch.domainIds;
     let t = performance.now();
     for (let i = 0; i < MESSAGES; i += 500) {
       const batch = Array.from({ length: 500 }, (_, j) => i + j);
@@ -98,8 +84,7 @@ async function main(): Promise<void> {
     same(beforeDomain, afterDomain);
     console.log('figures identical before and after');
   } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 
