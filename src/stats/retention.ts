@@ -40,9 +40,10 @@ export interface RetentionResult {
 const BATCH = 500;
 
 /**
- * Lets the event loop run between batches. On SQLite every query runs synchronously and a chain of
- * them resolves in microtasks only: without this a first prune of a large trace would hold the
- * primary's event loop — group commits, delivery, the console — for its whole run, not one batch.
+ * Lets the event loop run before each batch's page query and before its transaction. On SQLite
+ * every query runs synchronously and a chain of them resolves in microtasks only: without this a
+ * first prune of a large trace would hold the primary's event loop — group commits, delivery, the
+ * console — for its whole run (bench/trace-prune.ts: 10 s), with it for one query at a time.
  */
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -79,6 +80,7 @@ async function pruneMessages(db: Kysely<Database>, before: string): Promise<numb
   for (;;) {
     const page = await db.selectFrom('messages').select('id').where('received_at', '<', before).where('status', 'in', [...SETTLED]).orderBy('received_at').limit(BATCH).execute();
     if (!page.length) break;
+    await breathe();
     const ids = page.map((r) => r.id);
     total += await db.transaction().execute(async (trx) => {
       const domains = await trx
