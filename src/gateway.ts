@@ -99,6 +99,18 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     stops.push(startQuarantineExpiry({ db: store.db, node: spool.node, lifetimeMs: config.quarantine.lifetime, log }));
     // The trace's retention: settled records past retention.trace become hourly statistics (hourly).
     stops.push((await import('./stats/retention.js')).startTracePrune({ db: store.db, retentionMs: config.retention.trace, log }));
+    // The programme report by mail at the end of each report.interval (when report.mail_to is set).
+    stops.push(
+      (await import('./stats/report-mail.js')).startReportMail(store.db, {
+        to: config.report.mail_to,
+        from: config.delivery.postmaster,
+        intervalMs: config.report.interval,
+        publicUrl: config.web.public_url,
+        node: spool.node,
+        submit: async (m) => (await import('./spool/submit.js')).submitLocalMessage(store, spool, m),
+        log,
+      }),
+    );
     // The Bayes model's size: past scan.analyzers.bayes.max_tokens it is pruned (hourly).
     stops.push((await import('./scan/analyzers/bayes/prune.js')).startBayesPrune({ db: store.db, section: config.scan.analyzers.bayes, log }));
     // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).

@@ -28,7 +28,7 @@ describe('configuration', () => {
   it('names the field and the problem for a bad value and an unknown key', () => {
     const dir = tempDir();
     const file = path.join(dir, 'bad.yaml');
-    writeFileSync(file, 'smtp:\n  port: "twenty-five"\n  max_recipents: 5\ndelivery:\n  lifetime: forever\n');
+    writeFileSync(file, 'smtp:\n  port: "twenty-five"\n  max_recipents: 5\ndelivery:\n  lifetime: forever\nreport:\n  mail_to: [security@uni.example, "not an address"]\n');
     assert.throws(
       () => loadConfig(file, {}),
       (err: unknown) => {
@@ -36,6 +36,7 @@ describe('configuration', () => {
         assert.match(err.message, /smtp\.port: .*number/i);
         assert.match(err.message, /smtp: .*max_recipents/);
         assert.match(err.message, /delivery\.lifetime: expected a duration/);
+        assert.match(err.message, /report\.mail_to\.1: expected an email address \(user@domain\)/);
         return true;
       },
     );

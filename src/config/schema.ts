@@ -2,6 +2,7 @@
 // sample file stays short; unknown keys are errors so a typo never silently changes behaviour.
 import { z } from 'zod';
 import { ScanConfig } from '../scan/config.js';
+import { canonicalAddress } from '../directory/names.js';
 import { MigrationConfig } from '../migration/config.js';
 
 const duration = z
@@ -133,6 +134,15 @@ export const RetentionConfig = z
   })
   .strict();
 
+export const ReportConfig = z
+  .object({
+    /** Who gets the programme report by mail at the end of each period; none = no mail. */
+    mail_to: z.array(z.string().refine((v) => canonicalAddress(v) !== null, 'expected an email address (user@domain)')).default([]),
+    /** The period: 1d daily (from UTC midnight), 7d weekly (from Monday 00:00 UTC), or any duration; 0 = no mail. */
+    interval: duration.default(7 * 86_400_000),
+  })
+  .strict();
+
 export const RampartConfig = z
   .object({
     /** Directory for the spool, quarantine, SQLite database and generated keys. */
@@ -151,6 +161,7 @@ export const RampartConfig = z
     web: WebConfig.default(WebConfig.parse({})),
     quarantine: QuarantineConfig.default(QuarantineConfig.parse({})),
     retention: RetentionConfig.default(RetentionConfig.parse({})),
+    report: ReportConfig.default(ReportConfig.parse({})),
     migration: MigrationConfig.prefault({}),
   })
   .strict();

@@ -123,6 +123,14 @@ export interface StatsConnectionsHourlyTable {
   count: number;
 }
 
+/** Periods whose report was mailed (migration 450): the period's end is the key. */
+export interface ReportMailRunsTable {
+  period_until: string;
+  period_since: string;
+  sent_at: string;
+  node: string;
+}
+
 export type Role = 'operator' | 'domain_admin' | 'mailbox_owner';
 
 /** Console accounts (src/web). */
@@ -264,6 +272,7 @@ export interface Database {
   connection_events: ConnectionEventsTable;
   stats_messages_hourly: StatsMessagesHourlyTable;
   stats_connections_hourly: StatsConnectionsHourlyTable;
+  report_mail_runs: ReportMailRunsTable;
   url_block_entries: UrlBlockEntriesTable;
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;

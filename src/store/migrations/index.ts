@@ -13,6 +13,7 @@ import * as unifiedLists from './410_unified_lists.js';
 import * as bayesSnapshot from './420_bayes_snapshot.js';
 import * as bayesGeneration from './430_bayes_generation.js';
 import * as statsHourly from './440_stats_hourly.js';
+import * as reportMail from './450_report_mail.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '420_bayes_snapshot': bayesSnapshot,
   '430_bayes_generation': bayesGeneration,
   '440_stats_hourly': statsHourly,
+  '450_report_mail': reportMail,
 };

@@ -1,0 +1,106 @@
+// The programme report by mail: at the end of each period (report.interval) the report for all
+// domains and its By domain breakdown go to report.mail_to, queued through the node's spool like
+// quarantine digests — a weekly statistics mail, as Proxmox Mail Gateway and the hosted filters
+// send. The period's end is recorded first (report_mail_runs, its primary key): with several
+// nodes exactly the one whose insert succeeds sends, and a restart never sends a period twice.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { formatDuration } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { housekeepingInterval, startPeriodic } from '../periodic.js';
+import type { Database } from '../store/schema.js';
+import { buildBreakdown, formatBreakdown } from './breakdown.js';
+import { buildReport, formatReport } from './report.js';
+
+const DAY = 86_400_000;
+// 1970-01-01 was a Thursday: whole weeks counted from the epoch would start on Thursdays.
+const MONDAY = 4 * DAY;
+
+export interface ReportMailOptions {
+  to: readonly string[];
+  from: string;
+  intervalMs: number;
+  /** The console's URL, for the link to the same report there. */
+  publicUrl: string;
+  node: string;
+  submit: (m: { from: string; to: string[]; raw: Buffer }) => Promise<unknown>;
+  now?: Date;
+}
+
+/** The last whole period before now: days from UTC midnight, weeks from Monday, others from the epoch. */
+export function lastPeriod(now: Date, intervalMs: number): { since: Date; until: Date } {
+  const offset = intervalMs % (7 * DAY) === 0 ? MONDAY : 0;
+  const until = Math.floor((now.getTime() - offset) / intervalMs) * intervalMs + offset;
+  return { since: new Date(until - intervalMs), until: new Date(until) };
+}
+
+/** Mails the last period's report unless some node already has; the period mailed, or null. */
+export async function mailReport(db: Kysely<Database>, o: ReportMailOptions): Promise<{ since: Date; until: Date } | null> {
+  if (!o.to.length || o.intervalMs <= 0) return null;
+  const now = o.now ?? new Date();
+  const period = lastPeriod(now, o.intervalMs);
+  const claimed = await db
+    .insertInto('report_mail_runs')
+    .values({ period_until: period.until.toISOString(), period_since: period.since.toISOString(), sent_at: now.toISOString(), node: o.node })
+    .onConflict((oc) => oc.column('period_until').doNothing())
+    .returning('period_until')
+    .executeTakeFirst();
+  if (!claimed) return null;
+  try {
+    const [report, byDomain] = await Promise.all([buildReport(db, period), buildBreakdown(db, period, 'domain')]);
+    const raw = composeReportMail(formatReport(report), formatBreakdown(byDomain), { ...o, ...period, now, scanned: report.scanned, blocked: report.blocked.total });
+    await o.submit({ from: o.from, to: [...o.to], raw });
+  } catch (err) {
+    // Not queued: give the period back, for the next run (of any node) to send.
+    await db.deleteFrom('report_mail_runs').where('period_until', '=', period.until.toISOString()).execute();
+    throw err;
+  }
+  return period;
+}
+
+export function composeReportMail(report: string, byDomain: string, o: { from: string; to: readonly string[]; since: Date; until: Date; now: Date; publicUrl: string; intervalMs: number; scanned: number; blocked: number }): Buffer {
+  const wholeDays = o.intervalMs % DAY === 0;
+  // The console takes dates (its "until" date is inclusive) or ISO times.
+  const link = wholeDays
+    ? `since=${o.since.toISOString().slice(0, 10)}&until=${new Date(o.until.getTime() - DAY).toISOString().slice(0, 10)}`
+    : `since=${o.since.toISOString()}&until=${o.until.toISOString()}`;
+  const span = wholeDays ? `${o.since.toISOString().slice(0, 10)} to ${new Date(o.until.getTime() - DAY).toISOString().slice(0, 10)}` : `${o.since.toISOString()} to ${o.until.toISOString()}`;
+  const n = (v: number) => v.toLocaleString('en-US');
+  const body = [
+    `The Rampart report for ${span} (UTC; report.interval ${formatDuration(o.intervalMs)}).`,
+    '',
+    report.trimEnd(),
+    '',
+    'By domain (a message to two domains counts in both):',
+    byDomain.trimEnd(),
+    '',
+    `In the console, with every figure linked to its messages: ${o.publicUrl.replace(/\/$/, '')}/report?${link}`,
+  ];
+  const headers = [
+    `From: Rampart report <${o.from}>`,
+    `To: ${o.to.map((t) => `<${t}>`).join(', ')}`,
+    `Subject: Rampart report ${span}: ${n(o.scanned)} scanned, ${n(o.blocked)} blocked`,
+    `Date: ${o.now.toUTCString()}`,
+    `Message-ID: <report.${randomBytes(8).toString('hex')}@${o.from.split('@')[1] ?? 'rampart'}>`,
+    'Auto-Submitted: auto-generated',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ];
+  // The report and the table are written with \n: a message's lines end in CRLF.
+  return Buffer.from(headers.join('\r\n') + '\r\n\r\n' + body.join('\n').split('\n').join('\r\n') + '\r\n');
+}
+
+/** The gateway's job: looks hourly (or at each interval when shorter) for a period to mail. */
+export function startReportMail(db: Kysely<Database>, o: Omit<ReportMailOptions, 'now'> & { log: Logger }): (graceMs: number) => Promise<void> {
+  if (!o.to.length || o.intervalMs <= 0) return async () => {};
+  return startPeriodic({
+    what: 'report mail',
+    intervalMs: housekeepingInterval(o.intervalMs),
+    log: o.log,
+    run: async () => {
+      const p = await mailReport(db, o);
+      if (p) o.log.info({ to: o.to, since: p.since.toISOString(), until: p.until.toISOString() }, 'report mail queued');
+    },
+  });
+}
