@@ -3,8 +3,8 @@
 // quarantine digests — a weekly statistics mail, as Proxmox Mail Gateway and the hosted filters
 // send. The period's end is recorded first (report_mail_runs, its primary key): with several
 // nodes exactly the one whose insert succeeds sends, and a restart never sends a period twice.
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { formatDuration } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { housekeepingInterval, startPeriodic } from '../periodic.js';
@@ -48,7 +48,7 @@ export async function mailReport(db: Kysely<Database>, o: ReportMailOptions): Pr
   if (!claimed) return null;
   try {
     const [report, byDomain] = await Promise.all([buildReport(db, period), buildBreakdown(db, period, 'domain')]);
-    const raw = composeReportMail(formatReport(report), formatBreakdown(byDomain), { ...o, ...period, now, scanned: report.scanned, blocked: report.blocked.total });
+    const raw = await composeReportMail(formatReport(report), formatBreakdown(byDomain), { ...o, ...period, now, scanned: report.scanned, blocked: report.blocked.total });
     await o.submit({ from: o.from, to: [...o.to], raw });
   } catch (err) {
     // Not queued: give the period back, for the next run (of any node) to send.
@@ -58,15 +58,15 @@ export async function mailReport(db: Kysely<Database>, o: ReportMailOptions): Pr
   return period;
 }
 
-export function composeReportMail(report: string, byDomain: string, o: { from: string; to: readonly string[]; since: Date; until: Date; now: Date; publicUrl: string; intervalMs: number; scanned: number; blocked: number }): Buffer {
+/** The mail: plain text, built by nodemailer's composer (headers, encoding, Message-ID) as the programme's notices are. */
+export async function composeReportMail(report: string, byDomain: string, o: { from: string; to: readonly string[]; since: Date; until: Date; now: Date; publicUrl: string; intervalMs: number; scanned: number; blocked: number }): Promise<Buffer> {
   const wholeDays = o.intervalMs % DAY === 0;
+  const lastDay = new Date(o.until.getTime() - DAY).toISOString().slice(0, 10);
   // The console takes dates (its "until" date is inclusive) or ISO times.
-  const link = wholeDays
-    ? `since=${o.since.toISOString().slice(0, 10)}&until=${new Date(o.until.getTime() - DAY).toISOString().slice(0, 10)}`
-    : `since=${o.since.toISOString()}&until=${o.until.toISOString()}`;
-  const span = wholeDays ? `${o.since.toISOString().slice(0, 10)} to ${new Date(o.until.getTime() - DAY).toISOString().slice(0, 10)}` : `${o.since.toISOString()} to ${o.until.toISOString()}`;
+  const link = wholeDays ? `since=${o.since.toISOString().slice(0, 10)}&until=${lastDay}` : `since=${o.since.toISOString()}&until=${o.until.toISOString()}`;
+  const span = wholeDays ? `${o.since.toISOString().slice(0, 10)} to ${lastDay}` : `${o.since.toISOString()} to ${o.until.toISOString()}`;
   const n = (v: number) => v.toLocaleString('en-US');
-  const body = [
+  const text = [
     `The Rampart report for ${span} (UTC; report.interval ${formatDuration(o.intervalMs)}).`,
     '',
     report.trimEnd(),
@@ -75,20 +75,19 @@ export function composeReportMail(report: string, byDomain: string, o: { from: s
     byDomain.trimEnd(),
     '',
     `In the console, with every figure linked to its messages: ${o.publicUrl.replace(/\/$/, '')}/report?${link}`,
-  ];
-  const headers = [
-    `From: Rampart report <${o.from}>`,
-    `To: ${o.to.map((t) => `<${t}>`).join(', ')}`,
-    `Subject: Rampart report ${span}: ${n(o.scanned)} scanned, ${n(o.blocked)} blocked`,
-    `Date: ${o.now.toUTCString()}`,
-    `Message-ID: <report.${randomBytes(8).toString('hex')}@${o.from.split('@')[1] ?? 'rampart'}>`,
-    'Auto-Submitted: auto-generated',
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-  ];
-  // The report and the table are written with \n: a message's lines end in CRLF.
-  return Buffer.from(headers.join('\r\n') + '\r\n\r\n' + body.join('\n').split('\n').join('\r\n') + '\r\n');
+  ]
+    .join('\n')
+    // The composer keeps the text's line ends: a message's are CRLF.
+    .replace(/\n/g, '\r\n');
+  const composer = new MailComposer({
+    from: { name: 'Rampart report', address: o.from },
+    to: o.to.map((address) => ({ name: '', address })),
+    subject: `Rampart report ${span}: ${n(o.scanned)} scanned, ${n(o.blocked)} blocked`,
+    text,
+    date: o.now,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  });
+  return composer.compile().build();
 }
 
 /** The gateway's job: looks hourly (or at each interval when shorter) for a period to mail. */

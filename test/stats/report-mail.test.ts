@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
+import PostalMime from 'postal-mime';
 import { lastPeriod, mailReport } from '../../src/stats/report-mail.js';
 import { DATABASES, useStore } from '../helpers/db.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -37,11 +38,14 @@ for (const kind of DATABASES) {
       const results = await Promise.all([node('a'), node('b'), node('c')]);
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(sent.length, 1);
-      const text = sent[0]!.raw.toString();
-      assert.doesNotMatch(text, /[^\r]\n/, 'every line ends in CRLF');
-      assert.match(text, /^Subject: Rampart report 2026-11-23 to 2026-11-29: 0 scanned, 0 blocked\r$/m);
-      assert.match(text, /^All domains, from 2026-11-23T00:00:00\.000Z, until 2026-11-30T00:00:00\.000Z:\r$/m);
-      assert.match(text, /its messages: http:\/\/console\.test\/report\?since=2026-11-23&until=2026-11-29\r$/m);
+      assert.doesNotMatch(sent[0]!.raw.toString(), /[^\r]\n/, 'every line ends in CRLF');
+      const mail = await PostalMime.parse(sent[0]!.raw);
+      assert.equal(mail.subject, 'Rampart report 2026-11-23 to 2026-11-29: 0 scanned, 0 blocked');
+      assert.deepEqual([mail.from?.address, mail.to?.map((t) => t.address)], ['postmaster@gw.test', ['sec@uni.test']]);
+      assert.equal(mail.headers.find((h) => h.key === 'auto-submitted')?.value, 'auto-generated');
+      assert.match(mail.text!, /^All domains, from 2026-11-23T00:00:00\.000Z, until 2026-11-30T00:00:00\.000Z:$/m);
+      assert.match(mail.text!, /^  clean 0 · graymail \(bulk newsletters\) 0 · /m, 'the report as `rampart report` prints it, non-ASCII included');
+      assert.match(mail.text!, /its messages: http:\/\/console\.test\/report\?since=2026-11-23&until=2026-11-29$/m);
       assert.equal(await node('a'), null, 'a restart does not send the period again');
 
       // The next week's mail fails to queue: the period is given back and the next run sends it.
@@ -75,10 +79,15 @@ describe('report mail from the running gateway', () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: gw.port, secure: false, ignoreTLS: true, name: 'client.test' });
     await transport.sendMail({ from: 'sender@outside.test', to: 'alice@protected.test', subject: 'hello', text: 'Hello' });
     transport.close();
-    const mail = await eventually(async () => downstream.received.find((m) => m.to.includes('security@uni.test') && /^Subject: Rampart report .*: [1-9]\d* scanned/m.test(m.raw.toString())), 'a report that counts the message', 20_000);
-    const text = mail.raw.toString();
-    assert.equal(mail.from, gw.config.delivery.postmaster);
-    assert.match(text, /^Scanned \d+ messages for 1 email addresses\.\r$/m);
-    assert.match(text, /^By domain \(a message to two domains counts in both\):\r\ndomain +total( +\w+)*\r\nprotected\.test +1 /m);
+    const received = await eventually(async () => {
+      for (const m of downstream.received.filter((r) => r.to.includes('security@uni.test'))) {
+        const parsed = await PostalMime.parse(m.raw);
+        if (/^Rampart report .*: [1-9]\d* scanned/.test(parsed.subject ?? '') && /^protected\.test +1 /m.test(parsed.text ?? '')) return { envelope: m, parsed };
+      }
+      return null;
+    }, 'a report that counts the message', 20_000);
+    assert.equal(received.envelope.from, gw.config.delivery.postmaster);
+    assert.match(received.parsed.text!, /^Scanned \d+ messages for 1 email addresses\.$/m);
+    assert.match(received.parsed.text!, /^By domain \(a message to two domains counts in both\):\ndomain +total( +\w+)*\nprotected\.test +1 /m);
   });
 });
