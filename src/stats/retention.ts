@@ -2,7 +2,8 @@
 // connection refusals older than `retention.trace` are counted into hourly statistics and deleted,
 // in one transaction per batch, so the database holds a bounded trace while the report keeps every
 // period it ever covered. Only settled messages go: a queued or quarantined one stays however old,
-// because delivery and the quarantine still need its row (the quarantine's own lifetime settles it).
+// because delivery and the quarantine still need its row (the quarantine's own lifetime settles it),
+// and so do the migration programme's notices, whose delivery state it reads from their records.
 //
 // Each batch deletes first, with RETURNING, and counts only the rows its own delete removed: two
 // nodes pruning the same rows at once (PostgreSQL) cannot count a message twice — the second
@@ -40,6 +41,15 @@ export interface RetentionResult {
 const BATCH = 500;
 
 /**
+ * The queue ids of mail the migration programme tracks (notices, escalations): it reads a notice's
+ * delivery state — delivered, bounced, the server's reply — from the record, for as long as the
+ * programme runs, so those few records are kept however old.
+ */
+function tracked(db: Kysely<Database>) {
+  return db.selectFrom('mig_notices').select('queue_id').union(db.selectFrom('mig_escalations').select('queue_id'));
+}
+
+/**
  * Lets the event loop run before each batch's page query and before its transaction. On SQLite
  * every query runs synchronously and a chain of them resolves in microtasks only: without this a
  * first prune of a large trace would hold the primary's event loop — group commits, delivery, the
@@ -66,7 +76,7 @@ export async function pruneTrace(db: Kysely<Database>, opts: RetentionOptions): 
   if (opts.retentionMs <= 0) return { cutoff, messages: 0, connections: 0 };
   const before = cutoff.toISOString();
   if (opts.dryRun) {
-    const m = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('received_at', '<', before).where('status', 'in', [...SETTLED]).executeTakeFirstOrThrow();
+    const m = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('received_at', '<', before).where('status', 'in', [...SETTLED]).where('id', 'not in', tracked(db)).executeTakeFirstOrThrow();
     const c = await db.selectFrom('connection_events').select((eb) => eb.fn.countAll<number>().as('n')).where('at', '<', before).executeTakeFirstOrThrow();
     return { cutoff, messages: Number(m.n), connections: Number(c.n) };
   }
@@ -78,7 +88,7 @@ async function pruneMessages(db: Kysely<Database>, before: string): Promise<numb
   // No keyset: a selected row either goes in this batch or is no longer settled (or, on
   // PostgreSQL, went in another node's), so it is never read again.
   for (;;) {
-    const page = await db.selectFrom('messages').select('id').where('received_at', '<', before).where('status', 'in', [...SETTLED]).orderBy('received_at').limit(BATCH).execute();
+    const page = await db.selectFrom('messages').select('id').where('received_at', '<', before).where('status', 'in', [...SETTLED]).where('id', 'not in', tracked(db)).orderBy('received_at').limit(BATCH).execute();
     if (!page.length) break;
     await breathe();
     const ids = page.map((r) => r.id);
@@ -94,6 +104,7 @@ async function pruneMessages(db: Kysely<Database>, before: string): Promise<numb
         .deleteFrom('messages')
         .where('id', 'in', ids)
         .where('status', 'in', [...SETTLED])
+        .where('id', 'not in', tracked(trx))
         .returning(['id', 'received_at', 'status', 'category', 'action', 'would_action', 'would_category'])
         .execute();
       const byMessage = new Map<string, string[]>();

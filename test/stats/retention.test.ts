@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
 import { Directory } from '../../src/directory/repository.js';
+import { listNotices } from '../../src/migration/notices.js';
 import { countByDomain, countByPeriod } from '../../src/stats/queries.js';
 import { buildReport, formatReport } from '../../src/stats/report.js';
 import { domainSet, hourOf, pruneTrace, retentionCutoff } from '../../src/stats/retention.js';
@@ -203,6 +204,29 @@ for (const kind of DATABASES) {
       assert.equal(x.messages + y.messages, PRUNED + 1800);
       assert.equal(x.connections + y.connections, 4);
       assert.deepEqual(await everyReport(db), before_);
+    });
+  });
+}
+
+for (const kind of DATABASES) {
+  describe(`trace retention keeps the migration programme's notices (${kind})`, () => {
+    const s = useStore(kind, (store) => seed(store.db));
+
+    it("keeps an old notice's record, whose delivery state the programme reads, and prunes the rest", async (t) => {
+      if (!s.store) return t.skip('PostgreSQL unreachable');
+      const db = s.store.db;
+      const a = await db.selectFrom('domains').select('id').where('name', '=', 'a.test').executeTakeFirstOrThrow();
+      const rcpt = await db.selectFrom('message_recipients').select(['id', 'message_id']).where('message_id', '=', 'R0001').executeTakeFirstOrThrow();
+      const at = '2026-11-10T08:05:00.000Z';
+      await db.insertInto('mig_domains').values({ domain_id: a.id, status: 'notified', wave_id: null, pinned_wave_id: null, migration_date: '2026-12-15', hold_override: 0, held_back_at: null, updated_at: at }).execute();
+      const contact = await db.insertInto('mig_contacts').values({ domain_id: a.id, name: 'IT', address: 'owner@a.test', role: 'primary', created_at: at }).returning('id').executeTakeFirstOrThrow();
+      await db.insertInto('mig_notices').values({ domain_id: a.id, contact_id: contact.id, kind: 'notice', for_date: '2026-12-15', reminder_offset: null, queue_id: rcpt.message_id, recipient_row_id: rcpt.id, ack_nonce: 'nonce-1', sent_at: at, ack_at: null, ack_via: null }).execute();
+
+      const r = await pruneTrace(db, { retentionMs: RETENTION, now: NOW });
+      assert.equal(r.messages, PRUNED - 1, 'all but the notice');
+      const [notice] = await listNotices({ db });
+      assert.deepEqual([notice!.queueId, notice!.delivery], ['R0001', 'delivered']);
+      assert.ok(await db.selectFrom('messages').select('id').where('id', '=', 'R0002').executeTakeFirst() === undefined, 'an ordinary record of the same hour went');
     });
   });
 }
