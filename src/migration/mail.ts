@@ -22,7 +22,8 @@ export async function composeMail(opts: { from: string; to: { name: string; addr
     from: { name: 'Mail gateway migration', address: opts.from },
     to: { name: opts.to.name, address: opts.to.address },
     subject: opts.rendered.subject,
-    text: opts.rendered.text,
+    // The composer keeps the text's line ends: a message's are CRLF (RFC 5322).
+    text: opts.rendered.text.replace(/\r?\n/g, '\r\n'),
     date: opts.date,
     headers: { 'Auto-Submitted': 'auto-generated', ...opts.headers },
   });

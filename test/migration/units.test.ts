@@ -8,6 +8,8 @@ import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { spfAuthorises } from '../../src/migration/checks/dns-check.js';
 import { MigrationConfig } from '../../src/migration/config.js';
 import { LinkSigner } from '../../src/migration/links.js';
+import { composeMail } from '../../src/migration/mail.js';
+import PostalMime from 'postal-mime';
 import { plan } from '../../src/migration/planner.js';
 import { Templates } from '../../src/migration/templates.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -37,6 +39,16 @@ describe('migration units', () => {
     assert.deepEqual(s.verify(`${LinkSigner.nonce()}${t.slice(22)}`, now), { ok: false, reason: 'bad-signature' });
     assert.deepEqual(new LinkSigner(Buffer.alloc(32, 2)).verify(t, now), { ok: false, reason: 'bad-signature' });
     assert.deepEqual(s.verify('42.x.y', now), { ok: false, reason: 'malformed' });
+  });
+
+  it('writes a notice with CRLF line ends that reads back as the rendered text', async () => {
+    const text = 'Dear IT contact,\n\nyour domain moves on 2026-12-15 · see the steps.\nRegards';
+    const raw = await composeMail({ from: 'migration@gw.test', to: { name: 'IT', address: 'it@a.test' }, rendered: { subject: 'Your migration date', text }, date: new Date('2026-12-01T10:00:00Z') });
+    assert.doesNotMatch(raw.toString(), /[^\r]\n/, 'no bare LF');
+    const mail = await PostalMime.parse(raw);
+    assert.equal(mail.subject, 'Your migration date');
+    assert.equal(mail.text?.replace(/\r\n/g, '\n').trimEnd(), text);
+    assert.equal(mail.headers.find((h) => h.key === 'auto-submitted')?.value, 'auto-generated');
   });
 
   it('refuses a template with an unknown placeholder, naming the file', () => {
