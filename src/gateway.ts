@@ -14,6 +14,8 @@ import { loadTlsMaterial } from './ingress/tls.js';
 import { Spool } from './spool/spool.js';
 import { startDelivery } from './spool/delivery/index.js';
 import { startQuarantineExpiry } from './spool/quarantine-expiry.js';
+// Loaded with delivery anyway (its DSNs go the same way).
+import { submitLocalMessage } from './spool/submit.js';
 import { openStore, type Store } from './store/db.js';
 
 export interface GatewayOptions {
@@ -107,7 +109,7 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
         intervalMs: config.report.interval,
         publicUrl: config.web.public_url,
         node: spool.node,
-        submit: async (m) => (await import('./spool/submit.js')).submitLocalMessage(store, spool, m),
+        submit: (m) => submitLocalMessage(store, spool, m),
         log,
       }),
     );

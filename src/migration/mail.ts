@@ -1,6 +1,6 @@
 // How the programme sends mail: a rendered template becomes an RFC 5322 message and goes through
 // Rampart's own spool and delivery, so every notice has a queue id and a delivery record.
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { composeTextMail } from '../spool/compose.js';
 import type { Store } from '../store/db.js';
 import type { Spool } from '../spool/spool.js';
 import { submitLocalMessage } from '../spool/submit.js';
@@ -18,16 +18,7 @@ export type MailSubmitter = (mail: OutgoingMail) => Promise<string>;
 
 /** Builds the message for one recipient from a rendered template. */
 export async function composeMail(opts: { from: string; to: { name: string; address: string }; rendered: Rendered; date: Date; headers?: Record<string, string> }): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: { name: 'Mail gateway migration', address: opts.from },
-    to: { name: opts.to.name, address: opts.to.address },
-    subject: opts.rendered.subject,
-    // The composer keeps the text's line ends: a message's are CRLF (RFC 5322).
-    text: opts.rendered.text.replace(/\r?\n/g, '\r\n'),
-    date: opts.date,
-    headers: { 'Auto-Submitted': 'auto-generated', ...opts.headers },
-  });
-  return composer.compile().build();
+  return composeTextMail({ from: { name: 'Mail gateway migration', address: opts.from }, to: [opts.to], subject: opts.rendered.subject, text: opts.rendered.text, date: opts.date, headers: opts.headers });
 }
 
 /** The gateway's own local submission (spool + delivery engine) as a MailSubmitter. */

@@ -62,9 +62,3 @@ export function connectionsHourly(db: Kysely<Database>, f: Pick<HourlyFilter, 's
 export function orNull(v: string): string | null {
   return v === '' ? null : v;
 }
-
-/** Adds counts into a map (a live and an hourly query's rows, grouped the same way). */
-export function addCounts<K>(into: Map<K, number>, rows: Iterable<readonly [K, number]>): Map<K, number> {
-  for (const [k, n] of rows) into.set(k, (into.get(k) ?? 0) + n);
-  return into;
-}

@@ -4,7 +4,7 @@
 // send. The period's end is recorded first (report_mail_runs, its primary key): with several
 // nodes exactly the one whose insert succeeds sends, and a restart never sends a period twice.
 import type { Kysely } from 'kysely';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { composeTextMail } from '../spool/compose.js';
 import { formatDuration } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { housekeepingInterval, startPeriodic } from '../periodic.js';
@@ -58,7 +58,7 @@ export async function mailReport(db: Kysely<Database>, o: ReportMailOptions): Pr
   return period;
 }
 
-/** The mail: plain text, built by nodemailer's composer (headers, encoding, Message-ID) as the programme's notices are. */
+/** The mail: plain text, composed as the programme's notices are (spool/compose.ts). */
 export async function composeReportMail(report: string, byDomain: string, o: { from: string; to: readonly string[]; since: Date; until: Date; now: Date; publicUrl: string; intervalMs: number; scanned: number; blocked: number }): Promise<Buffer> {
   const wholeDays = o.intervalMs % DAY === 0;
   const lastDay = new Date(o.until.getTime() - DAY).toISOString().slice(0, 10);
@@ -75,19 +75,14 @@ export async function composeReportMail(report: string, byDomain: string, o: { f
     byDomain.trimEnd(),
     '',
     `In the console, with every figure linked to its messages: ${o.publicUrl.replace(/\/$/, '')}/report?${link}`,
-  ]
-    .join('\n')
-    // The composer keeps the text's line ends: a message's are CRLF.
-    .replace(/\n/g, '\r\n');
-  const composer = new MailComposer({
+  ].join('\n');
+  return composeTextMail({
     from: { name: 'Rampart report', address: o.from },
-    to: o.to.map((address) => ({ name: '', address })),
+    to: o.to.map((address) => ({ address })),
     subject: `Rampart report ${span}: ${n(o.scanned)} scanned, ${n(o.blocked)} blocked`,
     text,
     date: o.now,
-    headers: { 'Auto-Submitted': 'auto-generated' },
   });
-  return composer.compile().build();
 }
 
 /** The gateway's job: looks hourly (or at each interval when shorter) for a period to mail. */

@@ -2,7 +2,7 @@
 // grouped counts over indexed columns); other modules add their own metrics to the same registry.
 import type { Kysely } from 'kysely';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { addCounts } from '../stats/hourly.js';
+import { countByCategoryAndAction, countEventsByReason } from '../stats/queries.js';
 import type { Database } from '../store/schema.js';
 
 /** Creates the registry the console exposes on /metrics; pass it to other modules to add to. */
@@ -20,14 +20,8 @@ export function registerTraceMetrics(registry: Registry, db: Kysely<Database>, n
     registers: [registry],
     async collect() {
       this.reset();
-      const live = await db.selectFrom('messages').select(['category', 'action', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['category', 'action']).execute();
-      const hourly = await db.selectFrom('stats_messages_hourly').select(['category', 'action', (eb) => eb.fn.sum<number>('count').as('n')]).groupBy(['category', 'action']).execute();
-      // '' in the statistics, NULL in the trace: neither has a category or an action.
-      const counts = addCounts(new Map<string, number>(), [...live, ...hourly].map((r) => [`${r.category || 'unscanned'}\u0000${r.action || 'none'}`, Number(r.n)] as const));
-      for (const [key, n] of counts) {
-        const [category, action] = key.split('\u0000');
-        this.set({ category, action }, n);
-      }
+      // The report's own count (records and statistics alike), summed over status.
+      for (const r of await countByCategoryAndAction(db, {})) this.inc({ category: r.category ?? 'unscanned', action: r.action ?? 'none' }, r.count);
     },
   });
   new Gauge({
@@ -37,10 +31,7 @@ export function registerTraceMetrics(registry: Registry, db: Kysely<Database>, n
     registers: [registry],
     async collect() {
       this.reset();
-      const live = await db.selectFrom('connection_events').select(['reason', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('reason').execute();
-      const hourly = await db.selectFrom('stats_connections_hourly').select(['reason', (eb) => eb.fn.sum<number>('count').as('n')]).groupBy('reason').execute();
-      const counts = addCounts(new Map<string, number>(), [...live, ...hourly].map((r) => [r.reason, Number(r.n)] as const));
-      for (const [reason, n] of counts) this.set({ reason }, n);
+      for (const r of await countEventsByReason(db, {})) this.set({ reason: r.reason }, r.count);
     },
   });
   new Gauge({

@@ -177,17 +177,17 @@ async function perDomain(db: Kysely<Database>, p: Principal, since: string, unti
   const hourly = await messagesHourly(db, { since, until, domains: hourlyDomains(p, undefined) }).select(['domains', 'status', (eb) => eb.fn.sum<number>('count').as('n')]).groupBy(['domains', 'status']).execute();
   const visible = (name: string) => p.role === 'operator' || p.domainNames.includes(name);
   const outcomes = Object.keys(OUTCOMES) as (keyof typeof OUTCOMES)[];
-  const cells = new Map<string, { live: Record<string, number>; rolledUp: Record<string, number> }>();
-  const cell = (domain: string) => cells.get(domain) ?? cells.set(domain, { live: {}, rolledUp: {} }).get(domain)!;
+  const tallies = new Map<string, { live: Record<string, number>; rolledUp: Record<string, number> }>();
+  const tallyOf = (domain: string) => tallies.get(domain) ?? tallies.set(domain, { live: {}, rolledUp: {} }).get(domain)!;
   const add = (into: Record<string, number>, status: string, n: number) => {
     into.scanned = (into.scanned ?? 0) + n;
     for (const o of outcomes) if ((OUTCOMES[o] as readonly string[]).includes(status)) into[o] = (into[o] ?? 0) + n;
   };
-  for (const r of live) add(cell(r.domain).live, r.status, Number(r.n));
-  for (const r of hourly) for (const domain of splitDomains(r.domains).filter(visible)) add(cell(domain).rolledUp, r.status, Number(r.n));
+  for (const r of live) add(tallyOf(r.domain).live, r.status, Number(r.n));
+  for (const r of hourly) for (const domain of splitDomains(r.domains).filter(visible)) add(tallyOf(domain).rolledUp, r.status, Number(r.n));
   const link = (domain: string, c: { live: Record<string, number>; rolledUp: Record<string, number> }, k: 'scanned' | keyof typeof OUTCOMES) =>
     figure(c.live[k] ?? 0, c.rolledUp[k] ?? 0, { filter: { since, until, domain, ...(k === 'scanned' ? {} : { outcome: k }) } });
-  return [...cells]
+  return [...tallies]
     .map(([domain, c]) => ({ domain, scanned: link(domain, c, 'scanned'), blocked: link(domain, c, 'blocked'), quarantined: link(domain, c, 'quarantined'), delivered: link(domain, c, 'delivered') }))
     .sort((a, b) => b.scanned.count - a.scanned.count || a.domain.localeCompare(b.domain));
 }
