@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, () => Promise<Register>> = {
   prune: () => import('./commands/prune.js').then((m) => m.registerPrune),
   trace: () => import('./commands/trace.js').then((m) => m.registerTrace),
   urls: () => import('./commands/urls.js').then((m) => m.registerUrlCommands),
+  fuzzy: () => import('./commands/fuzzy.js').then((m) => m.registerFuzzyCommands),
   train: () => import('./commands/train.js').then((m) => m.registerTrain),
   hashes: () => import('./commands/threats.js').then((m) => m.registerThreatCommands),
   vips: () => import('./commands/threats.js').then((m) => m.registerThreatCommands),

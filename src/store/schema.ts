@@ -222,6 +222,23 @@ export interface UrlBlockEntriesTable {
   created_at: string;
 }
 
+/** A fuzzy fingerprint (src/scan/analyzers/fuzzy/): 32 min-hashes of a reported message's text. */
+export interface FuzzyHashesTable {
+  id: Generated<number>;
+  class: 'spam' | 'phishing' | 'ham';
+  /** The 32 values in base 36, space-separated, in slot order. */
+  shingles: string;
+  /** Words the fingerprint was made of. */
+  words: number;
+  subject: string;
+  /** Who added it: 'console:<user>' or 'cli'. */
+  source: string;
+  note: string | null;
+  created_at: string;
+  /** After this the entry no longer matches (and housekeeping deletes it); null: never. */
+  expires_at: string | null;
+}
+
 /** Bayes token counts; token is a 53-bit hash of the token text. */
 export interface BayesTokensTable {
   token: number;
@@ -274,6 +291,7 @@ export interface Database {
   stats_connections_hourly: StatsConnectionsHourlyTable;
   report_mail_runs: ReportMailRunsTable;
   url_block_entries: UrlBlockEntriesTable;
+  fuzzy_hashes: FuzzyHashesTable;
   bayes_tokens: BayesTokensTable;
   bayes_learned: BayesLearnedTable;
   bayes_meta: BayesMetaTable;

@@ -15,8 +15,8 @@ import { previewDocument, sanitizeHtml } from './sanitize.js';
 export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
-/** Feedback to the spam learner (Bayes), provided by the scan engine when it is present. */
-export type Learn = (raw: Uint8Array, as: 'ham' | 'spam') => Promise<void>;
+/** Feedback to the spam learner (Bayes and fuzzy hashes), provided by the scan engine when it is present; `by` is the user. */
+export type Learn = (raw: Uint8Array, as: 'ham' | 'spam', by: string) => Promise<void>;
 
 export interface ActionResult {
   id: string;
@@ -92,7 +92,7 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   if ((action === 'release_learn' || action === 'report_spam') && opts.learn) {
     const raw = await readFile(m.spool_path).catch(() => null);
     if (raw) {
-      await opts.learn(raw, action === 'report_spam' ? 'spam' : 'ham');
+      await opts.learn(raw, action === 'report_spam' ? 'spam' : 'ham', p.username);
       learned = true;
     }
   }

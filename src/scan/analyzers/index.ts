@@ -6,6 +6,7 @@ import { authAnalyzer } from './auth/index.js';
 import { reputationAnalyzer } from '../../reputation/analyzer.js';
 import { urlReputationAnalyzer } from './url-reputation/index.js';
 import { bayes } from './bayes/index.js';
+import { fuzzy } from './fuzzy/index.js';
 import { graymail } from './graymail/index.js';
 import { spamRules } from './spam-rules/index.js';
 import { aptAnalyzer } from './apt/index.js';
@@ -20,6 +21,7 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   reputationAnalyzer,
   urlReputationAnalyzer,
   bayes,
+  fuzzy,
   spamRules,
   graymail,
   malwareAnalyzer, aptAnalyzer, phishingAnalyzer, becAnalyzer, otherThreatsAnalyzer,

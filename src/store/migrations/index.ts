@@ -14,6 +14,7 @@ import * as bayesSnapshot from './420_bayes_snapshot.js';
 import * as bayesGeneration from './430_bayes_generation.js';
 import * as statsHourly from './440_stats_hourly.js';
 import * as reportMail from './450_report_mail.js';
+import * as fuzzy from './460_fuzzy.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '430_bayes_generation': bayesGeneration,
   '440_stats_hourly': statsHourly,
   '450_report_mail': reportMail,
+  '460_fuzzy': fuzzy,
 };

@@ -1,0 +1,89 @@
+// `rampart fuzzy add|list|delete`: the fuzzy hashes of reported messages (src/scan/analyzers/fuzzy/).
+// `add` takes what `rampart scan` takes — .eml files, directories, mbox files, - for stdin — so a
+// phishing message forwarded to the help desk, saved as a file, is one command away from being
+// recognised in every copy still on its way.
+import { InvalidArgumentError, type Command } from 'commander';
+import { analyzerConfig } from '../../files/config.js';
+import { parseMessage } from '../../message/parse.js';
+import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
+import { addFuzzy, deleteFuzzy, FUZZY_CLASSES, listFuzzy, type FuzzyClass } from '../../scan/analyzers/fuzzy/store.js';
+import { readInputs } from '../../scan/inputs.js';
+import { action, printJson, UsageError, withStore } from '../context.js';
+
+function fuzzyClass(v: string): FuzzyClass {
+  if (!(FUZZY_CLASSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${FUZZY_CLASSES.join(', ')}`);
+  return v as FuzzyClass;
+}
+
+function days(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of days (0: until deleted)');
+  return Number(v);
+}
+
+function ids(values: string[]): number[] {
+  return values.map((v) => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`fuzzy delete: "${v}" is not an entry id (see rampart fuzzy list)`);
+    return Number(v);
+  });
+}
+
+export function registerFuzzyCommands(program: Command): void {
+  const fuzzy = program.command('fuzzy').description('fuzzy hashes of reported messages: their near-copies are flagged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM)');
+  fuzzy
+    .command('add <paths...>')
+    .description('add the fingerprints of messages (.eml files, directories, mbox files; - reads stdin)')
+    .requiredOption('--class <class>', `what they are: ${FUZZY_CLASSES.join(', ')}`, fuzzyClass)
+    .option('--note <text>', 'note stored with each entry (a ticket number, say)')
+    .option('--days <n>', 'days each entry matches (0: until deleted; default scan.analyzers.fuzzy.lifetime_days)', days)
+    .option('--json', 'one JSON object per message')
+    .action(
+      action(async (paths: string[], opts: { class: FuzzyClass; note?: string; days?: number; json?: boolean }, cmd: Command) => {
+        await withStore(cmd, async ({ db }, config) => {
+          const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
+          const total = { added: 0, known: 0, too_short: 0 };
+          for await (const input of readInputs(paths)) {
+            const r = await addFuzzy(db, await parseMessage(input.raw), {
+              class: opts.class,
+              source: 'cli',
+              note: opts.note ?? null,
+              lifetimeDays: opts.days ?? cfg.lifetime_days,
+              minWords: cfg.min_words,
+            });
+            total[r.status]++;
+            if (opts.json) printJson({ file: input.file, ...r });
+            else if (r.status === 'too_short') process.stderr.write(`rampart: ${input.file}: ${r.words} words, fewer than scan.analyzers.fuzzy.min_words (${cfg.min_words}): not added\n`);
+            else process.stdout.write(`${input.file}: #${r.id} ${r.status === 'added' ? 'added' : 'already known (lifetime extended)'}\n`);
+          }
+          if (!opts.json) process.stdout.write(`${total.added} added, ${total.known} already known, ${total.too_short} too short\n`);
+          if (total.added + total.known === 0) process.exitCode = 2;
+        });
+      }),
+    );
+  fuzzy
+    .command('list')
+    .description('list the entries')
+    .option('--json', 'JSON Lines output')
+    .action(
+      action(async (opts: { json?: boolean }, cmd: Command) => {
+        const rows = await withStore(cmd, ({ db }) => listFuzzy(db));
+        const now = new Date().toISOString();
+        for (const r of rows) {
+          const expired = r.expiresAt !== null && r.expiresAt <= now;
+          if (opts.json) printJson({ id: r.id, class: r.class, subject: r.subject, words: r.words, source: r.source, note: r.note, created_at: r.createdAt, expires_at: r.expiresAt, expired });
+          else process.stdout.write(`#${r.id}\t${r.class}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
+        }
+      }),
+    );
+  fuzzy
+    .command('delete <ids...>')
+    .description('delete entries by id')
+    .action(
+      action(async (values: string[], _opts: unknown, cmd: Command) => {
+        const wanted = ids(values);
+        const gone = await withStore(cmd, ({ db }) => deleteFuzzy(db, wanted));
+        const missing = wanted.filter((id) => !gone.includes(id));
+        process.stdout.write(`${gone.length} deleted\n`);
+        if (missing.length) throw new UsageError(`no entry ${missing.map((id) => `#${id}`).join(', ')}`);
+      }),
+    );
+}

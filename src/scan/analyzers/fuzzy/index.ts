@@ -1,0 +1,56 @@
+// Fuzzy hashes: a message whose text is a near-copy of one an operator reported (spam, phishing)
+// or released as not spam. One report then covers the whole campaign — the copies sent to other
+// mailboxes with another greeting, name, amount or link — which Bayes, learning one message among
+// hundreds of thousands of tokens, does not promise.
+import { z } from 'zod';
+import { analyzerConfig } from '../../../files/config.js';
+import type { Analyzer, Emit } from '../../types.js';
+import { fuzzyWords, SHINGLES, shingles } from './fingerprint.js';
+import { fuzzyIndexFor, type FuzzyClass } from './store.js';
+
+export const FuzzyConfig = z
+  .object({
+    /**
+     * Share of the 32 min-hashes a message must have in common with an entry. On the benchmark's
+     * training half no ham shares more than 8 of 32 with any training spam; copies of one spam
+     * campaign share 24–32.
+     */
+    threshold: z.number().gt(0).max(1).default(0.5),
+    /** Texts of fewer words get no fingerprint: short notes and signatures are alike by nature. */
+    min_words: z.number().int().min(3).default(24),
+    /** Days an added entry matches; 0: until deleted. Adding it again extends it. */
+    lifetime_days: z.number().int().min(0).default(90),
+    /** How often a process checks the store for added or deleted entries (ms). */
+    refresh_interval: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+export type FuzzyConfig = z.infer<typeof FuzzyConfig>;
+
+const SYMBOL: Record<FuzzyClass, string> = { spam: 'FUZZY_SPAM', phishing: 'FUZZY_PHISHING', ham: 'FUZZY_HAM' };
+
+export const fuzzy: Analyzer = {
+  name: 'fuzzy',
+  family: 'spam',
+  stage: 'normal',
+  config: FuzzyConfig,
+  symbols: [
+    { name: 'FUZZY_SPAM', description: 'Near-copy of a message reported as spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: 16, category: 'spam' },
+    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing' },
+    { name: 'FUZZY_HAM', description: 'Near-copy of a message released as not spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: -10 },
+  ],
+  async analyze(msg, ctx) {
+    if (!ctx.db) return [];
+    const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', ctx.config);
+    const now = ctx.now();
+    const index = await fuzzyIndexFor(ctx.db).get(now.getTime(), cfg.refresh_interval);
+    // No entries (the usual state of a new installation): the fingerprint is not even computed.
+    if (index.size === 0) return [];
+    const sh = shingles(fuzzyWords(msg), cfg.min_words);
+    if (!sh) return [];
+    const out: Emit[] = [];
+    for (const [cls, { entry, agree }] of index.match(sh, Math.ceil(cfg.threshold * SHINGLES), now)) {
+      out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${agree}/${SHINGLES} "${entry.subject.slice(0, 60)}" (${entry.source})`, weight: agree / SHINGLES });
+    }
+    return out;
+  },
+};

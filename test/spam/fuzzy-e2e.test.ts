@@ -1,0 +1,138 @@
+// End to end: a running gateway (real SMTP through Nodemailer, the scan pool, the console over
+// HTTP). An operator reports one quarantined copy of a campaign as spam in the console; the next
+// copy, to another domain, is refused before 250 for FUZZY_SPAM. Released-and-learned mail gives
+// its next issue FUZZY_HAM. And `rampart fuzzy add|list|delete` against the same store.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import nodemailer from 'nodemailer';
+import { PolicyRepository } from '../../src/policy/repository.js';
+import { listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addUser } from '../../src/web/users.js';
+import { rampart } from '../helpers/cli.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
+import { campaign, mail, NEWSLETTER } from './fuzzy-texts.js';
+
+const PASSWORD = 'correct horse battery';
+
+async function send(port: number, to: string, subject: string, text: string) {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.test' });
+  try {
+    return { ok: true as const, response: (await t.sendMail({ from: 'helpdesk@outside.test', to, subject, text })).response };
+  } catch (err) {
+    const e = err as { responseCode?: number; response?: string; message: string };
+    return { ok: false as const, code: e.responseCode, response: e.response ?? e.message };
+  } finally {
+    t.close();
+  }
+}
+
+describe('fuzzy hashes in the running gateway', () => {
+  let gw: TestGateway;
+  let web: string;
+  before(async () => {
+    const port = await freePort();
+    web = `http://127.0.0.1:${port}`;
+    gw = await startTestGateway({
+      workers: 0,
+      config: {
+        web: { port, public_url: web },
+        scan: {
+          enabled: true,
+          threads: 1,
+          // Fuzzy alone decides here (the other analyzers have their own tests); checked on every message.
+          disabled: (await import('../../src/scan/analyzers/index.js')).ALL_ANALYZERS.map((a) => a.name).filter((n) => n !== 'fuzzy' && n !== 'message-limits'),
+          analyzers: { fuzzy: { refresh_interval: 0 } },
+        },
+      },
+      domains: [
+        { name: 'held.test', catchAll: true },
+        { name: 'open.test', catchAll: true },
+      ],
+    });
+    const policy = new PolicyRepository(gw.db);
+    await policy.setAction('held.test', 'clean', 'quarantine');
+    await policy.setAction('open.test', 'spam', 'reject');
+    await addUser(gw.db, { username: 'op', password: PASSWORD, role: 'operator' });
+  });
+  after(() => gw?.stop());
+
+  const row = (subject: string) => gw.db.selectFrom('messages').selectAll().where('subject', '=', subject).executeTakeFirstOrThrow();
+
+  async function consoleAction(id: string, action: 'report_spam' | 'release_learn') {
+    const login = await fetch(`${web}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password: PASSWORD }) });
+    assert.equal(login.status, 200);
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('rampart_session='))!.split(';')[0]!;
+    const { csrf } = (await login.json()) as { csrf: string };
+    const r = await fetch(`${web}/api/quarantine/${id}/${action}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(r.status, 200, await r.clone().text());
+    return (await r.json()) as { learned: boolean };
+  }
+
+  it('report-as-spam in the console: the next copy of the campaign is refused for FUZZY_SPAM', async () => {
+    assert.ok((await send(gw.port, 'alice@held.test', 'Mailbox quota', campaign('Alice', 500, 24, 'http://a.example/x'))).ok);
+    // Before the report a copy passes: the test can fail.
+    const before = await send(gw.port, 'carol@open.test', 'Mailbox quota (1)', campaign('Carol', 600, 36, 'http://c.example/z'));
+    assert.ok(before.ok, JSON.stringify(before));
+    const held = await row('Mailbox quota');
+    assert.equal(held.status, 'quarantined');
+    assert.equal((await consoleAction(held.id, 'report_spam')).learned, true);
+    const entries = await listFuzzy(gw.db);
+    assert.deepEqual(entries.map((e) => [e.class, e.source, e.subject]), [['spam', 'console:op', 'Mailbox quota']]);
+    const r = await send(gw.port, 'bob@open.test', 'Your mailbox quota', campaign('Professor Bob', 750, 48, 'http://b.example/y?id=9'));
+    assert.equal(r.ok, false);
+    assert.equal(r.ok ? 0 : r.code, 550, JSON.stringify(r));
+    const refused = await row('Your mailbox quota');
+    assert.equal(refused.status, 'rejected');
+    assert.equal(refused.category, 'spam');
+    const fz = JSON.parse(refused.symbols!).find((s: { name: string }) => s.name === 'FUZZY_SPAM');
+    assert.ok(fz && fz.score >= 12, JSON.stringify(refused.symbols));
+    assert.match(fz.detail, new RegExp(`^#${entries[0]!.id} \\d+/32 "Mailbox quota" \\(console:op\\)$`));
+    // Other mail still passes.
+    assert.ok((await send(gw.port, 'bob@open.test', 'Library hours', NEWSLETTER)).ok);
+    assert.equal((await row('Library hours')).category, 'clean');
+  });
+
+  it('release-and-learn: the next issue of the newsletter gets FUZZY_HAM', async () => {
+    const text = NEWSLETTER.replace('Hello everyone', 'Dear students');
+    assert.ok((await send(gw.port, 'dan@held.test', 'Library news', text)).ok);
+    const held = await row('Library news');
+    await consoleAction(held.id, 'release_learn');
+    assert.ok((await listFuzzy(gw.db)).some((e) => e.class === 'ham' && e.subject === 'Library news' && e.source === 'console:op'));
+    assert.ok((await send(gw.port, 'erin@open.test', 'Library news (2)', text.replace('midnight', 'one in the morning'))).ok);
+    const next = await row('Library news (2)');
+    const ham = JSON.parse(next.symbols!).find((s: { name: string }) => s.name === 'FUZZY_HAM');
+    assert.ok(ham && ham.score < 0, next.symbols!);
+  });
+
+  it('rampart fuzzy add / list / delete on the same store: a phishing entry takes effect at once', async () => {
+    const config = path.join(gw.dataDir, 'cli.yaml');
+    writeFileSync(config, JSON.stringify({ data_dir: gw.dataDir, database: { url: gw.config.database.url } }));
+    const file = path.join(gw.dataDir, 'phish.eml');
+    const phish = campaign('Frank', 200, 12, 'http://f.example/login').replace('storage quota', 'security review');
+    writeFileSync(file, mail('Security review', phish));
+    const added = await rampart(config, 'fuzzy', 'add', '--class', 'phishing', '--note', 'INC-7', '--days', '3', file);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /phish\.eml: #\d+ added\n1 added, 0 already known, 0 too short\n/);
+    const list = await rampart(config, 'fuzzy', 'list', '--json');
+    const entry = list.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.class === 'phishing');
+    assert.equal(entry.note, 'INC-7');
+    assert.equal(Date.parse(entry.expires_at) - Date.parse(entry.created_at) > 2.9 * 86_400_000, true);
+    // Quarantined (phishing's default action), as phishing, whatever the spam policy says.
+    assert.ok((await send(gw.port, 'gina@open.test', 'Security review (2)', phish.replace('Frank', 'Gina'))).ok);
+    const m = await row('Security review (2)');
+    assert.equal(m.category, 'phishing');
+    assert.ok(JSON.parse(m.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
+    // Bad input: a clear error and nothing written.
+    const bad = await rampart(config, 'fuzzy', 'add', '--class', 'virus', file);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--class <class>' argument 'virus' is invalid\. expected one of spam, phishing, ham/);
+    const missing = await rampart(config, 'fuzzy', 'delete', String(entry.id), '99999');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stdout, /^1 deleted\n$/);
+    assert.match(missing.stderr, /no entry #99999/);
+    assert.ok(!(await listFuzzy(gw.db)).some((e) => e.class === 'phishing'));
+  });
+});

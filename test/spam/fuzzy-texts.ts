@@ -1,0 +1,27 @@
+// Texts for the fuzzy-hash tests: a phishing campaign whose copies differ in name, numbers and link,
+// and an unrelated newsletter of about the same length.
+
+export const CAMPAIGN = `Dear {name}, your university mailbox has exceeded its storage quota of {n} MB and will be closed
+within {hours} hours unless you verify your account. To keep your messages and avoid losing access to
+your files, calendars and shared folders, please confirm your password at the account verification
+portal below. This is the final notice from the IT helpdesk team; failure to act will result in the
+permanent deletion of all stored mail, contacts and documents. We apologise for any inconvenience
+and thank you for helping us keep the campus network safe and secure for everyone.
+{link}
+IT Service Desk`;
+
+export const NEWSLETTER = `Hello everyone, the library will extend its opening hours during the examination period.
+From Monday the reading rooms stay open until midnight, and the group study rooms can be booked
+online through the usual reservation system. Please remember that food is not allowed in the
+reading rooms, and that quiet zones are marked with blue signs. The café on the ground floor will
+serve hot drinks until ten in the evening. We wish you every success in your exams and look forward
+to seeing you in the library. Best regards, the library team`;
+
+export function campaign(name: string, n: number, hours: number, link: string): string {
+  return CAMPAIGN.replace('{name}', name).replace('{n}', String(n)).replace('{hours}', String(hours)).replace('{link}', link);
+}
+
+export function mail(subject: string, body: string, from = 'helpdesk@outside.test'): Buffer {
+  return Buffer.from(`From: ${from}\r\nTo: someone@campus.test\r\nSubject: ${subject}\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@outside.test>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n\r\n${body.replace(/\n/g, '\r\n')}\r\n`);
+}
+

@@ -1,0 +1,118 @@
+// Fuzzy hashes: the fingerprint (near-copies agree, unrelated texts do not), the store (added,
+// known, lifetime, expiry, delete) and the analyzer over it, on SQLite and PostgreSQL.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseMessage } from '../../src/message/parse.js';
+import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
+import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
+import { addFuzzy, CachedFuzzyIndex, deleteFuzzy, expireFuzzy, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { runAnalyzer } from '../../src/scan/run-one.js';
+import { DATABASES, useStore } from '../helpers/db.js';
+import { campaign, mail, NEWSLETTER } from './fuzzy-texts.js';
+
+const parse = (subject: string, body: string) => parseMessage(mail(subject, body));
+const opts = { source: 'test', lifetimeDays: 90, minWords: 24 };
+
+describe('fuzzy fingerprint', () => {
+  it('agrees on a near-copy, not on an unrelated text of the same length', async () => {
+    const a = shingles(fuzzyWords(await parse('Mailbox', campaign('Alice', 500, 24, 'http://a.example/x'))), 24)!;
+    const b = shingles(fuzzyWords(await parse('Your mailbox', campaign('Professor Wong', 750, 48, 'http://b.example/y?id=9'))), 24)!;
+    const c = shingles(fuzzyWords(await parse('Library', NEWSLETTER)), 24)!;
+    assert.equal(a.length, SHINGLES);
+    assert.ok(agreement(a, b) >= 24, `near-copy: ${agreement(a, b)} of 32`);
+    assert.ok(agreement(a, c) <= 2, `unrelated: ${agreement(a, c)} of 32`);
+    assert.equal(agreement(a, a), SHINGLES);
+  });
+
+  it('numbers are one word, short texts have no fingerprint, HTML is read as text', async () => {
+    assert.deepEqual(fuzzyWords(await parse('x', 'Pay 1,250.00 EUR to IBAN DE44 5001 0517')).slice(0, 4), ['pay', '#', 'eur', 'to']);
+    assert.equal(shingles(fuzzyWords(await parse('x', 'Thanks, see you tomorrow at the meeting.')), 24), null);
+    const html = await parseMessage(
+      Buffer.from(`From: a@outside.test\r\nSubject: h\r\nContent-Type: text/html\r\n\r\n<html><body><p>${campaign('Alice', 500, 24, '<a href="http://a.example/">here</a>')}</p></body></html>\r\n`),
+    );
+    const text = await parse('t', campaign('Alice', 500, 24, 'here'));
+    assert.ok(agreement(shingles(fuzzyWords(html), 24)!, shingles(fuzzyWords(text), 24)!) >= 30);
+  });
+});
+
+for (const kind of DATABASES) {
+  describe(`fuzzy hashes on ${kind}`, () => {
+    const ref = useStore(kind);
+
+    it('adds once per class, extends the lifetime, refuses short texts, deletes and expires', async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      const msg = await parse('Mailbox', campaign('Alice', 500, 24, 'http://a.example/x'));
+      const t0 = new Date('2026-12-01T10:00:00Z');
+      const first = await addFuzzy(db, msg, { ...opts, class: 'phishing', note: 'INC-1', now: t0 });
+      assert.equal(first.status, 'added');
+      // The same text again, later: one entry, its lifetime counted from the second report.
+      const again = await addFuzzy(db, msg, { ...opts, class: 'phishing', now: new Date('2026-12-11T10:00:00Z') });
+      assert.deepEqual(again, { status: 'known', id: (first as { id: number }).id, words: first.words });
+      // A shorter lifetime does not shorten it.
+      await addFuzzy(db, msg, { ...opts, class: 'phishing', lifetimeDays: 1, now: new Date('2026-12-11T10:00:00Z') });
+      const [e] = await listFuzzy(db);
+      assert.equal(e!.expiresAt, '2027-03-11T10:00:00.000Z');
+      assert.equal(e!.note, 'INC-1');
+      assert.equal(e!.subject, 'Mailbox');
+      // The same text in another class is another entry.
+      assert.equal((await addFuzzy(db, msg, { ...opts, class: 'ham', lifetimeDays: 0 })).status, 'added');
+      assert.deepEqual(await addFuzzy(db, await parse('short', 'Thanks, see you tomorrow.'), { ...opts, class: 'spam' }), { status: 'too_short', words: 4 });
+      assert.equal((await listFuzzy(db)).length, 2);
+      // Expiry deletes the phishing entry once past its date, never the one without a date.
+      assert.equal(await expireFuzzy(db, new Date('2027-03-11T09:59:59Z')), 0);
+      assert.equal(await expireFuzzy(db, new Date('2027-03-11T10:00:00Z')), 1);
+      const left = await listFuzzy(db);
+      assert.deepEqual(left.map((x) => [x.class, x.expiresAt]), [['ham', null]]);
+      assert.deepEqual(await deleteFuzzy(db, [left[0]!.id, 9999]), [left[0]!.id]);
+      assert.equal((await listFuzzy(db)).length, 0);
+    });
+
+    it('the analyzer flags near-copies by class and weight, and sees additions and deletions after its refresh', async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      const config = { refresh_interval: 0 };
+      const copy = await parse('Your mailbox', campaign('Professor Wong', 750, 48, 'http://b.example/y?id=9'));
+      const unrelated = await parse('Library hours', NEWSLETTER);
+      // Empty store: nothing, and no fingerprint work.
+      assert.deepEqual((await runAnalyzer(fuzzy, copy, { db, config })).symbols, []);
+      const reported = await addFuzzy(db, await parse('Mailbox', campaign('Alice', 500, 24, 'http://a.example/x')), { ...opts, class: 'phishing' });
+      const hit = (await runAnalyzer(fuzzy, copy, { db, config })).symbols;
+      assert.equal(hit.length, 1);
+      assert.equal(hit[0]!.name, 'FUZZY_PHISHING');
+      assert.ok(hit[0]!.weight! >= 0.75 && hit[0]!.weight! <= 1, String(hit[0]!.weight));
+      assert.match(hit[0]!.detail!, new RegExp(`^#${(reported as { id: number }).id} \\d+/32 "Mailbox" \\(test\\)$`));
+      assert.deepEqual((await runAnalyzer(fuzzy, unrelated, { db, config })).symbols, []);
+      // A ham entry for the newsletter: FUZZY_HAM on its next issue.
+      await addFuzzy(db, unrelated, { ...opts, class: 'ham' });
+      const nextIssue = await parse('Library hours', NEWSLETTER.replace('midnight', 'one in the morning').replace('ten', 'eleven'));
+      assert.deepEqual((await runAnalyzer(fuzzy, nextIssue, { db, config })).symbols.map((s) => s.name), ['FUZZY_HAM']);
+      // A threshold of 1 wants all 32 slots: the near-copy no longer matches.
+      assert.deepEqual((await runAnalyzer(fuzzy, copy, { db, config: { refresh_interval: 0, threshold: 1 } })).symbols, []);
+      // An expired entry no longer matches, even before housekeeping deletes it.
+      const later = () => new Date(Date.now() + 91 * 86_400_000);
+      assert.deepEqual((await runAnalyzer(fuzzy, copy, { db, config, now: later })).symbols, []);
+      await deleteFuzzy(db, [(reported as { id: number }).id]);
+      assert.deepEqual((await runAnalyzer(fuzzy, copy, { db, config })).symbols, []);
+    });
+
+    it('a cached index notices a delete of the newest entry followed by an insert (an id SQLite reuses)', async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const cache = new CachedFuzzyIndex(db);
+      const a = await parse('A', campaign('Alice', 500, 24, 'x'));
+      const b = await parse('B', NEWSLETTER);
+      const ra = (await addFuzzy(db, a, { ...opts, class: 'spam', now: new Date('2026-12-01T10:00:00Z') })) as { id: number };
+      assert.deepEqual((await cache.get(0, 60_000)).entries.map((e) => e.subject), ['A']);
+      await deleteFuzzy(db, [ra.id]);
+      await addFuzzy(db, b, { ...opts, class: 'spam', now: new Date('2026-12-01T10:00:01Z') });
+      // Within the refresh interval the copy is kept; after it, the new entry is read.
+      assert.deepEqual((await cache.get(1000, 60_000)).entries.map((e) => e.subject), ['A']);
+      assert.deepEqual((await cache.get(61_000, 60_000)).entries.map((e) => e.subject), ['B']);
+    });
+  });
+}
