@@ -12,8 +12,8 @@ export const FuzzyConfig = z
   .object({
     /**
      * Share of the 32 min-hashes a message must have in common with an entry. On the benchmark's
-     * training half no ham shares more than 8 of 32 with any training spam; copies of one spam
-     * campaign share 24–32.
+     * training half no ham shares more than 4 of 32 with any training spam (bench/fuzzy.ts);
+     * copies of one spam campaign share 19–32.
      */
     threshold: z.number().gt(0).max(1).default(0.5),
     /** Texts of fewer words get no fingerprint: short notes and signatures are alike by nature. */
