@@ -14,7 +14,7 @@ import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
+import { sendWithNodemailer } from '../helpers/nodemailer.js';
 import { PolicyRepository } from '../../src/policy/repository.js';
 import { ALL_ANALYZERS } from '../../src/scan/analyzers/index.js';
 import { AUTH_SYMBOLS } from '../../src/scan/analyzers/auth/symbols.js';
@@ -60,17 +60,8 @@ function message(opts: { from: string; to: string; subject: string; id: string }
 }
 
 /** Sends a prepared message unchanged (raw) with Nodemailer; the SMTP reply or error. */
-async function sendRaw(from: string, to: string, raw: string) {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port: gw.port, secure: false, ignoreTLS: true, name: HELO, connectionTimeout: 10_000 });
-  try {
-    const info = await t.sendMail({ envelope: { from, to: [to] }, raw });
-    return { ok: true as const, code: 250, response: info.response };
-  } catch (err) {
-    const e = err as { responseCode?: number; response?: string; message: string };
-    return { ok: false as const, code: e.responseCode, response: e.response ?? e.message };
-  } finally {
-    t.close();
-  }
+function sendRaw(from: string, to: string, raw: string) {
+  return sendWithNodemailer(gw.port, { envelope: { from, to: [to] }, raw }, HELO);
 }
 
 /** One transaction with the raw client: every reply in order, the last one being the end-of-DATA reply. */

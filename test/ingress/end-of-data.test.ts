@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
+import { sendWithNodemailer } from '../helpers/nodemailer.js';
 import type { ScanHook, ScanInput } from '../../src/ingress/scan-hook.js';
 import type { Verdict } from '../../src/scan/types.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -22,17 +22,8 @@ const verdict = (over: Partial<Verdict> = {}): Verdict => ({
   ...over,
 });
 
-async function sendMail(port: number, subject: string, to = 'alice@protected.test'): Promise<{ ok: true; response: string } | { ok: false; code: number | undefined; response: string }> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.test', connectionTimeout: 10_000 });
-  try {
-    const info = await transport.sendMail({ from: 'Sender <sender@outside.test>', to, subject, text: 'Hello from Nodemailer\nline two', messageId: `<${subject.replace(/\W/g, '')}@outside.test>` });
-    return { ok: true, response: info.response };
-  } catch (err) {
-    const e = err as { responseCode?: number; response?: string; message: string };
-    return { ok: false, code: e.responseCode, response: e.response ?? e.message };
-  } finally {
-    transport.close();
-  }
+function sendMail(port: number, subject: string, to = 'alice@protected.test') {
+  return sendWithNodemailer(port, { from: 'Sender <sender@outside.test>', to, subject, text: 'Hello from Nodemailer\nline two', messageId: `<${subject.replace(/\W/g, '')}@outside.test>` });
 }
 
 describe('end of DATA: scan hook and spool', () => {

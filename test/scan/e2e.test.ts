@@ -4,23 +4,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
+import { sendWithNodemailer } from '../helpers/nodemailer.js';
 import { parseMessage } from '../../src/message/parse.js';
 import { PolicyRepository } from '../../src/policy/repository.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { SHIPPED_BUT_LIMITS } from './fake-analyzers.js';
 
-async function send(port: number, to: string, subject: string, from = 'sender@outside.test') {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.test', connectionTimeout: 10_000 });
-  try {
-    const info = await t.sendMail({ from, to, subject, text: 'Hello\n', messageId: `<${subject.replace(/\W/g, '')}@outside.test>` });
-    return { ok: true as const, response: info.response };
-  } catch (err) {
-    const e = err as { responseCode?: number; response?: string; message: string };
-    return { ok: false as const, code: e.responseCode, response: e.response ?? e.message };
-  } finally {
-    t.close();
-  }
+function send(port: number, to: string, subject: string, from = 'sender@outside.test') {
+  return sendWithNodemailer(port, { from, to, subject, text: 'Hello\n', messageId: `<${subject.replace(/\W/g, '')}@outside.test>` });
 }
 
 describe('scan service behind real SMTP', () => {

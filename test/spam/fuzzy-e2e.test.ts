@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
+import { sendWithNodemailer } from '../helpers/nodemailer.js';
 import { PolicyRepository } from '../../src/policy/repository.js';
 import { listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
 import { addUser } from '../../src/web/users.js';
@@ -17,16 +17,8 @@ import { campaign, mail, NEWSLETTER } from './fuzzy-texts.js';
 
 const PASSWORD = 'correct horse battery';
 
-async function send(port: number, to: string, subject: string, text: string) {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.test' });
-  try {
-    return { ok: true as const, response: (await t.sendMail({ from: 'helpdesk@outside.test', to, subject, text })).response };
-  } catch (err) {
-    const e = err as { responseCode?: number; response?: string; message: string };
-    return { ok: false as const, code: e.responseCode, response: e.response ?? e.message };
-  } finally {
-    t.close();
-  }
+function send(port: number, to: string, subject: string, text: string) {
+  return sendWithNodemailer(port, { from: 'helpdesk@outside.test', to, subject, text });
 }
 
 describe('fuzzy hashes in the running gateway', () => {
