@@ -63,22 +63,17 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
 
     // The console starts before SMTP so the node is whole once "smtp ingress listening" is logged.
     if (config.web.enabled) {
-      const [{ startConsole }, { isOperator }, { migrationSitePlugin, buildProgrammeDeps }, { learn }, { parseMessage }, { learnFuzzy }] = await Promise.all([
+      const [{ startConsole }, { isOperator }, { migrationSitePlugin, buildProgrammeDeps }, { teach }, { parseMessage }] = await Promise.all([
         import('./web/service.js'),
         import('./web/auth.js'),
         import('./migration/service.js'),
-        import('./scan/analyzers/bayes/model.js'),
+        import('./scan/feedback.js'),
         import('./message/parse.js'),
-        import('./scan/analyzers/fuzzy/feedback.js'),
       ]);
       // The public migration site lives in the console's server; release-as-ham and report-as-spam
       // teach Bayes and add the message's fuzzy hash (its near-copies then score as it was judged).
       const plugins = [migrationSitePlugin(buildProgrammeDeps(config, store, { spool }), isOperator)];
-      const learnFeedback = async (raw: Uint8Array, as: 'ham' | 'spam', by: string) => {
-        const parsed = await parseMessage(raw);
-        await learn(store.db, parsed, as);
-        await learnFuzzy(store.db, config, parsed, as, `console:${by}`);
-      };
+      const learnFeedback = async (raw: Uint8Array, as: 'ham' | 'spam', by: string) => void (await teach(store.db, config, await parseMessage(raw), as, `console:${by}`));
       stops.push(await startConsole({ config, store, log, spool, plugins, learn: learnFeedback }));
     }
 
@@ -122,7 +117,7 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
     // The Bayes model's size: past scan.analyzers.bayes.max_tokens it is pruned (hourly).
     stops.push((await import('./scan/analyzers/bayes/prune.js')).startBayesPrune({ db: store.db, section: config.scan.analyzers.bayes, log }));
     // Fuzzy hashes past scan.analyzers.fuzzy.lifetime_days are deleted (hourly).
-    stops.push((await import('./scan/analyzers/fuzzy/feedback.js')).startFuzzyExpiry({ db: store.db, log }));
+    stops.push((await import('./scan/analyzers/fuzzy/expiry.js')).startFuzzyExpiry({ db: store.db, log }));
     // Migration programme: notices, reminders, escalations, hold-backs, migrated check (the console mounts its site via migrationSitePlugin).
     stops.push(await (await import('./migration/service.js')).startMigrationTickerFor(config, store, spool, log));
     // Other parts of the node start here, in the primary: each pushes an async stop function

@@ -36,7 +36,7 @@ export async function withStore<T>(cmd: Command, fn: (store: Store, config: Ramp
 
 /** Prints a user-facing error and sets a non-zero exit code; unexpected errors keep their stack. */
 export function reportCliError(err: unknown): void {
-  if (err instanceof ConfigError || err instanceof UsageError || (err as Error)?.name === 'DirectoryError' || (err as Error)?.name === 'UsageError' || (err as Error)?.name === 'PolicyError') {
+  if (err instanceof ConfigError || err instanceof UsageError || (err as Error)?.name === 'DirectoryError' || (err as Error)?.name === 'UsageError' || (err as Error)?.name === 'PolicyError' || (err as Error)?.name === 'FeedbackError') {
     process.stderr.write(`rampart: ${(err as Error).message}\n`);
     process.exitCode = 2;
   } else {

@@ -11,6 +11,7 @@ import { Directory } from '../../src/directory/repository.js';
 import { Spool } from '../../src/spool/spool.js';
 import { openStore } from '../../src/store/db.js';
 import { tempDir } from '../helpers/tmp.js';
+import { campaign, mail, NEWSLETTER } from '../spam/fuzzy-texts.js';
 
 const run = promisify(execFile);
 /** RAMPART_* variables are configuration overrides: the test runner's RAMPART_LOG_LEVEL must not leak in. */
@@ -133,5 +134,51 @@ describe('rampart scan / policy / lists / quarantine / report', () => {
     assert.match(lastWeek.stdout, /^Domain example\.org, from \d{4}-\d\d-\d\dT[\d:.]+Z:$/m);
     assert.match(lastWeek.stdout, /^Scanned 2 messages/m);
     assert.match((await rampart(['report', '--domain', 'example.org', '--until', '1h'])).stdout, /^Scanned 0 messages/m);
+  });
+
+  it('release --learn and report teach Bayes and the fuzzy hashes before the message leaves the quarantine', async () => {
+    const store = await openStore({ url: 'sqlite:r.db', dataDir: dir });
+    const spool = new Spool(store.db, path.join(dir, 'spool'), 'n1');
+    const domainId = (await store.db.selectFrom('domains').select('id').executeTakeFirstOrThrow()).id;
+    const hold = (subject: string, text: string) =>
+      spool.accept({
+        envelope: { clientIp: '192.0.2.1', clientHostname: null, helo: 'h', tls: false, mailFrom: 'a@sender.test', rcptTo: ['bob@example.org'] },
+        recipients: [{ address: 'bob@example.org', domainId }],
+        chunks: [mail(subject, text)],
+        messageId: null,
+        subject,
+        status: 'quarantined',
+        verdict: { category: 'spam', score: 6, action: 'quarantine', symbols: '[]' },
+      });
+    const ham = await hold('Library hours', NEWSLETTER);
+    const phish = await hold('Mailbox quota', campaign('Alice', 500, 24, 'http://a.example/x'));
+    await store.close();
+    const released = await rampart(['quarantine', 'release', '--learn', ham]);
+    assert.equal(released.code, 0, released.stderr);
+    assert.match(released.stdout, new RegExp(`^released ${ham}: queued for delivery; Bayes learned it, fuzzy hash #\\d+\n$`));
+    const reported = await rampart(['quarantine', 'report', '--as', 'phishing', phish]);
+    assert.equal(reported.code, 0, reported.stderr);
+    assert.match(reported.stdout, new RegExp(`^reported ${phish} as phishing and discarded it; Bayes learned it, fuzzy hash #\\d+\n$`));
+    const entries = (await rampart(['fuzzy', 'list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(entries.map((e) => [e.class, e.subject, e.source]), [['ham', 'Library hours', 'cli'], ['phishing', 'Mailbox quota', 'cli']]);
+    const check = await openStore({ url: 'sqlite:r.db', dataDir: dir });
+    try {
+      const learned = await check.db.selectFrom('bayes_learned').select('class').orderBy('class').execute();
+      assert.deepEqual(learned.map((r) => r.class), ['ham', 'spam']);
+      const gone = await check.db.selectFrom('messages').select(['status', 'spool_path']).where('id', '=', phish).executeTakeFirstOrThrow();
+      assert.equal(gone.status, 'deleted');
+      assert.ok(!existsSync(gone.spool_path));
+      const reply = await check.db.selectFrom('message_recipients').select('last_reply').where('message_id', '=', phish).executeTakeFirstOrThrow();
+      assert.equal(reply.last_reply, 'reported as phishing by the operator');
+    } finally {
+      await check.close();
+    }
+    // Gone from the quarantine: a clear answer, nothing learned twice.
+    const again = await rampart(['quarantine', 'report', phish]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /is not in quarantine \(status deleted\)/);
+    const badClass = await rampart(['quarantine', 'report', '--as', 'virus', phish]);
+    assert.notEqual(badClass.code, 0);
+    assert.match(badClass.stderr, /argument 'virus' is invalid\. Allowed choices are spam, phishing/);
   });
 });

@@ -6,11 +6,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
-import { learnFromFeedback } from '../../src/scan/analyzers/bayes/feedback.js';
 import { bayes } from '../../src/scan/analyzers/bayes/index.js';
 import { learn, learnBatch, modelFor } from '../../src/scan/analyzers/bayes/model.js';
 import { hashToken, tokenize } from '../../src/scan/analyzers/bayes/tokenize.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
+import { teachSpooled } from '../../src/scan/feedback.js';
+import { parseConfig } from '../../src/config/load.js';
 import { DATABASES, makeDatabase } from '../helpers/db.js';
 import { toyMessage } from './toy.js';
 
@@ -113,7 +114,7 @@ for (const kind of DATABASES) {
       }
     });
 
-    it('learns from console feedback by reading the spooled message', async (t) => {
+    it('learns an operator\'s judgement by reading the spooled message', async (t) => {
       const tdb = await makeDatabase(kind);
       if (!tdb) return t.skip('PostgreSQL unreachable');
       const store = await tdb.open();
@@ -124,10 +125,12 @@ for (const kind of DATABASES) {
           .insertInto('messages')
           .values({ id: 'Q1', received_at: new Date().toISOString(), node: 'n1', client_ip: '192.0.2.1', client_hostname: null, helo: null, tls: 0, mail_from: 'a@b.example', message_id: '<ham-3@test.example>', subject: 's', size: 10, spool_path: file, status: 'quarantined', category: 'spam', score: 7, action: 'quarantine', symbols: null, would_action: null, would_category: null })
           .execute();
-        assert.deepEqual(await learnFromFeedback(store.db, 'Q1', 'ham'), { learned: 1, relearned: 0, skipped: 0 });
-        assert.deepEqual(await learnFromFeedback(store.db, 'Q1', 'spam'), { learned: 0, relearned: 1, skipped: 0 });
+        const config = parseConfig({ data_dir: tdb.dataDir });
+        assert.deepEqual((await teachSpooled(store.db, config, 'Q1', 'ham', 'test')).bayes, { learned: 1, relearned: 0, skipped: 0 });
+        // Phishing is spam to Bayes.
+        assert.deepEqual((await teachSpooled(store.db, config, 'Q1', 'phishing', 'test')).bayes, { learned: 0, relearned: 1, skipped: 0 });
         assert.equal(Number((await meta(store.db)).spam_count), 1);
-        await assert.rejects(learnFromFeedback(store.db, 'nope', 'spam'), /no message with id nope/);
+        await assert.rejects(teachSpooled(store.db, config, 'nope', 'spam', 'test'), /no message with id nope/);
       } finally {
         await store.close();
         await tdb.cleanup();

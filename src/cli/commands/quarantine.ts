@@ -1,11 +1,14 @@
-// `rampart quarantine list|show|release|delete|expire`: the held messages. Release hands the
-// message back to delivery through the spool's release contract (exactly once); delete discards
-// it; expire discards those past quarantine.lifetime, as the gateway does every hour.
+// `rampart quarantine list|show|release|report|delete|expire`: the held messages. Release hands the
+// message back to delivery through the spool's release contract (exactly once), with --learn
+// teaching the scan engine it is not spam; report teaches it spam or phishing and discards it, as
+// the console's report-as-spam does; delete discards it; expire discards those past
+// quarantine.lifetime, as the gateway does every hour.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatDuration } from '../../config/schema.js';
 import { expireQuarantine, heldUntil } from '../../spool/quarantine-expiry.js';
+import { teachSpooled, type Taught } from '../../scan/feedback.js';
 import { discardHeld, releaseHeld } from '../../spool/release.js';
 import type { Database } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
@@ -15,6 +18,12 @@ async function held(db: Kysely<Database>, id: string) {
   const m = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
   if (!m) throw new UsageError(`no message ${id}`);
   return m;
+}
+
+function learnedText(t: Taught): string {
+  const bayes = t.bayes.learned ? 'Bayes learned it' : t.bayes.relearned ? 'Bayes moved it to this class' : 'Bayes already knew it';
+  const fuzzy = t.fuzzy.status === 'too_short' ? `no fuzzy hash (${t.fuzzy.words} words)` : `fuzzy hash #${t.fuzzy.id}${t.fuzzy.status === 'known' ? ' (already known)' : ''}`;
+  return `${bayes}, ${fuzzy}`;
 }
 
 export function registerQuarantineCommands(program: Command): void {
@@ -79,12 +88,34 @@ export function registerQuarantineCommands(program: Command): void {
 
   q.command('release')
     .argument('<id>')
+    .option('--learn', 'also teach the scan engine it is not spam (Bayes, and a fuzzy hash for its near-copies)')
     .action(
-      action(async (id: string, _opts: unknown, cmd: Command) =>
-        withStore(cmd, async ({ db }) => {
+      action(async (id: string, opts: { learn?: boolean }, cmd: Command) =>
+        withStore(cmd, async ({ db }, config) => {
           const m = await held(db, id);
-          if (await releaseHeld(db, id)) process.stdout.write(`released ${id}: queued for delivery\n`);
-          else throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
+          // A message held for some recipients only (status queued) can be released too.
+          const holding = await db.selectFrom('message_recipients').select('address').where('message_id', '=', id).where('status', '=', 'held').executeTakeFirst();
+          if (!holding) throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
+          // Learning reads the spooled file: before the release hands it to delivery.
+          const taught = opts.learn ? await teachSpooled(db, config, id, 'ham', 'cli') : null;
+          if (!(await releaseHeld(db, id))) throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
+          process.stdout.write(`released ${id}: queued for delivery${taught ? `; ${learnedText(taught)}` : ''}\n`);
+        }),
+      ),
+    );
+
+  q.command('report')
+    .description('discard a held message and teach the scan engine what it is (Bayes, and a fuzzy hash for its near-copies)')
+    .argument('<id>')
+    .addOption(new Option('--as <class>', 'what it is').choices(['spam', 'phishing']).default('spam'))
+    .action(
+      action(async (id: string, opts: { as: 'spam' | 'phishing' }, cmd: Command) =>
+        withStore(cmd, async ({ db }, config) => {
+          const m = await held(db, id);
+          if (m.status !== 'quarantined') throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
+          const taught = await teachSpooled(db, config, id, opts.as, 'cli');
+          if (!(await discardHeld(db, id, { reason: `reported as ${opts.as} by the operator` }))) throw new UsageError(`${id} is not in quarantine (status ${m.status})`);
+          process.stdout.write(`reported ${id} as ${opts.as} and discarded it; ${learnedText(taught)}\n`);
         }),
       ),
     );

@@ -1,0 +1,49 @@
+// An operator's judgement of a message, taught to the scan engine: Bayes learns it (phishing as
+// spam) and its fuzzy hash is added in the judged class, so that its near-copies score as it was
+// judged. The console's release-and-learn / report-as-spam and `rampart quarantine release --learn`
+// / `report` both come here.
+import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import type { RampartConfig } from '../config/schema.js';
+import { analyzerConfig } from '../files/config.js';
+import { parseMessage } from '../message/parse.js';
+import type { Database } from '../store/schema.js';
+import { learn, type LearnSummary } from './analyzers/bayes/model.js';
+import { FuzzyConfig } from './analyzers/fuzzy/index.js';
+import { addFuzzy, type AddResult, type FuzzyClass } from './analyzers/fuzzy/store.js';
+import type { ParsedMessage } from './types.js';
+
+export type Judgement = FuzzyClass;
+
+export interface Taught {
+  bayes: LearnSummary;
+  fuzzy: AddResult;
+}
+
+export class FeedbackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FeedbackError';
+  }
+}
+
+/** `source` names who judged: 'console:<user>', 'cli'. */
+export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string): Promise<Taught> {
+  const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
+  const bayes = await learn(db, msg, as === 'ham' ? 'ham' : 'spam');
+  const fuzzy = await addFuzzy(db, msg, { class: as, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words });
+  return { bayes, fuzzy };
+}
+
+/** Teaches the spooled copy of the message with this queue id (messages.id). */
+export async function teachSpooled(db: Kysely<Database>, config: RampartConfig, queueId: string, as: Judgement, source: string): Promise<Taught> {
+  const row = await db.selectFrom('messages').select(['spool_path']).where('id', '=', queueId).executeTakeFirst();
+  if (!row) throw new FeedbackError(`no message with id ${queueId}`);
+  let raw: Buffer;
+  try {
+    raw = await readFile(row.spool_path);
+  } catch (err) {
+    throw new FeedbackError(`message ${queueId}: spooled file ${row.spool_path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return teach(db, config, await parseMessage(raw, undefined, queueId), as, source);
+}
