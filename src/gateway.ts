@@ -73,7 +73,7 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
       // The public migration site lives in the console's server; release-as-ham and report-as-spam
       // teach Bayes and add the message's fuzzy hash (its near-copies then score as it was judged).
       const plugins = [migrationSitePlugin(buildProgrammeDeps(config, store, { spool }), isOperator)];
-      const learnFeedback = async (raw: Uint8Array, as: 'ham' | 'spam', by: string) => void (await teach(store.db, config, await parseMessage(raw), as, `console:${by}`));
+      const learnFeedback = async (raw: Uint8Array, as: 'ham' | 'spam' | 'phishing', by: string) => void (await teach(store.db, config, await parseMessage(raw), as, `console:${by}`));
       stops.push(await startConsole({ config, store, log, spool, plugins, learn: learnFeedback }));
     }
 

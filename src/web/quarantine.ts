@@ -11,12 +11,16 @@ import { audit } from './audit.js';
 import { ApiError } from './errors.js';
 import { recipientVisible, messageVisible, type Principal } from './scope.js';
 import { previewDocument, sanitizeHtml } from './sanitize.js';
+import type { Judgement } from '../scan/feedback.js';
 
-export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam'] as const;
+export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam', 'report_phishing'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
-/** Feedback to the spam learner (Bayes and fuzzy hashes), provided by the scan engine when it is present; `by` is the user. */
-export type Learn = (raw: Uint8Array, as: 'ham' | 'spam', by: string) => Promise<void>;
+/** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans; `by` is the user. */
+export type Learn = (raw: Uint8Array, as: Judgement, by: string) => Promise<void>;
+
+/** What each feedback action teaches. */
+const JUDGED: Partial<Record<QuarantineAction, Judgement>> = { release_learn: 'ham', report_spam: 'spam', report_phishing: 'phishing' };
 
 export interface ActionResult {
   id: string;
@@ -88,16 +92,17 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   let released: string[] = [];
   let learned = false;
   // Learning reads the file: before a release hands it to delivery (which removes it once the
-  // message is delivered) and before a report-as-spam discards it.
-  if ((action === 'release_learn' || action === 'report_spam') && opts.learn) {
+  // message is delivered) and before a report discards it.
+  const judged = JUDGED[action];
+  if (judged && opts.learn) {
     const raw = await readFile(m.spool_path).catch(() => null);
     if (raw) {
-      await opts.learn(raw, action === 'report_spam' ? 'spam' : 'ham', p.username);
+      await opts.learn(raw, judged, p.username);
       learned = true;
     }
   }
   if (action === 'release' || action === 'release_learn') released = await releaseHeldRecipients(db, id, p, opts.now);
-  else await discardHeldRecipients(db, id, p, `${action === 'delete' ? 'deleted from the quarantine' : 'reported as spam'} by ${p.username}`, opts.now);
+  else await discardHeldRecipients(db, id, p, `${action === 'delete' ? 'deleted from the quarantine' : `reported as ${judged}`} by ${p.username}`, opts.now);
   await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned }, ip: opts.ip }, opts.now);
   return { id, action, released, learned };
 }

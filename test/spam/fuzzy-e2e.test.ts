@@ -1,7 +1,8 @@
 // End to end: a running gateway (real SMTP through Nodemailer, the scan pool, the console over
 // HTTP). An operator reports one quarantined copy of a campaign as spam in the console; the next
 // copy, to another domain, is refused before 250 for FUZZY_SPAM. Released-and-learned mail gives
-// its next issue FUZZY_HAM. And `rampart fuzzy add|list|delete` against the same store.
+// its next issue FUZZY_HAM; report-as-phishing makes copies phishing. And `rampart fuzzy
+// add|list|delete` against the same store.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,11 @@ import { freePort } from '../helpers/ports.js';
 import { campaign, mail, NEWSLETTER } from './fuzzy-texts.js';
 
 const PASSWORD = 'correct horse battery';
+const PAYROLL = `Hi {name}, the finance office is moving salary payments to a new provider this month. To make
+sure your next payment is not delayed, sign in to the staff payroll portal before Friday and confirm
+your bank details, home address and tax code. Staff who do not confirm their details in time will be
+paid at the end of the following month instead. The portal link below is personal; please do not share
+it with colleagues. Kind regards, Payroll Services, Finance Office`;
 
 function send(port: number, to: string, subject: string, text: string) {
   return sendWithNodemailer(port, { from: 'helpdesk@outside.test', to, subject, text });
@@ -53,11 +59,16 @@ describe('fuzzy hashes in the running gateway', () => {
 
   const row = (subject: string) => gw.db.selectFrom('messages').selectAll().where('subject', '=', subject).executeTakeFirstOrThrow();
 
-  async function consoleAction(id: string, action: 'report_spam' | 'release_learn') {
+  async function session() {
     const login = await fetch(`${web}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password: PASSWORD }) });
     assert.equal(login.status, 200);
     const cookie = login.headers.getSetCookie().find((c) => c.startsWith('rampart_session='))!.split(';')[0]!;
     const { csrf } = (await login.json()) as { csrf: string };
+    return { cookie, csrf };
+  }
+
+  async function consoleAction(id: string, action: 'report_spam' | 'report_phishing' | 'release_learn') {
+    const { cookie, csrf } = await session();
     const r = await fetch(`${web}/api/quarantine/${id}/${action}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(r.status, 200, await r.clone().text());
     return (await r.json()) as { learned: boolean };
@@ -99,6 +110,26 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.ok(ham && ham.score < 0, next.symbols!);
   });
 
+  it('report-as-phishing in the console: the next copy is phishing, whatever the spam policy', async () => {
+    // Another campaign than the one reported as spam above (it would match that one).
+    const text = PAYROLL.replace('{name}', 'Hana');
+    assert.ok((await send(gw.port, 'hana@held.test', 'Payroll update', text)).ok);
+    const held = await row('Payroll update');
+    const { cookie } = await session();
+    const page = await fetch(`${web}/quarantine/${held.id}`, { headers: { cookie } });
+    assert.match(await page.text(), /data-action="report_phishing">Report as phishing</);
+    await consoleAction(held.id, 'report_phishing');
+    const reply = await gw.db.selectFrom('message_recipients').select('last_reply').where('message_id', '=', held.id).executeTakeFirstOrThrow();
+    assert.equal(reply.last_reply, 'reported as phishing by op');
+    assert.ok((await listFuzzy(gw.db)).some((e) => e.class === 'phishing' && e.subject === 'Payroll update' && e.source === 'console:op'));
+    // Accepted and quarantined (phishing's default action), not refused as spam would be on open.test.
+    assert.ok((await send(gw.port, 'ivan@open.test', 'Payroll update (2)', PAYROLL.replace('{name}', 'Ivan').replace('Friday', 'Thursday'))).ok);
+    const copy = await row('Payroll update (2)');
+    assert.equal(copy.category, 'phishing');
+    assert.equal(copy.status, 'quarantined');
+    assert.ok(JSON.parse(copy.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
+  });
+
   it('rampart fuzzy add / list / delete on the same store: a phishing entry takes effect at once', async () => {
     const config = path.join(gw.dataDir, 'cli.yaml');
     writeFileSync(config, JSON.stringify({ data_dir: gw.dataDir, database: { url: gw.config.database.url } }));
@@ -109,10 +140,9 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /phish\.eml: #\d+ added\n1 added, 0 already known, 0 too short\n/);
     const list = await rampart(config, 'fuzzy', 'list', '--json');
-    const entry = list.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.class === 'phishing');
+    const entry = list.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.class === 'phishing' && e.source === 'cli');
     assert.equal(entry.note, 'INC-7');
     assert.equal(Date.parse(entry.expires_at) - Date.parse(entry.created_at) > 2.9 * 86_400_000, true);
-    // Quarantined (phishing's default action), as phishing, whatever the spam policy says.
     assert.ok((await send(gw.port, 'gina@open.test', 'Security review (2)', phish.replace('Frank', 'Gina'))).ok);
     const m = await row('Security review (2)');
     assert.equal(m.category, 'phishing');
@@ -125,6 +155,6 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stdout, /^1 deleted\n$/);
     assert.match(missing.stderr, /no entry #99999/);
-    assert.ok(!(await listFuzzy(gw.db)).some((e) => e.class === 'phishing'));
+    assert.ok(!(await listFuzzy(gw.db)).some((e) => e.id === entry.id));
   });
 });

@@ -6,7 +6,7 @@ import { html, type Html } from '../html.js';
 import type { SafeView } from '../quarantine.js';
 import { csrfField } from './layout.js';
 
-export const ACTION_LABELS = { release: 'Release', release_learn: 'Release and learn as not spam', delete: 'Delete', report_spam: 'Report as spam' } as const;
+export const ACTION_LABELS = { release: 'Release', release_learn: 'Release and learn as not spam', delete: 'Delete', report_spam: 'Report as spam', report_phishing: 'Report as phishing' } as const;
 
 /** Above the list: how long mail is held (quarantine.lifetime; 0 = until someone acts). */
 export function lifetimeNote(lifetimeMs: number): Html {
@@ -30,7 +30,7 @@ ${table}
 
 export function actionForms(id: string, csrf: string): Html {
   return html`<div class="actions" role="group" aria-label="Actions">${Object.entries(ACTION_LABELS).map(
-    ([k, v]) => html`<form method="post" action="/quarantine/${id}/action">${csrfField(csrf)}<input type="hidden" name="action" value="${k}"><button type="submit" class="${k === 'delete' || k === 'report_spam' ? 'danger' : ''}" data-action="${k}">${v}</button></form>`,
+    ([k, v]) => html`<form method="post" action="/quarantine/${id}/action">${csrfField(csrf)}<input type="hidden" name="action" value="${k}"><button type="submit" class="${k === 'delete' || k.startsWith('report') ? 'danger' : ''}" data-action="${k}">${v}</button></form>`,
   )}</div>`;
 }
 
