@@ -222,14 +222,17 @@ export interface UrlBlockEntriesTable {
   created_at: string;
 }
 
-/** A fuzzy fingerprint (src/scan/analyzers/fuzzy/): 32 min-hashes of a reported message's text. */
+/** A fuzzy hash (src/scan/analyzers/fuzzy/): of a reported message's text, or of one of its attachments. */
 export interface FuzzyHashesTable {
   id: Generated<number>;
   class: 'spam' | 'phishing' | 'ham';
-  /** The 32 values in base 36, space-separated, in slot order. */
-  shingles: string;
-  /** Words the fingerprint was made of. */
-  words: number;
+  kind: 'text' | 'file';
+  /** text: the 32 min-hashes in base 36, space-separated, in slot order; file: the SHA-256 in hex. */
+  digest: string;
+  /** text: words the fingerprint was made of; file: bytes. */
+  size: number;
+  /** file: the attachment's name, when it had one. */
+  filename: string | null;
   subject: string;
   /** Who added it: 'console:<user>' or 'cli'. */
   source: string;

@@ -138,7 +138,7 @@ describe('fuzzy hashes in the running gateway', () => {
     writeFileSync(file, mail('Security review', phish));
     const added = await rampart(config, 'fuzzy', 'add', '--class', 'phishing', '--note', 'INC-7', '--days', '3', file);
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, /phish\.eml: #\d+ added\n1 added, 0 already known, 0 too short\n/);
+    assert.match(added.stdout, /^.*phish\.eml: text #\d+ added\n1 entries added, 0 already known\n$/);
     const list = await rampart(config, 'fuzzy', 'list', '--json');
     const entry = list.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.class === 'phishing' && e.source === 'cli');
     assert.equal(entry.note, 'INC-7');
@@ -148,6 +148,11 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(m.category, 'phishing');
     assert.ok(JSON.parse(m.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
     // Bad input: a clear error and nothing written.
+    const short = path.join(gw.dataDir, 'short.eml');
+    writeFileSync(short, mail('Hi', 'See you at five.'));
+    const nothing = await rampart(config, 'fuzzy', 'add', '--class', 'spam', short);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /short\.eml: nothing to fingerprint \(4 words, fewer than scan\.analyzers\.fuzzy\.min_words 24, and no attachment but images\): not added/);
     const bad = await rampart(config, 'fuzzy', 'add', '--class', 'virus', file);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--class <class>' argument 'virus' is invalid\. expected one of spam, phishing, ham/);

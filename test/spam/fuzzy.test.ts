@@ -8,7 +8,8 @@ import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
 import { addFuzzy, CachedFuzzyIndex, deleteFuzzy, expireFuzzy, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, useStore } from '../helpers/db.js';
-import { campaign, mail, NEWSLETTER } from './fuzzy-texts.js';
+import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
+import { describeAdded } from '../../src/cli/commands/fuzzy.js';
 
 const parse = (subject: string, body: string) => parseMessage(mail(subject, body));
 const opts = { source: 'test', lifetimeDays: 90, minWords: 24 };
@@ -46,10 +47,11 @@ for (const kind of DATABASES) {
       const msg = await parse('Mailbox', campaign('Alice', 500, 24, 'http://a.example/x'));
       const t0 = new Date('2026-12-01T10:00:00Z');
       const first = await addFuzzy(db, msg, { ...opts, class: 'phishing', note: 'INC-1', now: t0 });
-      assert.equal(first.status, 'added');
+      assert.equal(first.text?.status, 'added');
+      assert.deepEqual(first.files, []);
       // The same text again, later: one entry, its lifetime counted from the second report.
       const again = await addFuzzy(db, msg, { ...opts, class: 'phishing', now: new Date('2026-12-11T10:00:00Z') });
-      assert.deepEqual(again, { status: 'known', id: (first as { id: number }).id, words: first.words });
+      assert.deepEqual(again, { text: { status: 'known', id: first.text!.id }, words: first.words, files: [] });
       // A shorter lifetime does not shorten it.
       await addFuzzy(db, msg, { ...opts, class: 'phishing', lifetimeDays: 1, now: new Date('2026-12-11T10:00:00Z') });
       const [e] = await listFuzzy(db);
@@ -57,8 +59,8 @@ for (const kind of DATABASES) {
       assert.equal(e!.note, 'INC-1');
       assert.equal(e!.subject, 'Mailbox');
       // The same text in another class is another entry.
-      assert.equal((await addFuzzy(db, msg, { ...opts, class: 'ham', lifetimeDays: 0 })).status, 'added');
-      assert.deepEqual(await addFuzzy(db, await parse('short', 'Thanks, see you tomorrow.'), { ...opts, class: 'spam' }), { status: 'too_short', words: 4 });
+      assert.equal((await addFuzzy(db, msg, { ...opts, class: 'ham', lifetimeDays: 0 })).text?.status, 'added');
+      assert.deepEqual(await addFuzzy(db, await parse('short', 'Thanks, see you tomorrow.'), { ...opts, class: 'spam' }), { text: null, words: 4, files: [] });
       assert.equal((await listFuzzy(db)).length, 2);
       // Expiry deletes the phishing entry once past its date, never the one without a date.
       assert.equal(await expireFuzzy(db, new Date('2027-03-11T09:59:59Z')), 0);
@@ -83,7 +85,7 @@ for (const kind of DATABASES) {
       assert.equal(hit.length, 1);
       assert.equal(hit[0]!.name, 'FUZZY_PHISHING');
       assert.ok(hit[0]!.weight! >= 0.75 && hit[0]!.weight! <= 1, String(hit[0]!.weight));
-      assert.match(hit[0]!.detail!, new RegExp(`^#${(reported as { id: number }).id} \\d+/32 "Mailbox" \\(test\\)$`));
+      assert.match(hit[0]!.detail!, new RegExp(`^#${reported.text!.id} \\d+/32 "Mailbox" \\(test\\)$`));
       assert.deepEqual((await runAnalyzer(fuzzy, unrelated, { db, config })).symbols, []);
       // A ham entry for the newsletter: FUZZY_HAM on its next issue.
       await addFuzzy(db, unrelated, { ...opts, class: 'ham' });
@@ -94,8 +96,40 @@ for (const kind of DATABASES) {
       // An expired entry no longer matches, even before housekeeping deletes it.
       const later = () => new Date(Date.now() + 91 * 86_400_000);
       assert.deepEqual((await runAnalyzer(fuzzy, copy, { db, config, now: later })).symbols, []);
-      await deleteFuzzy(db, [(reported as { id: number }).id]);
+      await deleteFuzzy(db, [reported.text!.id]);
       assert.deepEqual((await runAnalyzer(fuzzy, copy, { db, config })).symbols, []);
+    });
+
+    it('a report whose payload is an attachment: the file is an entry (no images), a copy carrying it matches', async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const config = { refresh_interval: 0 };
+      const logo = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(2000, 7)]);
+      const files = [
+        { name: 'sign-in.html', type: 'text/html', content: LOGIN_PAGE },
+        { name: 'logo.png', type: 'image/png', content: logo },
+        { name: 'tiny.txt', type: 'text/plain', content: Buffer.from('x') },
+      ];
+      const reported = await parseMessage(mailWithFiles('Document shared with you', 'Please open the attached file.', files));
+      const r = await addFuzzy(db, reported, { ...opts, class: 'phishing' });
+      // One line of text: no text fingerprint; the logo (an image) and the one-byte file are left out.
+      assert.equal(r.text, null);
+      assert.deepEqual(r.files.map((f) => [f.status, f.filename]), [['added', 'sign-in.html']]);
+      const [e] = await listFuzzy(db);
+      assert.equal(e!.kind, 'file');
+      assert.equal(e!.kind === 'file' && e!.bytes, LOGIN_PAGE.length);
+      // Another sender, another text, the same attachment under another name: FUZZY_PHISHING, full weight.
+      const copy = await parseMessage(mailWithFiles('Invoice 4411', 'Dear customer, your invoice is attached. Regards, Accounts', [{ name: 'invoice.htm', type: 'application/octet-stream', content: LOGIN_PAGE }]));
+      const hit = (await runAnalyzer(fuzzy, copy, { db, config })).symbols;
+      assert.deepEqual(hit.map((h) => [h.name, h.weight]), [['FUZZY_PHISHING', 1]]);
+      assert.match(hit[0]!.detail!, new RegExp(`^#${e!.id} file sign-in\\.html "Document shared with you" \\(test\\)$`));
+      // A genuine message with the same logo is not a copy.
+      const genuine = await parseMessage(mailWithFiles('Welcome week', NEWSLETTER, [{ name: 'logo.png', type: 'image/png', content: logo }]));
+      assert.deepEqual((await runAnalyzer(fuzzy, genuine, { db, config })).symbols, []);
+      // The CLI/console summary of what a report added.
+      assert.equal(describeAdded(r, 24), `no text fingerprint (5 words, fewer than 24), file sign-in.html #${e!.id} added`);
     });
 
     it('a cached index notices a delete of the newest entry followed by an insert (an id SQLite reuses)', async (t) => {
@@ -106,9 +140,9 @@ for (const kind of DATABASES) {
       const cache = new CachedFuzzyIndex(db);
       const a = await parse('A', campaign('Alice', 500, 24, 'x'));
       const b = await parse('B', NEWSLETTER);
-      const ra = (await addFuzzy(db, a, { ...opts, class: 'spam', now: new Date('2026-12-01T10:00:00Z') })) as { id: number };
+      const ra = await addFuzzy(db, a, { ...opts, class: 'spam', now: new Date('2026-12-01T10:00:00Z') });
       assert.deepEqual((await cache.get(0, 60_000)).entries.map((e) => e.subject), ['A']);
-      await deleteFuzzy(db, [ra.id]);
+      await deleteFuzzy(db, [ra.text!.id]);
       await addFuzzy(db, b, { ...opts, class: 'spam', now: new Date('2026-12-01T10:00:01Z') });
       // Within the refresh interval the copy is kept; after it, the new entry is read.
       assert.deepEqual((await cache.get(1000, 60_000)).entries.map((e) => e.subject), ['A']);

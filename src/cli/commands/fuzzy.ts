@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, deleteFuzzy, FUZZY_CLASSES, listFuzzy, type FuzzyClass } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, deleteFuzzy, entriesOf, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, printJson, UsageError, withStore } from '../context.js';
 
@@ -27,11 +27,24 @@ function ids(values: string[]): number[] {
   });
 }
 
+/** "text #3 added, file invoice.html #4 already known (lifetime extended)". */
+export function describeAdded(r: AddResult, minWords: number): string {
+  const one = (what: string, e: { status: 'added' | 'known'; id: number }) => `${what} #${e.id} ${e.status === 'added' ? 'added' : 'already known (lifetime extended)'}`;
+  return [
+    r.text ? one('text', r.text) : `no text fingerprint (${r.words} words, fewer than ${minWords})`,
+    ...r.files.map((f) => one(`file ${f.filename ?? '(no name)'}`, f)),
+  ].join(', ');
+}
+
+function what(e: FuzzyEntry): string {
+  return e.kind === 'text' ? `text (${e.words} words)` : `file ${e.filename ?? '(no name)'} (${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}…)`;
+}
+
 export function registerFuzzyCommands(program: Command): void {
   const fuzzy = program.command('fuzzy').description('fuzzy hashes of reported messages: their near-copies are flagged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM)');
   fuzzy
     .command('add <paths...>')
-    .description('add the fingerprints of messages (.eml files, directories, mbox files; - reads stdin)')
+    .description('add the fingerprints of messages — the text and every attachment but images (.eml files, directories, mbox files; - reads stdin)')
     .requiredOption('--class <class>', `what they are: ${FUZZY_CLASSES.join(', ')}`, fuzzyClass)
     .option('--note <text>', 'note stored with each entry (a ticket number, say)')
     .option('--days <n>', 'days each entry matches (0: until deleted; default scan.analyzers.fuzzy.lifetime_days)', days)
@@ -40,7 +53,7 @@ export function registerFuzzyCommands(program: Command): void {
       action(async (paths: string[], opts: { class: FuzzyClass; note?: string; days?: number; json?: boolean }, cmd: Command) => {
         await withStore(cmd, async ({ db }, config) => {
           const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
-          const total = { added: 0, known: 0, too_short: 0 };
+          const total = { added: 0, known: 0, nothing: 0 };
           for await (const input of readInputs(paths)) {
             const r = await addFuzzy(db, await parseMessage(input.raw), {
               class: opts.class,
@@ -49,12 +62,14 @@ export function registerFuzzyCommands(program: Command): void {
               lifetimeDays: opts.days ?? cfg.lifetime_days,
               minWords: cfg.min_words,
             });
-            total[r.status]++;
+            const entries = entriesOf(r);
+            for (const e of entries) total[e.status]++;
+            if (!entries.length) total.nothing++;
             if (opts.json) printJson({ file: input.file, ...r });
-            else if (r.status === 'too_short') process.stderr.write(`rampart: ${input.file}: ${r.words} words, fewer than scan.analyzers.fuzzy.min_words (${cfg.min_words}): not added\n`);
-            else process.stdout.write(`${input.file}: #${r.id} ${r.status === 'added' ? 'added' : 'already known (lifetime extended)'}\n`);
+            else if (!entries.length) process.stderr.write(`rampart: ${input.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment but images): not added\n`);
+            else process.stdout.write(`${input.file}: ${describeAdded(r, cfg.min_words)}\n`);
           }
-          if (!opts.json) process.stdout.write(`${total.added} added, ${total.known} already known, ${total.too_short} too short\n`);
+          if (!opts.json) process.stdout.write(`${total.added} entries added, ${total.known} already known${total.nothing ? `, ${total.nothing} message(s) with nothing to fingerprint` : ''}\n`);
           if (total.added + total.known === 0) process.exitCode = 2;
         });
       }),
@@ -69,8 +84,9 @@ export function registerFuzzyCommands(program: Command): void {
         const now = new Date().toISOString();
         for (const r of rows) {
           const expired = r.expiresAt !== null && r.expiresAt <= now;
-          if (opts.json) printJson({ id: r.id, class: r.class, subject: r.subject, words: r.words, source: r.source, note: r.note, created_at: r.createdAt, expires_at: r.expiresAt, expired });
-          else process.stdout.write(`#${r.id}\t${r.class}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
+          const detail = r.kind === 'text' ? { words: r.words } : { sha256: r.sha256, filename: r.filename, bytes: r.bytes };
+          if (opts.json) printJson({ id: r.id, class: r.class, kind: r.kind, ...detail, subject: r.subject, source: r.source, note: r.note, created_at: r.createdAt, expires_at: r.expiresAt, expired });
+          else process.stdout.write(`#${r.id}\t${r.class}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
         }
       }),
     );

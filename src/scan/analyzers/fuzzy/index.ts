@@ -1,7 +1,7 @@
 // Fuzzy hashes: a message whose text is a near-copy of one an operator reported (spam, phishing)
-// or released as not spam. One report then covers the whole campaign — the copies sent to other
-// mailboxes with another greeting, name, amount or link — which Bayes, learning one message among
-// hundreds of thousands of tokens, does not promise.
+// or released as not spam, or that carries one of its attachments. One report then covers the
+// whole campaign — the copies sent to other mailboxes with another greeting, name, amount or link —
+// which Bayes, learning one message among hundreds of thousands of tokens, does not promise.
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import type { Analyzer, Emit } from '../../types.js';
@@ -34,8 +34,8 @@ export const fuzzy: Analyzer = {
   stage: 'normal',
   config: FuzzyConfig,
   symbols: [
-    { name: 'FUZZY_SPAM', description: 'Near-copy of a message reported as spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: 16, category: 'spam' },
-    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing' },
+    { name: 'FUZZY_SPAM', description: 'Near-copy of a message reported as spam, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 16, category: 'spam' },
+    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing' },
     { name: 'FUZZY_HAM', description: 'Near-copy of a message released as not spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: -10 },
   ],
   async analyze(msg, ctx) {
@@ -43,13 +43,14 @@ export const fuzzy: Analyzer = {
     const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', ctx.config);
     const now = ctx.now();
     const index = await fuzzyIndexFor(ctx.db).get(now.getTime(), cfg.refresh_interval);
-    // No entries (the usual state of a new installation): the fingerprint is not even computed.
+    // No entries (the usual state of a new installation): nothing to do. No text entries: the
+    // fingerprint is not even computed.
     if (index.size === 0) return [];
-    const sh = shingles(fuzzyWords(msg), cfg.min_words);
-    if (!sh) return [];
+    const sh = index.hasText ? shingles(fuzzyWords(msg), cfg.min_words) : null;
     const out: Emit[] = [];
-    for (const [cls, { entry, agree }] of index.match(sh, Math.ceil(cfg.threshold * SHINGLES), now)) {
-      out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${agree}/${SHINGLES} "${entry.subject.slice(0, 60)}" (${entry.source})`, weight: agree / SHINGLES });
+    for (const [cls, { entry, agree }] of index.match({ shingles: sh, files: msg.attachments }, Math.ceil(cfg.threshold * SHINGLES), now)) {
+      const what = entry.kind === 'text' ? `${agree}/${SHINGLES}` : `file ${entry.filename ?? entry.sha256.slice(0, 16)}`;
+      out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${entry.source})`, weight: agree / SHINGLES });
     }
     return out;
   },

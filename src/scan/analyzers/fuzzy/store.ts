@@ -1,9 +1,9 @@
 // The fuzzy hashes in the store (table fuzzy_hashes), and each process's in-memory index of them.
-// Operators add them (report-as-spam and release-and-learn in the console, `rampart fuzzy add`);
+// Operators add them (the console's and the CLI's quarantine feedback, `rampart fuzzy add`);
 // every scanner of every node reads the same table, so a campaign reported on one node is known on
 // all of them within one refresh interval.
 import type { Kysely } from 'kysely';
-import { nowIso } from '../../../store/dialect.js';
+import { inTransaction, nowIso } from '../../../store/dialect.js';
 import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
 import type { ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles, type Shingles } from './fingerprint.js';
@@ -11,11 +11,9 @@ import { fuzzyWords, SHINGLES, shingles, type Shingles } from './fingerprint.js'
 export const FUZZY_CLASSES = ['spam', 'phishing', 'ham'] as const;
 export type FuzzyClass = FuzzyHashesTable['class'];
 
-export interface FuzzyEntry {
+interface EntryBase {
   id: number;
   class: FuzzyClass;
-  shingles: Shingles;
-  words: number;
   subject: string;
   source: string;
   note: string | null;
@@ -23,17 +21,52 @@ export interface FuzzyEntry {
   expiresAt: string | null;
 }
 
+/** The text's fingerprint, or one attachment's exact hash (a campaign whose text is one line and whose payload is the file). */
+export type FuzzyEntry = EntryBase & ({ kind: 'text'; shingles: Shingles; words: number } | { kind: 'file'; sha256: string; filename: string | null; bytes: number });
+
 const encode = (s: Shingles): string => s.map((v) => v.toString(36)).join(' ');
 const decode = (t: string): number[] => t.split(' ').map((v) => parseInt(v, 36));
 
-function entryOf(r: { id: number; class: FuzzyClass; shingles: string; words: number; subject: string; source: string; note: string | null; created_at: string; expires_at: string | null }): FuzzyEntry {
-  return { id: Number(r.id), class: r.class, shingles: decode(r.shingles), words: Number(r.words), subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, expiresAt: r.expires_at };
+type Row = Omit<FuzzyHashesTable, 'id'> & { id: number };
+
+function entryOf(r: Row): FuzzyEntry {
+  const base: EntryBase = { id: Number(r.id), class: r.class, subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, expiresAt: r.expires_at };
+  return r.kind === 'text' ? { ...base, kind: 'text', shingles: decode(r.digest), words: Number(r.size) } : { ...base, kind: 'file', sha256: r.digest, filename: r.filename, bytes: Number(r.size) };
 }
 
-export type AddResult =
-  | { status: 'added' | 'known'; id: number; words: number }
-  /** Fewer words than min_words: a fingerprint of it would match unrelated short messages. */
-  | { status: 'too_short'; words: number };
+/** Attachments below this size are too generic to stand for a campaign (a one-line .txt, an empty .ics). */
+const MIN_FILE_BYTES = 256;
+
+/**
+ * The attachments a report fingerprints: every file of the message (nested ones too) of at least
+ * MIN_FILE_BYTES, but no images — a phishing message that copies an organisation's real logo must
+ * not make every genuine message with that logo a copy of it.
+ */
+export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'] {
+  const seen = new Set<string>();
+  return msg.attachments.filter((a) => {
+    const image = a.declaredType.toLowerCase().startsWith('image/') || (a.sniffedType?.startsWith('image/') ?? false);
+    if (image || a.size < MIN_FILE_BYTES || seen.has(a.sha256)) return false;
+    seen.add(a.sha256);
+    return true;
+  });
+}
+
+export interface Added {
+  status: 'added' | 'known';
+  id: number;
+}
+
+export interface AddResult {
+  /** The text's entry; null when the text has fewer than min_words words (no fingerprint). */
+  text: Added | null;
+  words: number;
+  /** One entry per reportable attachment. */
+  files: (Added & { filename: string | null })[];
+}
+
+/** Entries a report made or found: none means the message had nothing to fingerprint. */
+export const entriesOf = (r: AddResult): Added[] => [...(r.text ? [r.text] : []), ...r.files];
 
 export interface AddOptions {
   class: FuzzyClass;
@@ -46,29 +79,45 @@ export interface AddOptions {
 }
 
 /**
- * Adds the message's fingerprint. The same fingerprint in the same class is one entry: adding it
- * again keeps the first and extends its lifetime (a campaign reported again is still running).
+ * Adds the message's text fingerprint and its attachments' hashes. The same digest in the same
+ * class is one entry: adding it again keeps the first and extends its lifetime (a campaign reported
+ * again is still running).
  */
 export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddOptions): Promise<AddResult> {
   const words = fuzzyWords(msg);
   const sh = shingles(words, o.minWords);
-  if (!sh) return { status: 'too_short', words: words.length };
   const now = o.now ?? new Date();
-  const expiresAt = o.lifetimeDays > 0 ? nowIso(new Date(now.getTime() + o.lifetimeDays * 86_400_000)) : null;
-  const key = encode(sh);
+  const common = {
+    class: o.class,
+    subject: msg.subject.slice(0, 200),
+    source: o.source,
+    note: o.note ?? null,
+    created_at: nowIso(now),
+    expires_at: o.lifetimeDays > 0 ? nowIso(new Date(now.getTime() + o.lifetimeDays * 86_400_000)) : null,
+  };
+  return inTransaction(db, async (trx) => ({
+    text: sh ? await upsert(trx, { ...common, kind: 'text', digest: encode(sh), size: words.length, filename: null }) : null,
+    words: words.length,
+    files: await Promise.all(
+      reportableFiles(msg).map(async (a) => ({ ...(await upsert(trx, { ...common, kind: 'file', digest: a.sha256, size: a.size, filename: a.filename })), filename: a.filename })),
+    ),
+  }));
+}
+
+async function upsert(db: Kysely<Database>, row: Omit<Row, 'id'>): Promise<Added> {
   const inserted = await db
     .insertInto('fuzzy_hashes')
-    .values({ class: o.class, shingles: key, words: words.length, subject: msg.subject.slice(0, 200), source: o.source, note: o.note ?? null, created_at: nowIso(now), expires_at: expiresAt })
-    .onConflict((oc) => oc.columns(['class', 'shingles']).doNothing())
+    .values(row)
+    .onConflict((oc) => oc.columns(['class', 'kind', 'digest']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted) return { status: 'added', id: Number(inserted.id), words: words.length };
-  const row = await db.selectFrom('fuzzy_hashes').select(['id', 'expires_at']).where('class', '=', o.class).where('shingles', '=', key).executeTakeFirstOrThrow();
+  if (inserted) return { status: 'added', id: Number(inserted.id) };
+  const old = await db.selectFrom('fuzzy_hashes').select(['id', 'expires_at']).where('class', '=', row.class).where('kind', '=', row.kind).where('digest', '=', row.digest).executeTakeFirstOrThrow();
   // Never shortens: an entry kept forever stays so, a later expiry wins over an earlier one.
-  if (row.expires_at !== null && (expiresAt === null || expiresAt > row.expires_at)) {
-    await db.updateTable('fuzzy_hashes').set({ expires_at: expiresAt }).where('id', '=', row.id).execute();
+  if (old.expires_at !== null && (row.expires_at === null || row.expires_at > old.expires_at)) {
+    await db.updateTable('fuzzy_hashes').set({ expires_at: row.expires_at }).where('id', '=', old.id).execute();
   }
-  return { status: 'known', id: Number(row.id), words: words.length };
+  return { status: 'known', id: Number(old.id) };
 }
 
 export async function listFuzzy(db: Kysely<Database>): Promise<FuzzyEntry[]> {
@@ -89,21 +138,25 @@ export async function expireFuzzy(db: Kysely<Database>, now: Date = new Date()):
 
 export interface FuzzyMatch {
   entry: FuzzyEntry;
-  /** Slots of 32 in which the message's fingerprint equals the entry's. */
+  /** Slots of 32 in which the message's fingerprint equals the entry's; 32 for an attachment's hash. */
   agree: number;
 }
 
-/** The entries of one moment, indexed by slot value: a lookup is 32 map probes, whatever the number of entries. */
+/**
+ * The entries of one moment: text entries indexed by slot value (a lookup is 32 map probes,
+ * whatever the number of entries), file entries by hash.
+ */
 export class FuzzyIndex {
   private readonly bySlot: Map<number, FuzzyEntry[]>[] = Array.from({ length: SHINGLES }, () => new Map());
+  private readonly byFile = new Map<string, FuzzyEntry[]>();
+  /** Whether any text entry exists: without one, a message's fingerprint need not be computed. */
+  readonly hasText: boolean;
 
   constructor(readonly entries: readonly FuzzyEntry[]) {
+    this.hasText = entries.some((e) => e.kind === 'text');
     for (const e of entries) {
-      e.shingles.forEach((v, k) => {
-        const list = this.bySlot[k]!.get(v);
-        if (list) list.push(e);
-        else this.bySlot[k]!.set(v, [e]);
-      });
+      if (e.kind === 'file') push(this.byFile, e.sha256, e);
+      else e.shingles.forEach((v, k) => push(this.bySlot[k]!, v, e));
     }
   }
 
@@ -111,21 +164,32 @@ export class FuzzyIndex {
     return this.entries.length;
   }
 
-  /** Per class, the unexpired entry that agrees with `sh` in the most slots, if that is at least `minAgree`. */
-  match(sh: Shingles, minAgree: number, now: Date): Map<FuzzyClass, FuzzyMatch> {
-    const counts = new Map<FuzzyEntry, number>();
-    sh.forEach((v, k) => {
-      for (const e of this.bySlot[k]!.get(v) ?? []) counts.set(e, (counts.get(e) ?? 0) + 1);
-    });
+  /** Per class, the best unexpired match: any attachment hash listed beats the text entry agreeing in the most slots (at least minAgree). */
+  match(msg: { shingles: Shingles | null; files: readonly { sha256: string }[] }, minAgree: number, now: Date): Map<FuzzyClass, FuzzyMatch> {
     const nowText = nowIso(now);
+    const live = (e: FuzzyEntry) => e.expiresAt === null || e.expiresAt > nowText;
     const best = new Map<FuzzyClass, FuzzyMatch>();
-    for (const [entry, agree] of counts) {
-      if (agree < minAgree || (entry.expiresAt !== null && entry.expiresAt <= nowText)) continue;
+    const offer = (entry: FuzzyEntry, agree: number) => {
       const b = best.get(entry.class);
       if (!b || agree > b.agree) best.set(entry.class, { entry, agree });
+    };
+    if (msg.shingles) {
+      const counts = new Map<FuzzyEntry, number>();
+      msg.shingles.forEach((v, k) => {
+        for (const e of this.bySlot[k]!.get(v) ?? []) counts.set(e, (counts.get(e) ?? 0) + 1);
+      });
+      for (const [entry, agree] of counts) if (agree >= minAgree && live(entry)) offer(entry, agree);
     }
+    for (const f of msg.files) for (const entry of this.byFile.get(f.sha256) ?? []) if (live(entry)) offer(entry, SHINGLES);
     return best;
   }
+
+}
+
+function push<K>(map: Map<K, FuzzyEntry[]>, key: K, e: FuzzyEntry): void {
+  const list = map.get(key);
+  if (list) list.push(e);
+  else map.set(key, [e]);
 }
 
 /** The table's state in three numbers: any insert or delete changes at least one of them. */
