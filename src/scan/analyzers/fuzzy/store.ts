@@ -95,13 +95,12 @@ export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddO
     created_at: nowIso(now),
     expires_at: o.lifetimeDays > 0 ? nowIso(new Date(now.getTime() + o.lifetimeDays * 86_400_000)) : null,
   };
-  return inTransaction(db, async (trx) => ({
-    text: sh ? await upsert(trx, { ...common, kind: 'text', digest: encode(sh), size: words.length, filename: null }) : null,
-    words: words.length,
-    files: await Promise.all(
-      reportableFiles(msg).map(async (a) => ({ ...(await upsert(trx, { ...common, kind: 'file', digest: a.sha256, size: a.size, filename: a.filename })), filename: a.filename })),
-    ),
-  }));
+  return inTransaction(db, async (trx) => {
+    const text = sh ? await upsert(trx, { ...common, kind: 'text', digest: encode(sh), size: words.length, filename: null }) : null;
+    const files: AddResult['files'] = [];
+    for (const a of reportableFiles(msg)) files.push({ ...(await upsert(trx, { ...common, kind: 'file', digest: a.sha256, size: a.size, filename: a.filename })), filename: a.filename });
+    return { text, words: words.length, files };
+  });
 }
 
 async function upsert(db: Kysely<Database>, row: Omit<Row, 'id'>): Promise<Added> {
