@@ -4,9 +4,9 @@
 // which Bayes, learning one message among hundreds of thousands of tokens, does not promise.
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
-import type { Analyzer, Emit } from '../../types.js';
+import type { Analyzer, Emit, ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles } from './fingerprint.js';
-import { fuzzyIndexFor, type FuzzyClass } from './store.js';
+import { fuzzyIndexFor, type FuzzyClass, type FuzzyIndex } from './store.js';
 
 export const FuzzyConfig = z
   .object({
@@ -38,20 +38,26 @@ export const fuzzy: Analyzer = {
     { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing' },
     { name: 'FUZZY_HAM', description: 'Near-copy of a message released as not spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: -10 },
   ],
-  async analyze(msg, ctx) {
+  analyze(msg, ctx) {
     if (!ctx.db) return [];
     const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', ctx.config);
     const now = ctx.now();
-    const index = await fuzzyIndexFor(ctx.db).get(now.getTime(), cfg.refresh_interval);
-    // No entries (the usual state of a new installation): nothing to do. No text entries: the
-    // fingerprint is not even computed.
-    if (index.size === 0) return [];
-    const sh = index.hasText ? shingles(fuzzyWords(msg), cfg.min_words) : null;
-    const out: Emit[] = [];
-    for (const [cls, { entry, agree }] of index.match({ shingles: sh, files: msg.attachments }, Math.ceil(cfg.threshold * SHINGLES), now)) {
-      const what = entry.kind === 'text' ? `${agree}/${SHINGLES}` : `file ${entry.filename ?? entry.sha256.slice(0, 16)}`;
-      out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${entry.source})`, weight: agree / SHINGLES });
-    }
-    return out;
+    const cache = fuzzyIndexFor(ctx.db);
+    // Synchronous while the copy is fresh: this runs for every message, entries or not.
+    const index = cache.fresh(now.getTime(), cfg.refresh_interval);
+    return index ? lookup(msg, index, cfg, now) : cache.get(now.getTime(), cfg.refresh_interval).then((i) => lookup(msg, i, cfg, now));
   },
 };
+
+function lookup(msg: ParsedMessage, index: FuzzyIndex, cfg: FuzzyConfig, now: Date): Emit[] {
+  // No entries (the usual state of a new installation): nothing to do. No text entries: the
+  // fingerprint is not even computed.
+  if (index.size === 0) return [];
+  const sh = index.hasText ? shingles(fuzzyWords(msg), cfg.min_words) : null;
+  const out: Emit[] = [];
+  for (const [cls, { entry, agree }] of index.match({ shingles: sh, files: msg.attachments }, Math.ceil(cfg.threshold * SHINGLES), now)) {
+    const what = entry.kind === 'text' ? `${agree}/${SHINGLES}` : `file ${entry.filename ?? entry.sha256.slice(0, 16)}`;
+    out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${entry.source})`, weight: agree / SHINGLES });
+  }
+  return out;
+}

@@ -211,9 +211,15 @@ export class CachedFuzzyIndex {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  get(nowMs: number, refreshMs: number): Promise<FuzzyIndex> {
+  /** The index when it was checked less than refreshMs ago, else null (call get()). */
+  fresh(nowMs: number, refreshMs: number): FuzzyIndex | null {
     // A clock set back is a reason to check, not to keep the copy until it catches up.
-    if (this.sig !== null && nowMs >= this.checkedAt && nowMs - this.checkedAt < refreshMs) return Promise.resolve(this.index);
+    return this.sig !== null && nowMs >= this.checkedAt && nowMs - this.checkedAt < refreshMs ? this.index : null;
+  }
+
+  get(nowMs: number, refreshMs: number): Promise<FuzzyIndex> {
+    const index = this.fresh(nowMs, refreshMs);
+    if (index) return Promise.resolve(index);
     this.pending ??= this.refresh(nowMs).finally(() => {
       this.pending = null;
     });
