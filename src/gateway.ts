@@ -17,6 +17,7 @@ import { startQuarantineExpiry } from './spool/quarantine-expiry.js';
 // Loaded with delivery anyway (its DSNs go the same way).
 import { submitLocalMessage } from './spool/submit.js';
 import { openStore, type Store } from './store/db.js';
+import type { Learn } from './web/quarantine.js';
 
 export interface GatewayOptions {
   /**
@@ -70,10 +71,12 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
         import('./scan/feedback.js'),
         import('./message/parse.js'),
       ]);
-      // The public migration site lives in the console's server; release-as-ham and report-as-spam
-      // teach Bayes and add the message's fuzzy hash (its near-copies then score as it was judged).
+      // The public migration site lives in the console's server. Release-and-learn and the reports
+      // teach Bayes and, when an operator or a domain admin judged, add the message's fuzzy hash:
+      // one entry acts on every copy sent to anyone, a weight not given to each mailbox owner.
       const plugins = [migrationSitePlugin(buildProgrammeDeps(config, store, { spool }), isOperator)];
-      const learnFeedback = async (raw: Uint8Array, as: 'ham' | 'spam' | 'phishing', by: string) => void (await teach(store.db, config, await parseMessage(raw), as, `console:${by}`));
+      const learnFeedback: Learn = async (raw, as, by) =>
+        void (await teach(store.db, config, await parseMessage(raw), as, `console:${by.username}`, { fuzzy: by.role !== 'mailbox_owner' }));
       stops.push(await startConsole({ config, store, log, spool, plugins, learn: learnFeedback }));
     }
 

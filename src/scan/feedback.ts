@@ -17,7 +17,8 @@ export type Judgement = FuzzyClass;
 
 export interface Taught {
   bayes: LearnSummary;
-  fuzzy: AddResult;
+  /** null when the judge's word adds no fuzzy hash (a mailbox owner in the console). */
+  fuzzy: AddResult | null;
 }
 
 export class FeedbackError extends Error {
@@ -28,10 +29,10 @@ export class FeedbackError extends Error {
 }
 
 /** `source` names who judged: 'console:<user>', 'cli'. */
-export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string): Promise<Taught> {
+export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string, o: { fuzzy: boolean } = { fuzzy: true }): Promise<Taught> {
   const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
   const bayes = await learn(db, msg, as === 'ham' ? 'ham' : 'spam');
-  const fuzzy = await addFuzzy(db, msg, { class: as, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words });
+  const fuzzy = o.fuzzy ? await addFuzzy(db, msg, { class: as, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words }) : null;
   return { bayes, fuzzy };
 }
 

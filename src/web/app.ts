@@ -17,6 +17,7 @@ import { LinkSigner, loadSecret } from './links.js';
 import { createMetricsRegistry, registerTraceMetrics } from './metrics.js';
 import { registerPages } from './pages/index.js';
 import { registerPolicy } from './policy.js';
+import { registerFuzzy } from './fuzzy.js';
 import { errorPage } from './pages/layout.js';
 import type { Learn } from './quarantine.js';
 import { LoginThrottle } from './sessions.js';
@@ -124,6 +125,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     registerApi(own, ctx);
     registerPages(own, ctx);
     registerPolicy(own, ctx);
+    registerFuzzy(own, ctx);
     own.get('/api/openapi.json', async () => ctx.api.openapi());
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

@@ -16,8 +16,8 @@ import type { Judgement } from '../scan/feedback.js';
 export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam', 'report_phishing'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
-/** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans; `by` is the user. */
-export type Learn = (raw: Uint8Array, as: Judgement, by: string) => Promise<void>;
+/** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans; `by` is who judged. */
+export type Learn = (raw: Uint8Array, as: Judgement, by: Pick<Principal, 'username' | 'role'>) => Promise<void>;
 
 /** What each feedback action teaches. */
 const JUDGED: Partial<Record<QuarantineAction, Judgement>> = { release_learn: 'ham', report_spam: 'spam', report_phishing: 'phishing' };
@@ -97,7 +97,7 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   if (judged && opts.learn) {
     const raw = await readFile(m.spool_path).catch(() => null);
     if (raw) {
-      await opts.learn(raw, judged, p.username);
+      await opts.learn(raw, judged, p);
       learned = true;
     }
   }

@@ -54,21 +54,22 @@ describe('fuzzy hashes in the running gateway', () => {
     await policy.setAction('held.test', 'clean', 'quarantine');
     await policy.setAction('open.test', 'spam', 'reject');
     await addUser(gw.db, { username: 'op', password: PASSWORD, role: 'operator' });
+    await addUser(gw.db, { username: 'kim', password: PASSWORD, role: 'mailbox_owner', mailbox: 'kim@held.test' });
   });
   after(() => gw?.stop());
 
   const row = (subject: string) => gw.db.selectFrom('messages').selectAll().where('subject', '=', subject).executeTakeFirstOrThrow();
 
-  async function session() {
-    const login = await fetch(`${web}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password: PASSWORD }) });
+  async function session(username = 'op') {
+    const login = await fetch(`${web}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
     assert.equal(login.status, 200);
     const cookie = login.headers.getSetCookie().find((c) => c.startsWith('rampart_session='))!.split(';')[0]!;
     const { csrf } = (await login.json()) as { csrf: string };
     return { cookie, csrf };
   }
 
-  async function consoleAction(id: string, action: 'report_spam' | 'report_phishing' | 'release_learn') {
-    const { cookie, csrf } = await session();
+  async function consoleAction(id: string, action: 'report_spam' | 'report_phishing' | 'release_learn', username = 'op') {
+    const { cookie, csrf } = await session(username);
     const r = await fetch(`${web}/api/quarantine/${id}/${action}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(r.status, 200, await r.clone().text());
     return (await r.json()) as { learned: boolean };
@@ -128,6 +129,35 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(copy.category, 'phishing');
     assert.equal(copy.status, 'quarantined');
     assert.ok(JSON.parse(copy.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
+  });
+
+  it('a mailbox owner\'s report teaches Bayes but adds no fuzzy hash (one entry acts on everyone\'s mail)', async () => {
+    const text = PAYROLL.replace('{name}', 'Kim').replace('finance office', 'travel office');
+    assert.ok((await send(gw.port, 'kim@held.test', 'Travel refund', text)).ok);
+    const held = await row('Travel refund');
+    const before = (await listFuzzy(gw.db)).length;
+    const learned = async () => Number((await gw.db.selectFrom('bayes_learned').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const learnedBefore = await learned();
+    assert.equal((await consoleAction(held.id, 'report_spam', 'kim')).learned, true);
+    assert.equal(await learned(), learnedBefore + 1);
+    assert.equal((await listFuzzy(gw.db)).length, before);
+  });
+
+  it('the fuzzy API: operators list and delete entries; others are refused', async () => {
+    const op = await session();
+    const list = await fetch(`${web}/api/fuzzy`, { headers: { cookie: op.cookie } });
+    assert.equal(list.status, 200);
+    const entries = (await list.json()) as { id: number; class: string; kind: string; source: string }[];
+    assert.deepEqual(entries.map((e) => e.id), (await listFuzzy(gw.db)).map((e) => e.id));
+    assert.ok(entries.every((e) => e.kind === 'text' && e.source === 'console:op'));
+    const del = (id: number, who = op) => fetch(`${web}/api/fuzzy/${id}/delete`, { method: 'POST', headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal((await del(999_999)).status, 404);
+    const kim = await session('kim');
+    assert.equal((await del(entries[0]!.id, kim)).status, 403);
+    assert.equal((await fetch(`${web}/api/fuzzy`, { headers: { cookie: kim.cookie } })).status, 403);
+    const ok = await del(entries[0]!.id);
+    assert.deepEqual(await ok.json(), { deleted: entries[0]!.id });
+    assert.ok(!(await listFuzzy(gw.db)).some((e) => e.id === entries[0]!.id));
   });
 
   it('rampart fuzzy add / list / delete on the same store: a phishing entry takes effect at once', async () => {

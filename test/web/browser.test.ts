@@ -14,6 +14,9 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { buildWebApp } from '../../src/web/app.js';
 import { startDownstream, type Downstream } from '../delivery/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { parseMessage } from '../../src/message/parse.js';
+import { addFuzzy, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { NEWSLETTER } from '../spam/fuzzy-texts.js';
 import { PASSWORD, seed, testConfig, type Seeded } from './seed.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -147,6 +150,35 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
     await page.context().close();
+  });
+
+  it('operator: the fuzzy hashes of judged messages, and taking one back', async () => {
+    const text = (n: string) => `Dear ${n}, ${'your account will be suspended unless you confirm your password on the portal today '.repeat(3)}`;
+    const parsed = async (subject: string, body: string) => parseMessage(Buffer.from(`From: x@outside.test\r\nSubject: ${subject}\r\n\r\n${body}\r\n`));
+    const keep = await addFuzzy(store.db, await parsed('Account suspended', text('Ann')), { class: 'phishing', source: 'console:op', lifetimeDays: 90, minWords: 24 });
+    const mistake = await addFuzzy(store.db, await parsed('Staff newsletter', NEWSLETTER), { class: 'spam', source: 'console:admin-a', note: 'by mistake', lifetimeDays: 0, minWords: 24 });
+    const page = await logIn('op');
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('link', { name: 'Fuzzy hashes of judged messages' }).click();
+    assert.equal(await page.locator('h1').textContent(), 'Fuzzy hashes');
+    const row = (id: number) => page.locator(`tr[data-fuzzy="${id}"]`);
+    assert.match((await row(keep.text!.id).textContent())!, /phishing.*text, \d+ words.*Account suspended.*console:op/);
+    assert.match((await row(mistake.text!.id).textContent())!, /spam.*Staff newsletter.*console:admin-a.*deleted by hand.*by mistake/);
+    await row(mistake.text!.id).getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/fuzzy\?done=/);
+    assert.equal(await page.locator('p.notice').textContent(), `Entry #${mistake.text!.id} deleted.`);
+    assert.equal(await row(mistake.text!.id).count(), 0);
+    assert.equal(await row(keep.text!.id).count(), 1);
+    assert.deepEqual((await listFuzzy(store.db)).map((e) => e.id), [keep.text!.id]);
+    const audited = await store.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'fuzzy.delete').execute();
+    assert.deepEqual(audited, [{ actor: 'op', target: String(mistake.text!.id) }]);
+    await page.context().close();
+    // Operators only: a domain admin gets 403, and no link on the Policy screen.
+    const admin = await logIn('admin-b');
+    assert.equal((await admin.goto(`${base}/fuzzy`))?.status(), 403);
+    await admin.goto(`${base}/policy`);
+    assert.equal(await admin.getByRole('link', { name: 'Fuzzy hashes of judged messages' }).count(), 0);
+    await admin.context().close();
   });
 
   it('works on a phone-sized screen without horizontal page scrolling', async () => {
