@@ -116,7 +116,7 @@ export class Pipeline {
     }
     for (const e of out.symbols) {
       const def = this.registry.get(e.name)!;
-      const hit: SymbolHit = { name: e.name, score: round(def.score * (e.weight ?? 1)), family: a.family };
+      const hit: SymbolHit = { name: e.name, score: round(def.score * (e.weight ?? 1)), family: def.family ?? a.family };
       if (e.detail) hit.detail = e.detail;
       if (def.category) hit.category = def.category;
       into.hits.push(hit);

@@ -55,7 +55,7 @@ export class SymbolRegistry {
     for (const a of analyzers) {
       if (names.has(a.name)) issues.push(`analyzer ${a.name}: two analyzers have this name`);
       names.add(a.name);
-      for (const s of a.symbols) add({ ...s, kind: 'analyzer', family: a.family, analyzer: a.name }, `analyzer ${a.name}`);
+      for (const s of a.symbols) add({ ...s, kind: 'analyzer', family: s.family ?? a.family, analyzer: a.name }, `analyzer ${a.name}`);
       add(
         {
           name: failSymbolName(a.name),

@@ -126,6 +126,11 @@ export interface SymbolDef {
   score: number;
   /** Category this symbol is evidence for, if any. */
   category?: Category;
+  /**
+   * The family whose monitor mode governs it, when not its analyzer's (FUZZY_PHISHING, from the
+   * spam family's fuzzy analyzer, is phishing evidence and goes live with the phishing family).
+   */
+  family?: Family;
 }
 
 /** What an analyzer reports: a declared symbol fired, with why. */

@@ -48,11 +48,17 @@ describe('fuzzy hashes in the running gateway', () => {
       domains: [
         { name: 'held.test', catchAll: true },
         { name: 'open.test', catchAll: true },
+        { name: 'spamwatch.test', catchAll: true },
+        { name: 'phishwatch.test', catchAll: true },
       ],
     });
     const policy = new PolicyRepository(gw.db);
     await policy.setAction('held.test', 'clean', 'quarantine');
     await policy.setAction('open.test', 'spam', 'reject');
+    // Monitor mode until a go-live far ahead: the fuzzy analyzer is of the spam family, but
+    // FUZZY_PHISHING goes live with the phishing family.
+    await policy.setMonitor('spamwatch.test', 'spam', '2099-01-01T00:00:00Z');
+    await policy.setMonitor('phishwatch.test', 'phishing', '2099-01-01T00:00:00Z');
     await addUser(gw.db, { username: 'op', password: PASSWORD, role: 'operator' });
     await addUser(gw.db, { username: 'kim', password: PASSWORD, role: 'mailbox_owner', mailbox: 'kim@held.test' });
   });
@@ -129,6 +135,13 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(copy.category, 'phishing');
     assert.equal(copy.status, 'quarantined');
     assert.ok(JSON.parse(copy.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
+    // Monitor mode: the spam family's does not hold FUZZY_PHISHING back, the phishing family's does.
+    assert.ok((await send(gw.port, 'jo@spamwatch.test', 'Payroll update (3)', PAYROLL.replace('{name}', 'Jo'))).ok);
+    const enforced = await row('Payroll update (3)');
+    assert.deepEqual([enforced.category, enforced.status], ['phishing', 'quarantined']);
+    assert.ok((await send(gw.port, 'lee@phishwatch.test', 'Payroll update (4)', PAYROLL.replace('{name}', 'Lee'))).ok);
+    const watched = await row('Payroll update (4)');
+    assert.deepEqual([watched.category, watched.status, watched.would_category, watched.would_action], ['clean', 'queued', 'phishing', 'quarantine']);
   });
 
   it('a mailbox owner\'s report teaches Bayes but adds no fuzzy hash (one entry acts on everyone\'s mail)', async () => {

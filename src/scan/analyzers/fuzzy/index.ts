@@ -35,7 +35,7 @@ export const fuzzy: Analyzer = {
   config: FuzzyConfig,
   symbols: [
     { name: 'FUZZY_SPAM', description: 'Near-copy of a message reported as spam, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 16, category: 'spam' },
-    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing' },
+    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing', family: 'phishing' },
     { name: 'FUZZY_HAM', description: 'Near-copy of a message released as not spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: -10 },
   ],
   analyze(msg, ctx) {
