@@ -15,7 +15,7 @@ import { rampart } from '../helpers/cli.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
 import { SHIPPED_BUT_LIMITS } from '../scan/fake-analyzers.js';
-import { campaign, mail, NEWSLETTER } from './fuzzy-texts.js';
+import { campaign, forwardAsAttachment, mail, NEWSLETTER, PARCEL } from './fuzzy-texts.js';
 
 const PASSWORD = 'correct horse battery';
 const PAYROLL = `Hi {name}, the finance office is moving salary payments to a new provider this month. To make
@@ -191,6 +191,19 @@ describe('fuzzy hashes in the running gateway', () => {
     const m = await row('Security review (2)');
     assert.equal(m.category, 'phishing');
     assert.ok(JSON.parse(m.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
+    // A report forwarded as an attachment: the forward's note is not the campaign, the attached message is.
+    const fwd = path.join(gw.dataDir, 'fwd.eml');
+    writeFileSync(fwd, forwardAsAttachment('FYI, this looks odd.', mail('Parcel waiting', PARCEL.replace('{name}', 'Pat'))));
+    const plain = await rampart(config, 'fuzzy', 'add', '--class', 'spam', fwd);
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /fwd\.eml: nothing to fingerprint .* it carries an attached message: --attached adds that one: not added/);
+    const viaAttached = await rampart(config, 'fuzzy', 'add', '--class', 'spam', '--attached', fwd);
+    assert.equal(viaAttached.code, 0, viaAttached.stderr);
+    assert.match(viaAttached.stdout, /fwd\.eml\[suspicious\.eml\]: text #\d+ added\n/);
+    const parcel = await send(gw.port, 'quinn@open.test', 'Parcel waiting (2)', PARCEL.replace('{name}', 'Quinn'));
+    assert.equal(parcel.ok ? 0 : parcel.code, 550, 'open.test rejects spam');
+    assert.equal((await rampart(config, 'fuzzy', 'add', '--class', 'spam', '--attached', file)).code, 2, 'no attached message: nothing added');
+
     // Bad input: a clear error and nothing written.
     const short = path.join(gw.dataDir, 'short.eml');
     writeFileSync(short, mail('Hi', 'See you at five.'));

