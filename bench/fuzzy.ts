@@ -1,7 +1,7 @@
 // Fuzzy hashes on the benchmark corpus: what a fingerprint and a lookup cost, and how the default
 // threshold separates when every training spam is reported. The threshold was chosen on the
 // training half (its ham against its spam); the evaluation half is scanned once, as a measurement.
-//   node --import tsx bench/fuzzy.ts [entries=10000]
+//   node --expose-gc --import tsx bench/fuzzy.ts [entries=10000]
 import { performance } from 'node:perf_hooks';
 // @ts-expect-error plain ES module without types
 import { corpusIndex, readRaw } from './scan/corpus.mjs';
@@ -41,9 +41,17 @@ const entry = (id: number, sh: Shingles): FuzzyEntry => ({ id, class: 'spam', ki
 const reported = items.filter((i) => i.half === 'train' && i.set === 'spam' && i.sh);
 // Random fingerprints fill the index to the size of a busy installation's list.
 const filler = Array.from({ length: extra }, (_, k) => entry(100_000 + k, Array.from({ length: SHINGLES }, () => Math.floor(Math.random() * 2 ** 53))));
+const all = [...reported.map((i, k) => entry(k, i.sh!)), ...filler];
+const mem = () => {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+const before = mem();
 let t = performance.now();
-const index = new FuzzyIndex([...reported.map((i, k) => entry(k, i.sh!)), ...filler]);
-console.log(`index of ${index.size} entries built in ${(performance.now() - t).toFixed(0)} ms`);
+const index = new FuzzyIndex(all);
+const built = performance.now() - t;
+console.log(`index of ${index.size} entries built in ${built.toFixed(0)} ms${globalThis.gc ? `, ${((mem() - before) / 1e6).toFixed(1)} MB beside the entries` : ' (run node with --expose-gc for its size)'}`);
 
 const scanned = items.filter((i) => i.sh);
 t = performance.now();

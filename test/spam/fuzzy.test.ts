@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
-import { addFuzzy, CachedFuzzyIndex, deleteFuzzy, expireFuzzy, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addFuzzy, CachedFuzzyIndex, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
@@ -33,6 +33,25 @@ describe('fuzzy fingerprint', () => {
     );
     const text = await parse('t', campaign('Alice', 500, 24, 'here'));
     assert.ok(agreement(shingles(fuzzyWords(html), 24)!, shingles(fuzzyWords(text), 24)!) >= 30);
+  });
+});
+
+describe('fuzzy index', () => {
+  const entry = (id: number, shingles: number[], cls: 'spam' | 'ham' = 'spam', expiresAt: string | null = null): FuzzyEntry =>
+    ({ id, class: cls, kind: 'text', shingles, words: 50, subject: `s${id}`, source: 't', note: null, createdAt: '', expiresAt });
+  const now = new Date('2026-12-01T00:00:00Z');
+
+  it('counts agreeing slots per entry, at the edges of the 32-bit values too, best per class', () => {
+    const a = Array.from({ length: 32 }, (_, k) => (k % 2 ? 0xffffffff : 0));
+    const b = a.map((v, k) => (k < 20 ? v : 12345 + k)); // 20 of 32 shared with a
+    const c = a.map((v, k) => (k < 10 ? v : 777 + k)); // 10 shared
+    const idx = new FuzzyIndex([entry(1, b), entry(2, c), entry(3, a, 'ham', '2026-11-30T00:00:00Z'), entry(4, b.map((v, k) => (k < 17 ? v : 9)), 'ham')]);
+    const m = idx.match({ shingles: a, files: [] }, 16, now);
+    assert.deepEqual([...m].map(([cls, x]) => [cls, x.entry.id, x.agree]), [['spam', 1, 20], ['ham', 4, 17]], 'entry 3 has expired; entry 2 is under 16');
+    assert.equal(idx.match({ shingles: a.map((v) => v ^ 1), files: [] }, 1, now).size, 0);
+    // A value 5,000 entries share in slot 0 is found (a run of equal values in the sorted keys).
+    const many = new FuzzyIndex(Array.from({ length: 5000 }, (_, i) => entry(i, a.map((v, k) => (k === 0 ? 42 : i * 32 + k)))));
+    assert.equal(many.match({ shingles: [42, ...a.slice(1)], files: [] }, 1, now).get('spam')?.agree, 1);
   });
 });
 
