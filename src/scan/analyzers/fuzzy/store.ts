@@ -24,6 +24,8 @@ interface EntryBase {
 /** The text's fingerprint, or one attachment's exact hash (a campaign whose text is one line and whose payload is the file). */
 export type FuzzyEntry = EntryBase & ({ kind: 'text'; shingles: Shingles; words: number } | { kind: 'file'; sha256: string; filename: string | null; bytes: number });
 
+type TextEntry = Extract<FuzzyEntry, { kind: 'text' }>;
+
 const encode = (s: Shingles): string => s.map((v) => v.toString(36)).join(' ');
 const decode = (t: string): number[] => t.split(' ').map((v) => parseInt(v, 36));
 
@@ -154,19 +156,19 @@ const POS = 2 ** 21;
  * scanning process, again after every report). File entries by hash.
  */
 export class FuzzyIndex {
-  private readonly texts: FuzzyEntry[];
+  private readonly texts: TextEntry[];
   private readonly bySlot: Float64Array[];
   private readonly byFile = new Map<string, FuzzyEntry[]>();
   /** Whether any text entry exists: without one, a message's fingerprint need not be computed. */
   readonly hasText: boolean;
 
   constructor(readonly entries: readonly FuzzyEntry[]) {
-    this.texts = entries.filter((e) => e.kind === 'text');
+    this.texts = entries.filter((e): e is TextEntry => e.kind === 'text');
     if (this.texts.length > MAX_TEXT_ENTRIES) throw new Error(`fuzzy hashes: ${this.texts.length} text entries, more than the ${MAX_TEXT_ENTRIES} an index holds (delete old ones: rampart fuzzy list / delete)`);
     this.hasText = this.texts.length > 0;
     this.bySlot = Array.from({ length: SHINGLES }, (_, k) => {
       const keys = new Float64Array(this.texts.length);
-      this.texts.forEach((e, i) => (keys[i] = (e as { shingles: Shingles }).shingles[k]! * POS + i));
+      this.texts.forEach((e, i) => (keys[i] = e.shingles[k]! * POS + i));
       return keys.sort();
     });
     for (const e of entries) {
