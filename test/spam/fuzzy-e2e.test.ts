@@ -172,6 +172,18 @@ describe('fuzzy hashes in the running gateway', () => {
     const ok = await del(entries[0]!.id);
     assert.deepEqual(await ok.json(), { deleted: entries[0]!.id });
     assert.ok(!(await listFuzzy(gw.db)).some((e) => e.id === entries[0]!.id));
+    // Adding a pasted source: a forward's attached message with attached: true; without it, a 400 that says why.
+    const post = (body: unknown, who = op) => fetch(`${web}/api/fuzzy`, { method: 'POST', headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const raw = forwardAsAttachment('FYI', mail('Parcel notice', PARCEL.replace('{name}', 'Rue').replace('courier', 'postal'))).toString('latin1');
+    const refused = await post({ raw, class: 'spam' });
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /nothing to fingerprint: .* it carries an attached message: tick "attached" to add that one/);
+    const added = await post({ raw, class: 'spam', attached: true, note: 'INC-11' });
+    assert.equal(added.status, 200);
+    const results = ((await added.json()) as { results: { message: string; text: { status: string; id: number } | null }[] }).results;
+    assert.deepEqual(results.map((r) => [r.message, r.text?.status]), [['suspicious.eml', 'added']]);
+    assert.equal((await post({ raw, class: 'spam', attached: true }, kim)).status, 403);
+    assert.equal((await post({ raw, class: 'virus' })).status, 400);
   });
 
   it('rampart fuzzy add / list / delete on the same store: a phishing entry takes effect at once', async () => {

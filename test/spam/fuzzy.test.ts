@@ -5,11 +5,10 @@ import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
-import { addFuzzy, CachedFuzzyIndex, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
-import { describeAdded } from '../../src/cli/commands/fuzzy.js';
 
 const parse = (subject: string, body: string) => parseMessage(mail(subject, body));
 const opts = { source: 'test', lifetimeDays: 90, minWords: 24 };

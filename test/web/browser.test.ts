@@ -172,6 +172,21 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     assert.deepEqual((await listFuzzy(store.db)).map((e) => e.id), [keep.text!.id]);
     const audited = await store.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'fuzzy.delete').execute();
     assert.deepEqual(audited, [{ actor: 'op', target: String(mistake.text!.id) }]);
+    // Adding a message pasted as source (the help desk's phishing report).
+    await page.getByLabel('Message source').fill(`From: x@outside.test\r\nSubject: Invoice overdue\r\n\r\n${text('Bo').replace('account will be suspended', 'invoice is overdue')}\r\n`);
+    await page.getByLabel('Judged as').selectOption('phishing');
+    await page.getByLabel('Note').fill('INC-9');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForURL(/\/fuzzy\?done=/);
+    assert.match((await page.locator('p.notice').textContent())!, /^Added: text #\d+ added\.$/);
+    const added = (await listFuzzy(store.db)).find((e) => e.subject === 'Invoice overdue')!;
+    assert.deepEqual([added.class, added.source, added.note], ['phishing', 'console:op', 'INC-9']);
+    assert.equal(await row(added.id).count(), 1);
+    // Too short to fingerprint: said on the page, nothing added.
+    await page.getByLabel('Message source').fill('Subject: hi\r\n\r\nSee you at five.\r\n');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    assert.match((await page.locator('p.error[role=alert]').textContent())!, /^nothing to fingerprint: no text fingerprint \(4 words, fewer than 24\), and no attachment but images$/);
+    assert.equal((await listFuzzy(store.db)).length, 2);
     await page.context().close();
     // Operators only: a domain admin gets 403, and no link on the Policy screen.
     const admin = await logIn('admin-b');

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, deleteFuzzy, entriesOf, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, FUZZY_CLASSES, listFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, printJson, UsageError, withStore } from '../context.js';
 
@@ -25,15 +25,6 @@ function ids(values: string[]): number[] {
     if (!/^\d+$/.test(v)) throw new UsageError(`fuzzy delete: "${v}" is not an entry id (see rampart fuzzy list)`);
     return Number(v);
   });
-}
-
-/** "text #3 added, file invoice.html #4 already known (lifetime extended)". */
-export function describeAdded(r: AddResult, minWords: number): string {
-  const one = (what: string, e: { status: 'added' | 'known'; id: number }) => `${what} #${e.id} ${e.status === 'added' ? 'added' : 'already known (lifetime extended)'}`;
-  return [
-    r.text ? one('text', r.text) : `no text fingerprint (${r.words} words, fewer than ${minWords})`,
-    ...r.files.map((f) => one(`file ${f.filename ?? '(no name)'}`, f)),
-  ].join(', ');
 }
 
 function what(e: FuzzyEntry): string {
@@ -59,13 +50,13 @@ export function registerFuzzyCommands(program: Command): void {
             const msg = await parseMessage(input.raw);
             // A report forwarded as an attachment (a Report button, a help desk's mailbox): the attached
             // messages are what was reported, the forward around them is someone's note.
-            const attached = msg.attachments.filter((a) => a.declaredType === 'message/rfc822');
+            const attached = await attachedMessages(msg);
             if (opts.attached && !attached.length) {
               total.nothing++;
               process.stderr.write(`rampart: ${input.file}: no attached message (message/rfc822) to add\n`);
               continue;
             }
-            const targets = opts.attached ? await Promise.all(attached.map(async (a, i) => ({ file: `${input.file}[${a.filename ?? i + 1}]`, msg: await parseMessage(a.content) }))) : [{ file: input.file, msg }];
+            const targets = opts.attached ? attached.map((a) => ({ file: `${input.file}[${a.name}]`, msg: a.msg })) : [{ file: input.file, msg }];
             for (const t of targets) {
               const r = await addFuzzy(db, t.msg, {
                 class: opts.class,

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { inTransaction, nowIso } from '../../../store/dialect.js';
 import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
+import { parseMessage } from '../../../message/parse.js';
 import type { ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles, type Shingles } from './fingerprint.js';
 
@@ -56,6 +57,16 @@ export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'
   });
 }
 
+/**
+ * The messages attached to a message (message/rfc822), parsed: what a report forwarded as an
+ * attachment — by a Report button, by a user writing to the help desk — reports; the forward around
+ * them is someone's note.
+ */
+export async function attachedMessages(msg: ParsedMessage): Promise<{ name: string; msg: ParsedMessage }[]> {
+  const parts = msg.attachments.filter((a) => a.declaredType === 'message/rfc822');
+  return Promise.all(parts.map(async (a, i) => ({ name: a.filename ?? String(i + 1), msg: await parseMessage(a.content) })));
+}
+
 export interface Added {
   status: 'added' | 'known';
   id: number;
@@ -71,6 +82,15 @@ export interface AddResult {
 
 /** Entries a report made or found: none means the message had nothing to fingerprint. */
 export const entriesOf = (r: AddResult): Added[] => [...(r.text ? [r.text] : []), ...r.files];
+
+/** "text #3 added, file invoice.html #4 already known (lifetime extended)". */
+export function describeAdded(r: AddResult, minWords: number): string {
+  const one = (what: string, e: { status: 'added' | 'known'; id: number }) => `${what} #${e.id} ${e.status === 'added' ? 'added' : 'already known (lifetime extended)'}`;
+  return [
+    r.text ? one('text', r.text) : `no text fingerprint (${r.words} words, fewer than ${minWords})`,
+    ...r.files.map((f) => one(`file ${f.filename ?? '(no name)'}`, f)),
+  ].join(', ');
+}
 
 export interface AddOptions {
   class: FuzzyClass;
