@@ -7,7 +7,7 @@ import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyz
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
 import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
-import { DATABASES, useStore } from '../helpers/db.js';
+import { DATABASES, sqliteDatabase, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
 
 const parse = (subject: string, body: string) => parseMessage(mail(subject, body));
@@ -32,6 +32,20 @@ describe('fuzzy fingerprint', () => {
     );
     const text = await parse('t', campaign('Alice', 500, 24, 'here'));
     assert.ok(agreement(shingles(fuzzyWords(html), 24)!, shingles(fuzzyWords(text), 24)!) >= 30);
+  });
+});
+
+describe('fuzzy index cache', () => {
+  it('keeps the entries it has when the store cannot answer, and fails without any', async () => {
+    const tdb = await sqliteDatabase();
+    const store = await tdb.open();
+    const cache = new CachedFuzzyIndex(store.db);
+    await addFuzzy(store.db, await parse('A', campaign('Alice', 500, 24, 'x')), { ...opts, class: 'spam' });
+    assert.equal((await cache.get(0, 1000)).size, 1);
+    const never = new CachedFuzzyIndex(store.db);
+    await store.close();
+    assert.equal((await cache.get(5000, 1000)).size, 1, 'the last copy, not an error');
+    await assert.rejects(never.get(5000, 1000));
   });
 });
 

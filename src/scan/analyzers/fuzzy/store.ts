@@ -277,10 +277,17 @@ export class CachedFuzzyIndex {
   }
 
   private async refresh(nowMs: number): Promise<FuzzyIndex> {
-    const sig = await signature(this.db);
-    if (sig !== this.sig) {
-      this.index = new FuzzyIndex(await listFuzzy(this.db));
-      this.sig = sig;
+    try {
+      const sig = await signature(this.db);
+      if (sig !== this.sig) {
+        this.index = new FuzzyIndex(await listFuzzy(this.db));
+        this.sig = sig;
+      }
+    } catch (err) {
+      // A store that cannot answer for a moment: the entries known so far still apply (as the
+      // connection lists' Cached does), and the next check is one interval away, not one message.
+      // With no copy yet there is nothing to apply: the analyzer fails (FUZZY_FAIL).
+      if (this.sig === null) throw err;
     }
     this.checkedAt = nowMs;
     return this.index;
