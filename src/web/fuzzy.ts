@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
 import { requireRole } from './auth.js';
@@ -28,21 +28,6 @@ const AddBody = z.strictObject({
 type AddBody = z.infer<typeof AddBody>;
 
 const CLASS_LABELS = { spam: 'spam', phishing: 'phishing', ham: 'not spam' } as const;
-
-function view(e: FuzzyEntry, now: string) {
-  return {
-    id: e.id,
-    class: e.class,
-    kind: e.kind,
-    ...(e.kind === 'text' ? { words: e.words } : { filename: e.filename, sha256: e.sha256, bytes: e.bytes }),
-    subject: e.subject,
-    source: e.source,
-    note: e.note,
-    created_at: e.createdAt,
-    expires_at: e.expiresAt,
-    expired: e.expiresAt !== null && e.expiresAt <= now,
-  };
-}
 
 /** Adds what a pasted message holds; nothing to fingerprint is a validation error naming why. */
 async function add(ctx: WebContext, b: AddBody, actor: string, ip: string): Promise<{ message: string; result: AddResult; text: string }[]> {
@@ -96,7 +81,7 @@ export function registerFuzzy(app: FastifyInstance, ctx: WebContext): void {
   const now = () => ctx.now().toISOString();
   ctx.api.add(app, {
     method: 'GET', url: '/api/fuzzy', tag: 'policy', access: 'operator', summary: 'The fuzzy hashes of judged messages',
-    handler: async () => (await listFuzzy(ctx.store.db)).map((e) => view(e, now())),
+    handler: async () => (await listFuzzy(ctx.store.db)).map((e) => entryRecord(e, now())),
   });
   ctx.api.add(app, {
     method: 'POST', url: '/api/fuzzy', tag: 'policy', access: 'operator', summary: "Add a message's fuzzy hashes (raw: its source; attached: the messages attached to it instead)",

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, FUZZY_CLASSES, listFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, printJson, UsageError, withStore } from '../context.js';
 
@@ -87,10 +87,9 @@ export function registerFuzzyCommands(program: Command): void {
         const rows = await withStore(cmd, ({ db }) => listFuzzy(db));
         const now = new Date().toISOString();
         for (const r of rows) {
-          const expired = r.expiresAt !== null && r.expiresAt <= now;
-          const detail = r.kind === 'text' ? { words: r.words } : { sha256: r.sha256, filename: r.filename, bytes: r.bytes };
-          if (opts.json) printJson({ id: r.id, class: r.class, kind: r.kind, ...detail, subject: r.subject, source: r.source, note: r.note, created_at: r.createdAt, expires_at: r.expiresAt, expired });
-          else process.stdout.write(`#${r.id}\t${r.class}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
+          const rec = entryRecord(r, now);
+          if (opts.json) printJson(rec);
+          else process.stdout.write(`#${r.id}\t${r.class}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
         }
       }),
     );

@@ -27,6 +27,22 @@ export type FuzzyEntry = EntryBase & ({ kind: 'text'; shingles: Shingles; words:
 
 type TextEntry = Extract<FuzzyEntry, { kind: 'text' }>;
 
+/** An entry as `rampart fuzzy list --json` and GET /api/fuzzy give it; `now` an ISO time. */
+export function entryRecord(e: FuzzyEntry, now: string) {
+  return {
+    id: e.id,
+    class: e.class,
+    kind: e.kind,
+    ...(e.kind === 'text' ? { words: e.words } : { sha256: e.sha256, filename: e.filename, bytes: e.bytes }),
+    subject: e.subject,
+    source: e.source,
+    note: e.note,
+    created_at: e.createdAt,
+    expires_at: e.expiresAt,
+    expired: e.expiresAt !== null && e.expiresAt <= now,
+  };
+}
+
 const encode = (s: Shingles): string => s.map((v) => v.toString(36)).join(' ');
 const decode = (t: string): number[] => t.split(' ').map((v) => parseInt(v, 36));
 
