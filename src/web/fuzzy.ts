@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
 import { requireRole } from './auth.js';
@@ -33,8 +33,8 @@ const CLASS_LABELS = { spam: 'spam', phishing: 'phishing', ham: 'not spam' } as 
 async function add(ctx: WebContext, b: AddBody, actor: string, ip: string): Promise<{ message: string; result: AddResult; text: string }[]> {
   const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', ctx.config.scan.analyzers.fuzzy);
   const msg = await parseMessage(Buffer.from(b.raw, 'utf8'));
-  const attached = await attachedMessages(msg);
-  const targets = b.attached ? attached : [{ name: msg.subject || '(no subject)', msg }];
+  const carries = msg.attachments.some(isAttachedMessage);
+  const targets = b.attached ? await attachedMessages(msg) : [{ name: msg.subject || '(no subject)', msg }];
   if (!targets.length) throw new ApiError('validation_failed', 'no attached message (message/rfc822) to add', ['attached: the message carries no attached message']);
   const out: { message: string; result: AddResult; text: string }[] = [];
   for (const t of targets) {
@@ -43,7 +43,7 @@ async function add(ctx: WebContext, b: AddBody, actor: string, ip: string): Prom
   }
   const ids = out.flatMap((o) => entriesOf(o.result).map((e) => e.id));
   if (!ids.length) {
-    const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and no attachment but images${!b.attached && attached.length ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
+    const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and no attachment but images${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
     throw new ApiError('validation_failed', why, [why]);
   }
   await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached }, ip }, ctx.now());

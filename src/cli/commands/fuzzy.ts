@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, printJson, UsageError, withStore } from '../context.js';
 
@@ -50,13 +50,14 @@ export function registerFuzzyCommands(program: Command): void {
             const msg = await parseMessage(input.raw);
             // A report forwarded as an attachment (a Report button, a help desk's mailbox): the attached
             // messages are what was reported, the forward around them is someone's note.
-            const attached = await attachedMessages(msg);
-            if (opts.attached && !attached.length) {
+            // Parsed again only when they are what is added; otherwise whether there are any is enough.
+            const carries = msg.attachments.some(isAttachedMessage);
+            if (opts.attached && !carries) {
               total.nothing++;
               process.stderr.write(`rampart: ${input.file}: no attached message (message/rfc822) to add\n`);
               continue;
             }
-            const targets = opts.attached ? attached.map((a) => ({ file: `${input.file}[${a.name}]`, msg: a.msg })) : [{ file: input.file, msg }];
+            const targets = opts.attached ? (await attachedMessages(msg)).map((a) => ({ file: `${input.file}[${a.name}]`, msg: a.msg })) : [{ file: input.file, msg }];
             for (const t of targets) {
               const r = await addFuzzy(db, t.msg, {
                 class: opts.class,
@@ -69,7 +70,7 @@ export function registerFuzzyCommands(program: Command): void {
               for (const e of entries) total[e.status]++;
               if (!entries.length) total.nothing++;
               if (opts.json) printJson({ file: t.file, ...r });
-              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment but images)${!opts.attached && attached.length ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
+              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment but images)${!opts.attached && carries ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
               else process.stdout.write(`${t.file}: ${describeAdded(r, cfg.min_words)}\n`);
             }
           }

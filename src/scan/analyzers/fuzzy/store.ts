@@ -67,7 +67,7 @@ export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'
   const seen = new Set<string>();
   return msg.attachments.filter((a) => {
     const image = a.declaredType.startsWith('image/') || (a.sniffedType?.startsWith('image/') ?? false);
-    if (image || a.declaredType === 'message/rfc822' || a.size < MIN_FILE_BYTES || seen.has(a.sha256)) return false;
+    if (image || isAttachedMessage(a) || a.size < MIN_FILE_BYTES || seen.has(a.sha256)) return false;
     seen.add(a.sha256);
     return true;
   });
@@ -79,9 +79,11 @@ export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'
  * them is someone's note.
  */
 export async function attachedMessages(msg: ParsedMessage): Promise<{ name: string; msg: ParsedMessage }[]> {
-  const parts = msg.attachments.filter((a) => a.declaredType === 'message/rfc822');
+  const parts = msg.attachments.filter(isAttachedMessage);
   return Promise.all(parts.map(async (a, i) => ({ name: a.filename ?? String(i + 1), msg: await parseMessage(a.content) })));
 }
+
+export const isAttachedMessage = (a: ParsedMessage['attachments'][number]): boolean => a.declaredType === 'message/rfc822';
 
 export interface Added {
   status: 'added' | 'known';
