@@ -8,7 +8,7 @@ import { corpusIndex, readRaw } from './scan/corpus.mjs';
 import { parseMessage } from '../src/message/parse.js';
 import { FuzzyConfig } from '../src/scan/analyzers/fuzzy/index.js';
 import { agreement, fuzzyWords, SHINGLES, shingles, type Shingles } from '../src/scan/analyzers/fuzzy/fingerprint.js';
-import { FuzzyIndex, type FuzzyEntry } from '../src/scan/analyzers/fuzzy/store.js';
+import { ALL_DOMAINS, FuzzyIndex, type FuzzyEntry } from '../src/scan/analyzers/fuzzy/store.js';
 
 const { threshold, min_words: minWords } = FuzzyConfig.parse({});
 const minAgree = Math.ceil(threshold * SHINGLES);
@@ -37,7 +37,7 @@ for (const m of corpusIndex() as { set: string; half: string; file: string }[]) 
 console.log(`fingerprints: ${items.length} messages, ${(fpMs / items.length * 1000).toFixed(0)} µs each, ${(wordsMs / items.length * 1000).toFixed(0)} µs of it the words (parsing not counted); ${items.filter((i) => !i.sh).length} under min_words ${minWords}`);
 
 const now = new Date();
-const entry = (id: number, sh: Shingles): FuzzyEntry => ({ id, class: 'spam', kind: 'text', shingles: sh, words: 0, subject: '', source: 'bench', note: null, createdAt: '', expiresAt: null });
+const entry = (id: number, sh: Shingles): FuzzyEntry => ({ id, class: 'spam', kind: 'text', shingles: sh, words: 0, subject: '', source: 'bench', note: null, createdAt: '', expiresAt: null, scope: ALL_DOMAINS });
 const reported = items.filter((i) => i.half === 'train' && i.set === 'spam' && i.sh);
 // Random fingerprints fill the index to the size of a busy installation's list.
 const filler = Array.from({ length: extra }, (_, k) => entry(100_000 + k, Array.from({ length: SHINGLES }, () => Math.floor(Math.random() * 2 ** 53))));
@@ -55,7 +55,7 @@ console.log(`index of ${index.size} entries built in ${built.toFixed(0)} ms${glo
 
 const scanned = items.filter((i) => i.sh);
 t = performance.now();
-for (const i of scanned) index.match({ shingles: i.sh, files: [] }, minAgree, now);
+for (const i of scanned) index.match({ shingles: i.sh, files: [], domains: [] }, minAgree, now);
 console.log(`lookups: ${((performance.now() - t) / scanned.length * 1000).toFixed(1)} µs each over ${scanned.length} messages`);
 
 console.log(`\nevery training spam (${reported.length}) reported; matches at ${minAgree}/${SHINGLES} (threshold ${threshold}):`);
@@ -64,7 +64,7 @@ for (const half of ['train', 'eval']) {
     const sel = items.filter((i) => i.half === half && i.set === set);
     // A training spam matches itself: for those, the near-copies among the other reported spam.
     const matched = (i: Item) =>
-      i.sh !== null && (half === 'train' && set === 'spam' ? reported.some((r) => r !== i && agreement(r.sh!, i.sh!) >= minAgree) : index.match({ shingles: i.sh, files: [] }, minAgree, now).size > 0);
+      i.sh !== null && (half === 'train' && set === 'spam' ? reported.some((r) => r !== i && agreement(r.sh!, i.sh!) >= minAgree) : index.match({ shingles: i.sh, files: [], domains: [] }, minAgree, now).size > 0);
     const n = sel.filter(matched).length;
     console.log(`  ${half === 'train' ? 'training' : 'evaluation'} ${set}: ${n} of ${sel.length}`);
   }

@@ -72,11 +72,9 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
         import('./message/parse.js'),
       ]);
       // The public migration site lives in the console's server. Release-and-learn and the reports
-      // teach Bayes and, when an operator or a domain admin judged, add the message's fuzzy hash:
-      // one entry acts on every copy sent to anyone, a weight not given to each mailbox owner.
+      // teach Bayes and add the message's fuzzy hash for the domains the judge looks after.
       const plugins = [migrationSitePlugin(buildProgrammeDeps(config, store, { spool }), isOperator)];
-      const learnFeedback: Learn = async (raw, as, by) =>
-        void (await teach(store.db, config, await parseMessage(raw), as, `console:${by.username}`, { fuzzy: by.role !== 'mailbox_owner' }));
+      const learnFeedback: Learn = async (raw, as, by) => void (await teach(store.db, config, await parseMessage(raw), as, `console:${by.username}`, by.reach));
       stops.push(await startConsole({ config, store, log, spool, plugins, learn: learnFeedback }));
     }
 

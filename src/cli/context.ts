@@ -5,6 +5,9 @@ import { loadConfig, ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
 import type { Store } from '../store/db.js';
 
+/** A repeatable, comma-separated option's values (`--domain a,b --domain c`). */
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

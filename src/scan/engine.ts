@@ -79,9 +79,9 @@ export class ScanEngine {
     const message = await parseMessage(req.raw, req.envelope, req.id ?? null);
     lap('parse');
     const protectedDomains = state.domains;
-    const result = await this.pipeline.run(message, { resolve: this.resolve, now: this.now, db: this.opts.db, protectedDomains, timer });
-    lap('pipeline');
     const domains = req.domains?.length ? req.domains : [...new Set(req.envelope.rcptTo.map((r) => r.slice(r.lastIndexOf('@') + 1).toLowerCase()).filter(Boolean))];
+    const result = await this.pipeline.run(message, { resolve: this.resolve, now: this.now, db: this.opts.db, protectedDomains, recipientDomains: domains, timer });
+    lap('pipeline');
     const decided = decide({
       result,
       registry: this.pipeline.registry,

@@ -10,7 +10,7 @@ import { parseMessage } from '../message/parse.js';
 import type { Database } from '../store/schema.js';
 import { learn, type LearnSummary } from './analyzers/bayes/model.js';
 import { FuzzyConfig } from './analyzers/fuzzy/index.js';
-import { addFuzzy, type AddResult, type FuzzyClass } from './analyzers/fuzzy/store.js';
+import { addFuzzy, ALL_DOMAINS, type AddResult, type FuzzyClass, type FuzzyScope } from './analyzers/fuzzy/store.js';
 import type { ParsedMessage } from './types.js';
 
 export type Judgement = FuzzyClass;
@@ -21,6 +21,13 @@ export interface Taught {
   fuzzy: AddResult | null;
 }
 
+/**
+ * Whose mail the judgement's fuzzy hashes act on: an operator's, everyone's; a domain admin's, the
+ * mail of their domains among the message's recipients; null, none (a mailbox owner's judgement
+ * teaches Bayes only — one entry acts on every copy sent to anyone).
+ */
+export type Reach = FuzzyScope | null;
+
 export class FeedbackError extends Error {
   constructor(message: string) {
     super(message);
@@ -29,10 +36,10 @@ export class FeedbackError extends Error {
 }
 
 /** `source` names who judged: 'console:<user>', 'cli'. */
-export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string, o: { fuzzy: boolean } = { fuzzy: true }): Promise<Taught> {
+export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string, reach: Reach = ALL_DOMAINS): Promise<Taught> {
   const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
   const bayes = await learn(db, msg, as === 'ham' ? 'ham' : 'spam');
-  const fuzzy = o.fuzzy ? await addFuzzy(db, msg, { class: as, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words }) : null;
+  const fuzzy = reach ? await addFuzzy(db, msg, { class: as, scope: reach, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words }) : null;
   return { bayes, fuzzy };
 }
 

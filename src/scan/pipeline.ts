@@ -19,6 +19,8 @@ export interface PipelineServices {
   now(): Date;
   db: Kysely<Database> | null;
   protectedDomains: readonly string[];
+  /** The message's recipient domains (canonical names). */
+  recipientDomains: readonly string[];
   /** RAMPART_SCAN_TIMING: records each analyzer's time. */
   timer?: StageTimer | null;
 }
@@ -93,6 +95,7 @@ export class Pipeline {
             signal,
             facts,
             protectedDomains: services.protectedDomains,
+            recipientDomains: services.recipientDomains,
             db: services.db,
           }),
         ))().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));

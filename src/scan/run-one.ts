@@ -12,6 +12,7 @@ export function defaultContext(overrides: Partial<AnalyzerContext> = {}): Analyz
     signal: new AbortController().signal,
     facts: {},
     protectedDomains: [],
+    recipientDomains: [],
     db: null,
     ...overrides,
   };

@@ -187,6 +187,8 @@ export interface AnalyzerContext {
   facts: Readonly<Facts>;
   /** The protected domains (canonical names), for lookalike and internal-sender checks. */
   protectedDomains: readonly string[];
+  /** The message's recipient domains (canonical names), for checks whose entries belong to some domains only. */
+  recipientDomains: readonly string[];
   /** The store, for analyzers that learn or look at history (Bayes, first contact); null offline. */
   db: import('kysely').Kysely<import('../store/schema.js').Database> | null;
 }

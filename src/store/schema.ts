@@ -240,6 +240,8 @@ export interface FuzzyHashesTable {
   created_at: string;
   /** After this the entry no longer matches (and housekeeping deletes it); null: never. */
   expires_at: string | null;
+  /** The domains whose mail it acts on: '*' every domain's, else canonical names, sorted, comma-separated. */
+  scope: string;
 }
 
 /** Bayes token counts; token is a 53-bit hash of the token text. */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, describeScope, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, namedScope, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
 import { requireRole } from './auth.js';
@@ -24,6 +24,8 @@ const AddBody = z.strictObject({
   note: z.string().max(200).optional(),
   /** Add the messages attached to it (message/rfc822) instead: a report forwarded as an attachment. */
   attached: z.boolean().default(false),
+  /** The protected domains whose mail the entries act on; none: every domain's. */
+  domains: z.array(z.string().max(253)).max(500).default([]),
 });
 type AddBody = z.infer<typeof AddBody>;
 
@@ -32,13 +34,18 @@ const CLASS_LABELS = { spam: 'spam', phishing: 'phishing', ham: 'not spam' } as 
 /** Adds what a pasted message holds; nothing to fingerprint is a validation error naming why. */
 async function add(ctx: WebContext, b: AddBody, actor: string, ip: string): Promise<{ message: string; result: AddResult; text: string }[]> {
   const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', ctx.config.scan.analyzers.fuzzy);
+  const named = await namedScope(ctx.store.db, b.domains);
+  if ('unknown' in named) {
+    const why = `${named.unknown.join(', ')}: not a protected domain`;
+    throw new ApiError('validation_failed', `domains: ${why}`, [`domains: ${why}`]);
+  }
   const msg = await parseMessage(Buffer.from(b.raw, 'utf8'));
   const carries = msg.attachments.some(isAttachedMessage);
   const targets = b.attached ? await attachedMessages(msg) : [{ name: msg.subject || '(no subject)', msg }];
   if (!targets.length) throw new ApiError('validation_failed', 'no attached message (message/rfc822) to add', ['attached: the message carries no attached message']);
   const out: { message: string; result: AddResult; text: string }[] = [];
   for (const t of targets) {
-    const result = await addFuzzy(ctx.store.db, t.msg, { class: b.class, source: `console:${actor}`, note: b.note || null, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words, now: ctx.now() });
+    const result = await addFuzzy(ctx.store.db, t.msg, { class: b.class, scope: named.scope, source: `console:${actor}`, note: b.note || null, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words, now: ctx.now() });
     out.push({ message: t.name, result, text: describeAdded(result, cfg.min_words) });
   }
   const ids = out.flatMap((o) => entriesOf(o.result).map((e) => e.id));
@@ -46,7 +53,7 @@ async function add(ctx: WebContext, b: AddBody, actor: string, ip: string): Prom
     const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and no attachment but images${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
     throw new ApiError('validation_failed', why, [why]);
   }
-  await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached }, ip }, ctx.now());
+  await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached, scope: describeScope(named.scope) }, ip }, ctx.now());
   return out;
 }
 
@@ -57,6 +64,7 @@ function addForm(csrf: string): Html {
 <label for="raw">Message source</label><textarea id="raw" name="raw" rows="8" required></textarea>
 <div class="filters"><div><label for="fz-class">Judged as</label><select id="fz-class" name="class">${FUZZY_CLASSES.map((c) => html`<option value="${c}">${CLASS_LABELS[c]}</option>`)}</select></div>
 <div><label for="fz-note">Note</label><input id="fz-note" name="note" type="text" maxlength="200"></div>
+<div><label for="fz-domains">For the mail of</label><input id="fz-domains" name="domains" type="text" placeholder="all domains" aria-describedby="fz-domains-help"><small id="fz-domains-help" class="muted">protected domains, comma-separated; empty: all domains</small></div>
 <div><label><input type="checkbox" name="attached" value="1"> Add the messages attached to it (a report forwarded as an attachment)</label></div></div>
 <div class="actions"><button type="submit">Add</button></div></form>`;
 }
@@ -64,10 +72,10 @@ function addForm(csrf: string): Html {
 function fuzzyPage(entries: readonly FuzzyEntry[], now: string, csrf: string, done?: string, error?: string): Html {
   const what = (e: FuzzyEntry) => (e.kind === 'text' ? html`text, ${e.words} words` : html`file ${e.filename ?? '(no name)'}, ${e.bytes} bytes <code title="SHA-256">${e.sha256.slice(0, 16)}…</code>`);
   return html`${done ? html`<p class="notice" role="status">${done}</p>` : ''}${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<p class="muted">Messages judged in the quarantine (report as spam or phishing, release and learn) and those added with <code>rampart fuzzy add</code>: a message whose text is a near-copy of an entry's, or that carries an entry's attachment, scores as the entry was judged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM). Delete an entry to take a report back.</p>
+<p class="muted">Messages judged in the quarantine (report as spam or phishing, release and learn) and those added with <code>rampart fuzzy add</code>: a message whose text is a near-copy of an entry's, or that carries an entry's attachment, scores as the entry was judged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM) — for every domain's mail when an operator judged it, for their domains' mail when a domain admin did. Delete an entry to take a report back.</p>
 ${entries.length
-  ? html`<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Judged</th><th scope="col">Fingerprint of</th><th scope="col">Subject</th><th scope="col">By</th><th scope="col">Added (UTC)</th><th scope="col">Matches until</th><th scope="col">Note</th><th scope="col">Take back</th></tr></thead>
-<tbody>${entries.map((e) => html`<tr data-fuzzy="${e.id}"><td>${e.id}</td><td>${CLASS_LABELS[e.class]}</td><td>${what(e)}</td><td>${e.subject}</td><td>${e.source}</td><td>${e.createdAt.slice(0, 16).replace('T', ' ')}</td><td>${e.expiresAt === null ? 'deleted by hand' : e.expiresAt <= now ? 'expired' : e.expiresAt.slice(0, 10)}</td><td>${e.note ?? ''}</td><td><form method="post" action="/fuzzy/${e.id}/delete" aria-label="Delete entry ${e.id}">${csrfField(csrf)}<button type="submit" class="secondary">Delete</button></form></td></tr>`)}</tbody></table></div>`
+  ? html`<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Judged</th><th scope="col">For the mail of</th><th scope="col">Fingerprint of</th><th scope="col">Subject</th><th scope="col">By</th><th scope="col">Added (UTC)</th><th scope="col">Matches until</th><th scope="col">Note</th><th scope="col">Take back</th></tr></thead>
+<tbody>${entries.map((e) => html`<tr data-fuzzy="${e.id}"><td>${e.id}</td><td>${CLASS_LABELS[e.class]}</td><td>${describeScope(e.scope)}</td><td>${what(e)}</td><td>${e.subject}</td><td>${e.source}</td><td>${e.createdAt.slice(0, 16).replace('T', ' ')}</td><td>${e.expiresAt === null ? 'deleted by hand' : e.expiresAt <= now ? 'expired' : e.expiresAt.slice(0, 10)}</td><td>${e.note ?? ''}</td><td><form method="post" action="/fuzzy/${e.id}/delete" aria-label="Delete entry ${e.id}">${csrfField(csrf)}<button type="submit" class="secondary">Delete</button></form></td></tr>`)}</tbody></table></div>`
   : html`<p class="muted">No entries.</p>`}
 ${addForm(csrf)}`;
 }
@@ -105,7 +113,8 @@ export function registerFuzzy(app: FastifyInstance, ctx: WebContext): void {
   app.post('/fuzzy/add', async (req, reply) => {
     const p = requireRole(req, 'operator');
     const f = (req.body ?? {}) as Record<string, string>;
-    const body = parseOrThrow(AddBody, { raw: f.raw, class: f.class, note: f.note || undefined, attached: f.attached === '1' });
+    const domains = (f.domains ?? '').split(/[\s,]+/).filter(Boolean);
+    const body = parseOrThrow(AddBody, { raw: f.raw, class: f.class, note: f.note || undefined, attached: f.attached === '1', domains });
     try {
       const out = await add(ctx, body, p.username, req.ip);
       return reply.redirect(`/fuzzy?done=${encodeURIComponent(`Added: ${out.map((o) => o.text).join('; ')}.`)}`, 303);

@@ -11,13 +11,14 @@ import { audit } from './audit.js';
 import { ApiError } from './errors.js';
 import { recipientVisible, messageVisible, type Principal } from './scope.js';
 import { previewDocument, sanitizeHtml } from './sanitize.js';
-import type { Judgement } from '../scan/feedback.js';
+import type { Judgement, Reach } from '../scan/feedback.js';
+import { ALL_DOMAINS, domainsScope } from '../scan/analyzers/fuzzy/store.js';
 
 export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam', 'report_phishing'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
-/** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans; `by` is who judged. */
-export type Learn = (raw: Uint8Array, as: Judgement, by: Pick<Principal, 'username' | 'role'>) => Promise<void>;
+/** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans: `by` is who judged, `reach` whose mail the fuzzy hashes act on. */
+export type Learn = (raw: Uint8Array, as: Judgement, by: { username: string; reach: Reach }) => Promise<void>;
 
 /** What each feedback action teaches. */
 const JUDGED: Partial<Record<QuarantineAction, Judgement>> = { release_learn: 'ham', report_spam: 'spam', report_phishing: 'phishing' };
@@ -86,6 +87,25 @@ async function discardHeldRecipients(db: Kysely<Database>, id: string, p: Princi
     .execute();
 }
 
+/**
+ * Whose mail the judge's fuzzy hashes act on: an operator's, everyone's; a domain admin's, the
+ * mail of the message's recipient domains they look after; a mailbox owner's word teaches Bayes
+ * only (one entry acts on every copy sent to anyone).
+ */
+async function reachOf(db: Kysely<Database>, p: Principal, id: string): Promise<Reach> {
+  if (p.role === 'operator') return ALL_DOMAINS;
+  if (p.role !== 'domain_admin') return null;
+  const rows = await db
+    .selectFrom('message_recipients')
+    .innerJoin('domains', 'domains.id', 'message_recipients.domain_id')
+    .select('domains.name')
+    .distinct()
+    .where('message_recipients.message_id', '=', id)
+    .where(recipientVisible(p))
+    .execute();
+  return rows.length ? domainsScope(rows.map((r) => r.name)) : null;
+}
+
 export async function quarantineAction(db: Kysely<Database>, p: Principal, id: string, action: QuarantineAction, opts: { learn?: Learn; ip?: string | null; now?: Date }): Promise<ActionResult> {
   const m = await heldMessage(db, p, id);
   if (m.status !== 'quarantined' && !(action.startsWith('release') && m.status === 'queued')) throw new ApiError('conflict', `message ${id} is ${m.status}, not quarantined`);
@@ -97,7 +117,7 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   if (judged && opts.learn) {
     const raw = await readFile(m.spool_path).catch(() => null);
     if (raw) {
-      await opts.learn(raw, judged, p);
+      await opts.learn(raw, judged, { username: p.username, reach: await reachOf(db, p, id) });
       learned = true;
     }
   }

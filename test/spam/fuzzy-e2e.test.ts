@@ -24,7 +24,18 @@ your bank details, home address and tax code. Staff who do not confirm their det
 paid at the end of the following month instead. The portal link below is personal; please do not share
 it with colleagues. Kind regards, Payroll Services, Finance Office`;
 
-function send(port: number, to: string, subject: string, text: string) {
+// Two more campaigns, unlike the ones above (a copy of one would match its entry).
+const DRAW = `Dear {name}, we are pleased to inform you that your email address was selected in the annual
+international staff appreciation draw held last week. To claim your prize you must send your full name,
+date of birth, mobile number and a copy of your identity card to our claims agent within seven working
+days, quoting your reference number. Prizes not claimed in time are returned to the fund.
+Congratulations once again from the draw committee.`;
+const SEMINAR = `Dear colleagues, the department research seminar continues this {day} at four in the afternoon in
+the lecture theatre on the ground floor. Our speaker will present recent work on soil microbiology and
+climate adaptation, followed by questions and a short reception in the common room. Research students
+are especially welcome, and the slides will be posted on the intranet afterwards.`;
+
+function send(port: number, to: string | string[], subject: string, text: string) {
   return sendWithNodemailer(port, { from: 'helpdesk@outside.test', to, subject, text });
 }
 
@@ -55,6 +66,7 @@ describe('fuzzy hashes in the running gateway', () => {
     });
     const policy = new PolicyRepository(gw.db);
     await policy.setAction('held.test', 'clean', 'quarantine');
+    await policy.setAction('held.test', 'spam', 'quarantine');
     await policy.setAction('open.test', 'spam', 'reject');
     // Monitor mode until a go-live far ahead: the fuzzy analyzer is of the spam family, but
     // FUZZY_PHISHING goes live with the phishing family.
@@ -62,6 +74,7 @@ describe('fuzzy hashes in the running gateway', () => {
     await policy.setMonitor('phishwatch.test', 'phishing', '2099-01-01T00:00:00Z');
     await addUser(gw.db, { username: 'op', password: PASSWORD, role: 'operator' });
     await addUser(gw.db, { username: 'kim', password: PASSWORD, role: 'mailbox_owner', mailbox: 'kim@held.test' });
+    await addUser(gw.db, { username: 'amy', password: PASSWORD, role: 'domain_admin', domains: ['held.test'] });
   });
   after(() => gw?.stop());
 
@@ -161,9 +174,9 @@ describe('fuzzy hashes in the running gateway', () => {
     const op = await session();
     const list = await fetch(`${web}/api/fuzzy`, { headers: { cookie: op.cookie } });
     assert.equal(list.status, 200);
-    const entries = (await list.json()) as { id: number; class: string; kind: string; source: string }[];
+    const entries = (await list.json()) as { id: number; class: string; kind: string; source: string; scope: unknown }[];
     assert.deepEqual(entries.map((e) => e.id), (await listFuzzy(gw.db)).map((e) => e.id));
-    assert.ok(entries.every((e) => e.kind === 'text' && e.source === 'console:op'));
+    assert.ok(entries.every((e) => e.kind === 'text' && e.source === 'console:op' && e.scope === 'all'));
     const del = (id: number, who = op) => fetch(`${web}/api/fuzzy/${id}/delete`, { method: 'POST', headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': 'application/json' }, body: '{}' });
     assert.equal((await del(999_999)).status, 404);
     const kim = await session('kim');
@@ -184,6 +197,13 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.deepEqual(results.map((r) => [r.message, r.text?.status]), [['suspicious.eml', 'added']]);
     assert.equal((await post({ raw, class: 'spam', attached: true }, kim)).status, 403);
     assert.equal((await post({ raw, class: 'virus' })).status, 400);
+    const unknown = await post({ raw, class: 'spam', attached: true, domains: ['held.test', 'nowhere.test'] });
+    assert.equal(unknown.status, 400);
+    assert.equal(((await unknown.json()) as { error: { message: string } }).error.message, 'domains: nowhere.test: not a protected domain');
+    const scoped = await post({ raw, class: 'ham', attached: true, domains: ['held.test'] });
+    assert.deepEqual(((await scoped.json()) as { results: { text: { scope: unknown } }[] }).results.map((r) => r.text.scope), [{ kind: 'domains', domains: ['held.test'] }]);
+    const listed = (await (await fetch(`${web}/api/fuzzy`, { headers: { cookie: op.cookie } })).json()) as { class: string; scope: unknown }[];
+    assert.deepEqual(listed.filter((e) => e.class === 'ham').map((e) => e.scope).slice(-1), [['held.test']]);
   });
 
   it('rampart fuzzy add / list / delete on the same store: a phishing entry takes effect at once', async () => {
@@ -222,6 +242,20 @@ describe('fuzzy hashes in the running gateway', () => {
     const nothing = await rampart(config, 'fuzzy', 'add', '--class', 'spam', short);
     assert.equal(nothing.code, 2);
     assert.match(nothing.stderr, /short\.eml: nothing to fingerprint \(4 words, fewer than scan\.analyzers\.fuzzy\.min_words 24, and no attachment but images\): not added/);
+    const before = (await listFuzzy(gw.db)).length;
+    const unknown = await rampart(config, 'fuzzy', 'add', '--class', 'spam', '--domain', 'open.test', '--domain', 'nowhere.test', file);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--domain: nowhere\.test: not a protected domain \(see rampart domains list\)/);
+    assert.equal((await listFuzzy(gw.db)).length, before);
+    // For one domain's mail: said when added and listed.
+    const scoped = path.join(gw.dataDir, 'scoped.eml');
+    writeFileSync(scoped, mail('Held parcel', PARCEL.replace('{name}', 'Zed').replace('parcel', 'package').replace('delivery', 'shipment')));
+    const forOne = await rampart(config, 'fuzzy', 'add', '--class', 'ham', '--domain', 'Held.Test', scoped);
+    assert.equal(forOne.code, 0, forOne.stderr);
+    assert.match(forOne.stdout, /scoped\.eml: text #(\d+) (added|already known \(lifetime extended\)) for held\.test\n/);
+    const listed = await rampart(config, 'fuzzy', 'list');
+    assert.match(listed.stdout, /^#\d+\tham\theld\.test\ttext \(\d+ words\)\t.*\tHeld parcel$/m);
+    assert.match(listed.stdout, /^#\d+\tspam\tall domains\t/m);
     const bad = await rampart(config, 'fuzzy', 'add', '--class', 'virus', file);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--class <class>' argument 'virus' is invalid\. expected one of spam, phishing, ham/);
@@ -230,5 +264,44 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.match(missing.stdout, /^1 deleted\n$/);
     assert.match(missing.stderr, /no entry #99999/);
     assert.ok(!(await listFuzzy(gw.db)).some((e) => e.id === entry.id));
+  });
+
+  it("a domain admin's judgements act on their domain's mail only", async () => {
+    const symbol = async (subject: string, name: string) => JSON.parse((await row(subject)).symbols!).find((s: { name: string }) => s.name === name);
+    // Reported as spam by held.test's admin: an entry for held.test.
+    assert.ok((await send(gw.port, 'max@held.test', 'Staff draw', DRAW.replace('{name}', 'Max'))).ok);
+    assert.equal((await consoleAction((await row('Staff draw')).id, 'report_spam', 'amy')).learned, true);
+    const spam = (await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw')!;
+    assert.deepEqual([spam.class, spam.source, spam.scope], ['spam', 'console:amy', { kind: 'domains', domains: ['held.test'] }]);
+    // Its next copy to open.test (which refuses spam) passes: held.test's judgement is not open.test's.
+    assert.ok((await send(gw.port, 'ned@open.test', 'Staff draw (2)', DRAW.replace('{name}', 'Ned'))).ok);
+    assert.equal(await symbol('Staff draw (2)', 'FUZZY_SPAM'), undefined);
+    // To held.test it is spam, the scope in the detail.
+    assert.ok((await send(gw.port, 'ola@held.test', 'Staff draw (3)', DRAW.replace('{name}', 'Ola'))).ok);
+    assert.equal((await row('Staff draw (3)')).category, 'spam');
+    assert.match((await symbol('Staff draw (3)', 'FUZZY_SPAM')).detail, /\(console:amy; for held\.test\)$/);
+    // One transaction to both: the strictest of the two domains' actions, open.test's refusal.
+    const both = await send(gw.port, ['pia@held.test', 'raj@open.test'], 'Staff draw (4)', DRAW.replace('{name}', 'colleague'));
+    assert.equal(both.ok ? 250 : both.code, 550);
+
+    // Released as not spam by held.test's admin: FUZZY_HAM for held.test's mail only, and not for a
+    // copy that open.test receives too.
+    assert.ok((await send(gw.port, 'sam@held.test', 'Seminar', SEMINAR.replace('{day}', 'Tuesday'))).ok);
+    await consoleAction((await row('Seminar')).id, 'release_learn', 'amy');
+    assert.ok((await listFuzzy(gw.db)).some((e) => e.class === 'ham' && e.subject === 'Seminar' && e.scope.kind === 'domains'));
+    assert.ok((await send(gw.port, 'tom@held.test', 'Seminar (2)', SEMINAR.replace('{day}', 'Thursday'))).ok);
+    assert.ok((await symbol('Seminar (2)', 'FUZZY_HAM'))?.score < 0);
+    assert.ok((await send(gw.port, 'uma@open.test', 'Seminar (3)', SEMINAR.replace('{day}', 'Thursday'))).ok);
+    assert.equal(await symbol('Seminar (3)', 'FUZZY_HAM'), undefined);
+    assert.ok((await send(gw.port, ['val@held.test', 'wes@open.test'], 'Seminar (4)', SEMINAR.replace('{day}', 'Friday'))).ok);
+    assert.equal(await symbol('Seminar (4)', 'FUZZY_HAM'), undefined);
+
+    // An operator reports a copy of the draw too: an entry for every domain's mail (the same
+    // message reported again would widen the first entry's scope: test/spam/fuzzy.test.ts).
+    assert.ok((await send(gw.port, 'xia@held.test', 'Staff draw (5)', DRAW.replace('{name}', 'Xia'))).ok);
+    await consoleAction((await row('Staff draw (5)')).id, 'report_spam');
+    assert.deepEqual((await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw (5)')?.scope, { kind: 'all' });
+    const refused = await send(gw.port, 'yan@open.test', 'Staff draw (6)', DRAW.replace('{name}', 'Yan'));
+    assert.equal(refused.ok ? 250 : refused.code, 550);
   });
 });

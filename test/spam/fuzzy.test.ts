@@ -5,13 +5,13 @@ import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
-import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addFuzzy, ALL_DOMAINS, CachedFuzzyIndex, describeAdded, deleteFuzzy, domainsScope, expireFuzzy, FuzzyIndex, listFuzzy, namedScope, type FuzzyEntry, type FuzzyScope } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, sqliteDatabase, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
 
 const parse = (subject: string, body: string) => parseMessage(mail(subject, body));
-const opts = { source: 'test', lifetimeDays: 90, minWords: 24 };
+const opts = { source: 'test', lifetimeDays: 90, minWords: 24, scope: ALL_DOMAINS };
 
 describe('fuzzy fingerprint', () => {
   it('agrees on a near-copy, not on an unrelated text of the same length', async () => {
@@ -50,8 +50,8 @@ describe('fuzzy index cache', () => {
 });
 
 describe('fuzzy index', () => {
-  const entry = (id: number, shingles: number[], cls: 'spam' | 'ham' = 'spam', expiresAt: string | null = null): FuzzyEntry =>
-    ({ id, class: cls, kind: 'text', shingles, words: 50, subject: `s${id}`, source: 't', note: null, createdAt: '', expiresAt });
+  const entry = (id: number, shingles: number[], cls: 'spam' | 'ham' = 'spam', expiresAt: string | null = null, scope: FuzzyScope = ALL_DOMAINS): FuzzyEntry =>
+    ({ id, class: cls, kind: 'text', shingles, words: 50, subject: `s${id}`, source: 't', note: null, createdAt: '', expiresAt, scope });
   const now = new Date('2026-12-01T00:00:00Z');
 
   it('counts agreeing slots per entry, at the edges of the 32-bit values too, best per class', () => {
@@ -59,12 +59,28 @@ describe('fuzzy index', () => {
     const b = a.map((v, k) => (k < 20 ? v : 12345 + k)); // 20 of 32 shared with a
     const c = a.map((v, k) => (k < 10 ? v : 777 + k)); // 10 shared
     const idx = new FuzzyIndex([entry(1, b), entry(2, c), entry(3, a, 'ham', '2026-11-30T00:00:00Z'), entry(4, b.map((v, k) => (k < 17 ? v : 9)), 'ham')]);
-    const m = idx.match({ shingles: a, files: [] }, 16, now);
+    const m = idx.match({ shingles: a, files: [], domains: [] }, 16, now);
     assert.deepEqual([...m].map(([cls, x]) => [cls, x.entry.id, x.agree]), [['spam', 1, 20], ['ham', 4, 17]], 'entry 3 has expired; entry 2 is under 16');
-    assert.equal(idx.match({ shingles: a.map((v) => v ^ 1), files: [] }, 1, now).size, 0);
+    assert.equal(idx.match({ shingles: a.map((v) => v ^ 1), files: [], domains: [] }, 1, now).size, 0);
     // A value 5,000 entries share in slot 0 is found (a run of equal values in the sorted keys).
     const many = new FuzzyIndex(Array.from({ length: 5000 }, (_, i) => entry(i, a.map((v, k) => (k === 0 ? 42 : i * 32 + k)))));
-    assert.equal(many.match({ shingles: [42, ...a.slice(1)], files: [] }, 1, now).get('spam')?.agree, 1);
+    assert.equal(many.match({ shingles: [42, ...a.slice(1)], files: [], domains: [] }, 1, now).get('spam')?.agree, 1);
+  });
+
+  it("a domain's entries act on its mail: spam when any recipient domain is theirs, ham only when every one is", () => {
+    const a = Array.from({ length: 32 }, (_, k) => k * 1000);
+    const chem = domainsScope(['Chem.Example.EDU']);
+    const idx = new FuzzyIndex([entry(1, a, 'spam', null, chem), entry(2, a, 'ham', null, chem), entry(3, a, 'ham', null, domainsScope(['physics.example.edu', 'chem.example.edu']))]);
+    const found = (domains: string[]) => [...idx.match({ shingles: a, files: [], domains }, 16, now)].map(([cls, m]) => `${cls}#${m.entry.id}`);
+    assert.deepEqual(found(['chem.example.edu']), ['spam#1', 'ham#2']);
+    // A message to chem and physics: chem's spam entry acts (the strictest of both domains'
+    // actions applies to the one transaction), chem's ham entry does not — physics never released it;
+    // the entry both released does.
+    assert.deepEqual(found(['chem.example.edu', 'physics.example.edu']), ['spam#1', 'ham#3']);
+    assert.deepEqual(found(['physics.example.edu']), ['ham#3']);
+    assert.deepEqual(found(['history.example.edu']), []);
+    // No recipient domain (rampart scan without --rcpt): only entries for all domains.
+    assert.deepEqual(found([]), []);
   });
 });
 
@@ -83,7 +99,7 @@ for (const kind of DATABASES) {
       assert.deepEqual(first.files, []);
       // The same text again, later: one entry, its lifetime counted from the second report.
       const again = await addFuzzy(db, msg, { ...opts, class: 'phishing', now: new Date('2026-12-11T10:00:00Z') });
-      assert.deepEqual(again, { text: { status: 'known', id: first.text!.id }, words: first.words, files: [] });
+      assert.deepEqual(again, { text: { status: 'known', id: first.text!.id, scope: ALL_DOMAINS }, words: first.words, files: [] });
       // A shorter lifetime does not shorten it.
       await addFuzzy(db, msg, { ...opts, class: 'phishing', lifetimeDays: 1, now: new Date('2026-12-11T10:00:00Z') });
       const [e] = await listFuzzy(db);
@@ -162,6 +178,34 @@ for (const kind of DATABASES) {
       assert.deepEqual((await runAnalyzer(fuzzy, genuine, { db, config })).symbols, []);
       // The CLI/console summary of what a report added.
       assert.equal(describeAdded(r, 24), `no text fingerprint (5 words, fewer than 24), file sign-in.html #${e!.id} added`);
+    });
+
+    it("a report from another domain widens an entry's scope; an operator's makes it every domain's; named scopes are protected domains", async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const msg = await parse('Draw', campaign('Alice', 500, 24, 'x'));
+      const add = (scope: FuzzyScope) => addFuzzy(db, msg, { ...opts, class: 'spam', scope });
+      const first = await add(domainsScope(['b.example']));
+      assert.deepEqual(first.text, { status: 'added', id: first.text!.id, scope: { kind: 'domains', domains: ['b.example'] } });
+      assert.equal(describeAdded(first, 24), `text #${first.text!.id} added for b.example`);
+      assert.deepEqual((await add(domainsScope(['a.example']))).text?.scope, { kind: 'domains', domains: ['a.example', 'b.example'] });
+      assert.deepEqual((await add(domainsScope(['b.example']))).text?.scope, { kind: 'domains', domains: ['a.example', 'b.example'] });
+      assert.deepEqual((await add(ALL_DOMAINS)).text?.scope, ALL_DOMAINS);
+      // Never narrowed again.
+      assert.deepEqual((await add(domainsScope(['c.example']))).text?.scope, ALL_DOMAINS);
+      assert.deepEqual((await listFuzzy(db)).map((e) => [e.id, e.scope]), [[first.text!.id, ALL_DOMAINS]]);
+      // Concurrent reports from two domains: both domains end up in the scope (the update is conditional).
+      await deleteFuzzy(db, [first.text!.id]);
+      await add(domainsScope(['a.example']));
+      await Promise.all([add(domainsScope(['b.example'])), add(domainsScope(['c.example']))]);
+      assert.deepEqual((await listFuzzy(db))[0]!.scope, { kind: 'domains', domains: ['a.example', 'b.example', 'c.example'] });
+      // Scopes named by an operator: protected domains only, the others named.
+      await db.insertInto('domains').values([{ name: 'chem.example.edu', catch_all: 0, created_at: new Date().toISOString() }]).execute();
+      assert.deepEqual(await namedScope(db, []), { scope: ALL_DOMAINS });
+      assert.deepEqual(await namedScope(db, [' Chem.Example.EDU. ']), { scope: { kind: 'domains', domains: ['chem.example.edu'] } });
+      assert.deepEqual(await namedScope(db, ['chem.example.edu', 'typo.example.edu']), { unknown: ['typo.example.edu'] });
     });
 
     it('a cached index notices a delete of the newest entry followed by an insert (an id SQLite reuses)', async (t) => {

@@ -15,7 +15,7 @@ import { buildWebApp } from '../../src/web/app.js';
 import { startDownstream, type Downstream } from '../delivery/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { parseMessage } from '../../src/message/parse.js';
-import { addFuzzy, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addFuzzy, ALL_DOMAINS, domainsScope, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
 import { NEWSLETTER } from '../spam/fuzzy-texts.js';
 import { PASSWORD, seed, testConfig, type Seeded } from './seed.js';
 
@@ -155,15 +155,15 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
   it('operator: the fuzzy hashes of judged messages, and taking one back', async () => {
     const text = (n: string) => `Dear ${n}, ${'your account will be suspended unless you confirm your password on the portal today '.repeat(3)}`;
     const parsed = async (subject: string, body: string) => parseMessage(Buffer.from(`From: x@outside.test\r\nSubject: ${subject}\r\n\r\n${body}\r\n`));
-    const keep = await addFuzzy(store.db, await parsed('Account suspended', text('Ann')), { class: 'phishing', source: 'console:op', lifetimeDays: 90, minWords: 24 });
-    const mistake = await addFuzzy(store.db, await parsed('Staff newsletter', NEWSLETTER), { class: 'spam', source: 'console:admin-a', note: 'by mistake', lifetimeDays: 0, minWords: 24 });
+    const keep = await addFuzzy(store.db, await parsed('Account suspended', text('Ann')), { class: 'phishing', scope: ALL_DOMAINS, source: 'console:op', lifetimeDays: 90, minWords: 24 });
+    const mistake = await addFuzzy(store.db, await parsed('Staff newsletter', NEWSLETTER), { class: 'spam', scope: domainsScope(['a.example']), source: 'console:admin-a', note: 'by mistake', lifetimeDays: 0, minWords: 24 });
     const page = await logIn('op');
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('link', { name: 'Fuzzy hashes of judged messages' }).click();
     assert.equal(await page.locator('h1').textContent(), 'Fuzzy hashes');
     const row = (id: number) => page.locator(`tr[data-fuzzy="${id}"]`);
-    assert.match((await row(keep.text!.id).textContent())!, /phishing.*text, \d+ words.*Account suspended.*console:op/);
-    assert.match((await row(mistake.text!.id).textContent())!, /spam.*Staff newsletter.*console:admin-a.*deleted by hand.*by mistake/);
+    assert.match((await row(keep.text!.id).textContent())!, /phishing\s*all domains\s*text, \d+ words.*Account suspended.*console:op/);
+    assert.match((await row(mistake.text!.id).textContent())!, /spam\s*a\.example\s*text.*Staff newsletter.*console:admin-a.*deleted by hand.*by mistake/);
     await row(mistake.text!.id).getByRole('button', { name: 'Delete' }).click();
     await page.waitForURL(/\/fuzzy\?done=/);
     assert.equal(await page.locator('p.notice').textContent(), `Entry #${mistake.text!.id} deleted.`);
@@ -176,11 +176,20 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     await page.getByLabel('Message source').fill(`From: x@outside.test\r\nSubject: Invoice overdue\r\n\r\n${text('Bo').replace('account will be suspended', 'invoice is overdue')}\r\n`);
     await page.getByLabel('Judged as').selectOption('phishing');
     await page.getByLabel('Note').fill('INC-9');
+    // A domain that is not protected would make an entry that never matches: refused, naming it.
+    await page.getByLabel('For the mail of').fill('b.example, nowhere.example');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    assert.equal(await page.locator('p.error[role=alert]').textContent(), 'domains: nowhere.example: not a protected domain');
+    assert.equal((await listFuzzy(store.db)).length, 1);
+    await page.getByLabel('Message source').fill(`From: x@outside.test\r\nSubject: Invoice overdue\r\n\r\n${text('Bo').replace('account will be suspended', 'invoice is overdue')}\r\n`);
+    await page.getByLabel('Judged as').selectOption('phishing');
+    await page.getByLabel('Note').fill('INC-9');
+    await page.getByLabel('For the mail of').fill('B.example');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.waitForURL(/\/fuzzy\?done=/);
-    assert.match((await page.locator('p.notice').textContent())!, /^Added: text #\d+ added\.$/);
+    assert.match((await page.locator('p.notice').textContent())!, /^Added: text #\d+ added for b\.example\.$/);
     const added = (await listFuzzy(store.db)).find((e) => e.subject === 'Invoice overdue')!;
-    assert.deepEqual([added.class, added.source, added.note], ['phishing', 'console:op', 'INC-9']);
+    assert.deepEqual([added.class, added.source, added.note, added.scope], ['phishing', 'console:op', 'INC-9', { kind: 'domains', domains: ['b.example'] }]);
     assert.equal(await row(added.id).count(), 1);
     // Too short to fingerprint: said on the page, nothing added.
     await page.getByLabel('Message source').fill('Subject: hi\r\n\r\nSee you at five.\r\n');

@@ -6,9 +6,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, describeScope, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, namedScope, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { readInputs } from '../../scan/inputs.js';
-import { action, printJson, UsageError, withStore } from '../context.js';
+import { action, collect, printJson, UsageError, withStore } from '../context.js';
 
 function fuzzyClass(v: string): FuzzyClass {
   if (!(FUZZY_CLASSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${FUZZY_CLASSES.join(', ')}`);
@@ -40,11 +40,14 @@ export function registerFuzzyCommands(program: Command): void {
     .option('--note <text>', 'note stored with each entry (a ticket number, say)')
     .option('--days <n>', 'days each entry matches (0: until deleted; default scan.analyzers.fuzzy.lifetime_days)', days)
     .option('--attached', 'add the messages attached to each input (message/rfc822), not the input: a report forwarded as an attachment')
+    .option('--domain <names>', "act on these protected domains' mail only (repeatable or comma-separated; default: every domain's)", collect)
     .option('--json', 'one JSON object per message')
     .action(
-      action(async (paths: string[], opts: { class: FuzzyClass; note?: string; days?: number; attached?: boolean; json?: boolean }, cmd: Command) => {
+      action(async (paths: string[], opts: { class: FuzzyClass; note?: string; days?: number; attached?: boolean; domain?: string[]; json?: boolean }, cmd: Command) => {
         await withStore(cmd, async ({ db }, config) => {
           const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
+          const named = await namedScope(db, opts.domain ?? []);
+          if ('unknown' in named) throw new UsageError(`--domain: ${named.unknown.join(', ')}: not a protected domain (see rampart domains list)`);
           const total = { added: 0, known: 0, nothing: 0 };
           for await (const input of readInputs(paths)) {
             const msg = await parseMessage(input.raw);
@@ -61,6 +64,7 @@ export function registerFuzzyCommands(program: Command): void {
             for (const t of targets) {
               const r = await addFuzzy(db, t.msg, {
                 class: opts.class,
+                scope: named.scope,
                 source: 'cli',
                 note: opts.note ?? null,
                 lifetimeDays: opts.days ?? cfg.lifetime_days,
@@ -90,7 +94,7 @@ export function registerFuzzyCommands(program: Command): void {
         for (const r of rows) {
           const rec = entryRecord(r, now);
           if (opts.json) printJson(rec);
-          else process.stdout.write(`#${r.id}\t${r.class}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
+          else process.stdout.write(`#${r.id}\t${r.class}\t${describeScope(r.scope)}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
         }
       }),
     );

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { audit } from '../../web/audit.js';
 import { addUser, grantDomains, listUsers, removeUser, ROLES, setPassword, UserError } from '../../web/users.js';
 import type { Role } from '../../store/schema.js';
-import { action, printJson, UsageError, withStore } from '../context.js';
+import { action, collect, printJson, UsageError, withStore } from '../context.js';
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
 /** The password from --password-stdin (first line of stdin) or $RAMPART_PASSWORD, never argv. */
 async function readPassword(opts: { passwordStdin?: boolean }): Promise<string> {

@@ -15,6 +15,7 @@ import * as bayesGeneration from './430_bayes_generation.js';
 import * as statsHourly from './440_stats_hourly.js';
 import * as reportMail from './450_report_mail.js';
 import * as fuzzy from './460_fuzzy.js';
+import * as fuzzyScope from './470_fuzzy_scope.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '440_stats_hourly': statsHourly,
   '450_report_mail': reportMail,
   '460_fuzzy': fuzzy,
+  '470_fuzzy_scope': fuzzyScope,
 };

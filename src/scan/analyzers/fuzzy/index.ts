@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import type { Analyzer, Emit, ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles } from './fingerprint.js';
-import { fuzzyIndexFor, type FuzzyClass, type FuzzyIndex } from './store.js';
+import { describeScope, fuzzyIndexFor, type FuzzyClass, type FuzzyIndex } from './store.js';
 
 export const FuzzyConfig = z
   .object({
@@ -45,19 +45,20 @@ export const fuzzy: Analyzer = {
     const cache = fuzzyIndexFor(ctx.db);
     // Synchronous while the copy is fresh: this runs for every message, entries or not.
     const index = cache.fresh(now.getTime(), cfg.refresh_interval);
-    return index ? lookup(msg, index, cfg, now) : cache.get(now.getTime(), cfg.refresh_interval).then((i) => lookup(msg, i, cfg, now));
+    const domains = ctx.recipientDomains;
+    return index ? lookup(msg, index, cfg, now, domains) : cache.get(now.getTime(), cfg.refresh_interval).then((i) => lookup(msg, i, cfg, now, domains));
   },
 };
 
-function lookup(msg: ParsedMessage, index: FuzzyIndex, cfg: FuzzyConfig, now: Date): Emit[] {
+function lookup(msg: ParsedMessage, index: FuzzyIndex, cfg: FuzzyConfig, now: Date, domains: readonly string[]): Emit[] {
   // No entries (the usual state of a new installation): nothing to do. No text entries: the
   // fingerprint is not even computed.
   if (index.size === 0) return [];
   const sh = index.hasText ? shingles(fuzzyWords(msg), cfg.min_words) : null;
   const out: Emit[] = [];
-  for (const [cls, { entry, agree }] of index.match({ shingles: sh, files: msg.attachments }, Math.ceil(cfg.threshold * SHINGLES), now)) {
+  for (const [cls, { entry, agree }] of index.match({ shingles: sh, files: msg.attachments, domains }, Math.ceil(cfg.threshold * SHINGLES), now)) {
     const what = entry.kind === 'text' ? `${agree}/${SHINGLES}` : `file ${entry.filename ?? entry.sha256.slice(0, 16)}`;
-    out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${entry.source})`, weight: agree / SHINGLES });
+    out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${entry.source}${entry.scope.kind === 'all' ? '' : `; for ${describeScope(entry.scope)}`})`, weight: agree / SHINGLES });
   }
   return out;
 }

@@ -12,6 +12,53 @@ import { fuzzyWords, SHINGLES, shingles, type Shingles } from './fingerprint.js'
 export const FUZZY_CLASSES = ['spam', 'phishing', 'ham'] as const;
 export type FuzzyClass = FuzzyHashesTable['class'];
 
+/**
+ * The domains whose mail an entry acts on: every domain's (an operator's judgement), or the
+ * domains of the domain admin who judged (canonical names). Reported again from elsewhere, an
+ * entry's scope widens to the union.
+ */
+export type FuzzyScope = { kind: 'all' } | { kind: 'domains'; domains: readonly string[] };
+export const ALL_DOMAINS: FuzzyScope = { kind: 'all' };
+
+/** A scope of these domains (names lower-cased, each once, sorted); none is an error, not "all". */
+export function domainsScope(names: readonly string[]): FuzzyScope {
+  const domains = [...new Set(names.map((n) => n.trim().toLowerCase()).filter(Boolean))].sort();
+  if (!domains.length) throw new Error('a fuzzy scope of domains needs at least one domain');
+  return { kind: 'domains', domains };
+}
+
+const encodeScope = (s: FuzzyScope): string => (s.kind === 'all' ? '*' : s.domains.join(','));
+const decodeScope = (t: string): FuzzyScope => (t === '*' ? ALL_DOMAINS : { kind: 'domains', domains: t.split(',') });
+const widen = (a: FuzzyScope, b: FuzzyScope): FuzzyScope => (a.kind === 'all' || b.kind === 'all' ? ALL_DOMAINS : domainsScope([...a.domains, ...b.domains]));
+
+/**
+ * The scope an operator names (`rampart fuzzy add --domain`, the console's Domains field): none
+ * is all domains; each name must be a protected domain — a name that is not would make an entry
+ * that never matches. Returns the scope, or the names that are not protected domains.
+ */
+export async function namedScope(db: Kysely<Database>, names: readonly string[]): Promise<{ scope: FuzzyScope } | { unknown: string[] }> {
+  const wanted = [...new Set(names.map((n) => n.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))];
+  if (!wanted.length) return { scope: ALL_DOMAINS };
+  const known = new Set((await db.selectFrom('domains').select('name').where('name', 'in', wanted).execute()).map((r) => r.name));
+  const unknown = wanted.filter((n) => !known.has(n));
+  return unknown.length ? { unknown } : { scope: domainsScope(wanted) };
+}
+
+/** "all domains", "chem.example.edu, physics.example.edu". */
+export const describeScope = (s: FuzzyScope): string => (s.kind === 'all' ? 'all domains' : s.domains.join(', '));
+
+/**
+ * Whether an entry acts on a message to these recipient domains. Spam and phishing entries act
+ * when any recipient domain is in scope, as a domain's block list does (a message to several
+ * domains gets the strictest of their actions); ham entries only when every one is, so that one
+ * domain's release never lowers the score of a copy another domain receives.
+ */
+export function inScope(scope: FuzzyScope, cls: FuzzyClass, rcptDomains: readonly string[]): boolean {
+  if (scope.kind === 'all') return true;
+  const has = (d: string) => scope.domains.includes(d);
+  return cls === 'ham' ? rcptDomains.length > 0 && rcptDomains.every(has) : rcptDomains.some(has);
+}
+
 interface EntryBase {
   id: number;
   class: FuzzyClass;
@@ -20,6 +67,7 @@ interface EntryBase {
   note: string | null;
   createdAt: string;
   expiresAt: string | null;
+  scope: FuzzyScope;
 }
 
 /** The text's fingerprint, or one attachment's exact hash (a campaign whose text is one line and whose payload is the file). */
@@ -40,6 +88,7 @@ export function entryRecord(e: FuzzyEntry, now: string) {
     created_at: e.createdAt,
     expires_at: e.expiresAt,
     expired: e.expiresAt !== null && e.expiresAt <= now,
+    scope: e.scope.kind === 'all' ? ('all' as const) : [...e.scope.domains],
   };
 }
 
@@ -49,7 +98,7 @@ const decode = (t: string): number[] => t.split(' ').map((v) => parseInt(v, 36))
 type Row = Omit<FuzzyHashesTable, 'id'> & { id: number };
 
 function entryOf(r: Row): FuzzyEntry {
-  const base: EntryBase = { id: Number(r.id), class: r.class, subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, expiresAt: r.expires_at };
+  const base: EntryBase = { id: Number(r.id), class: r.class, subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, expiresAt: r.expires_at, scope: decodeScope(r.scope) };
   return r.kind === 'text' ? { ...base, kind: 'text', shingles: decode(r.digest), words: Number(r.size) } : { ...base, kind: 'file', sha256: r.digest, filename: r.filename, bytes: Number(r.size) };
 }
 
@@ -88,6 +137,8 @@ export const isAttachedMessage = (a: ParsedMessage['attachments'][number]): bool
 export interface Added {
   status: 'added' | 'known';
   id: number;
+  /** The entry's scope after this report (a known entry's widens to include the report's). */
+  scope: FuzzyScope;
 }
 
 export interface AddResult {
@@ -101,9 +152,10 @@ export interface AddResult {
 /** Entries a report made or found: none means the message had nothing to fingerprint. */
 export const entriesOf = (r: AddResult): Added[] => [...(r.text ? [r.text] : []), ...r.files];
 
-/** "text #3 added, file invoice.html #4 already known (lifetime extended)". */
+/** "text #3 added, file invoice.html #4 already known (lifetime extended)", with the scope when it is not all domains. */
 export function describeAdded(r: AddResult, minWords: number): string {
-  const one = (what: string, e: { status: 'added' | 'known'; id: number }) => `${what} #${e.id} ${e.status === 'added' ? 'added' : 'already known (lifetime extended)'}`;
+  const one = (what: string, e: Added) =>
+    `${what} #${e.id} ${e.status === 'added' ? 'added' : 'already known (lifetime extended)'}${e.scope.kind === 'all' ? '' : ` for ${describeScope(e.scope)}`}`;
   return [
     r.text ? one('text', r.text) : `no text fingerprint (${r.words} words, fewer than ${minWords})`,
     ...r.files.map((f) => one(`file ${f.filename ?? '(no name)'}`, f)),
@@ -112,6 +164,8 @@ export function describeAdded(r: AddResult, minWords: number): string {
 
 export interface AddOptions {
   class: FuzzyClass;
+  /** The domains whose mail the entries act on. */
+  scope: FuzzyScope;
   source: string;
   note?: string | null;
   /** Days until the entry stops matching; 0: never. */
@@ -136,6 +190,7 @@ export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddO
     note: o.note ?? null,
     created_at: nowIso(now),
     expires_at: o.lifetimeDays > 0 ? nowIso(new Date(now.getTime() + o.lifetimeDays * 86_400_000)) : null,
+    scope: encodeScope(o.scope),
   };
   return inTransaction(db, async (trx) => {
     const text = sh ? await upsert(trx, { ...common, kind: 'text', digest: encode(sh), size: words.length, filename: null }) : null;
@@ -152,13 +207,25 @@ async function upsert(db: Kysely<Database>, row: Omit<Row, 'id'>): Promise<Added
     .onConflict((oc) => oc.columns(['class', 'kind', 'digest']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted) return { status: 'added', id: Number(inserted.id) };
-  const old = await db.selectFrom('fuzzy_hashes').select(['id', 'expires_at']).where('class', '=', row.class).where('kind', '=', row.kind).where('digest', '=', row.digest).executeTakeFirstOrThrow();
-  // Never shortens: an entry kept forever stays so, a later expiry wins over an earlier one.
-  if (old.expires_at !== null && (row.expires_at === null || row.expires_at > old.expires_at)) {
-    await db.updateTable('fuzzy_hashes').set({ expires_at: row.expires_at }).where('id', '=', old.id).execute();
+  if (inserted) return { status: 'added', id: Number(inserted.id), scope: decodeScope(row.scope) };
+  // A known entry: the lifetime never shortens (an entry kept forever stays so, a later expiry wins)
+  // and the scope widens to the union. The update is conditional on the values read, so a report
+  // made at the same moment by another process is read again, not overwritten.
+  for (;;) {
+    const old = await db.selectFrom('fuzzy_hashes').select(['id', 'expires_at', 'scope']).where('class', '=', row.class).where('kind', '=', row.kind).where('digest', '=', row.digest).executeTakeFirstOrThrow();
+    const expires = old.expires_at !== null && (row.expires_at === null || row.expires_at > old.expires_at) ? row.expires_at : old.expires_at;
+    const scope = widen(decodeScope(old.scope), decodeScope(row.scope));
+    const known: Added = { status: 'known', id: Number(old.id), scope };
+    if (expires === old.expires_at && encodeScope(scope) === old.scope) return known;
+    const r = await db
+      .updateTable('fuzzy_hashes')
+      .set({ expires_at: expires, scope: encodeScope(scope) })
+      .where('id', '=', old.id)
+      .where('scope', '=', old.scope)
+      .where((eb) => (old.expires_at === null ? eb('expires_at', 'is', null) : eb('expires_at', '=', old.expires_at)))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) return known;
   }
-  return { status: 'known', id: Number(old.id) };
 }
 
 export async function listFuzzy(db: Kysely<Database>): Promise<FuzzyEntry[]> {
@@ -221,10 +288,13 @@ export class FuzzyIndex {
     return this.entries.length;
   }
 
-  /** Per class, the best unexpired match: any attachment hash listed beats the text entry agreeing in the most slots (at least minAgree). */
-  match(msg: { shingles: Shingles | null; files: readonly { sha256: string }[] }, minAgree: number, now: Date): Map<FuzzyClass, FuzzyMatch> {
+  /**
+   * Per class, the best unexpired match in scope for the message's recipient domains: any
+   * attachment hash listed beats the text entry agreeing in the most slots (at least minAgree).
+   */
+  match(msg: { shingles: Shingles | null; files: readonly { sha256: string }[]; domains: readonly string[] }, minAgree: number, now: Date): Map<FuzzyClass, FuzzyMatch> {
     const nowText = nowIso(now);
-    const live = (e: FuzzyEntry) => e.expiresAt === null || e.expiresAt > nowText;
+    const live = (e: FuzzyEntry) => (e.expiresAt === null || e.expiresAt > nowText) && inScope(e.scope, e.class, msg.domains);
     const best = new Map<FuzzyClass, FuzzyMatch>();
     const offer = (entry: FuzzyEntry, agree: number) => {
       const b = best.get(entry.class);
