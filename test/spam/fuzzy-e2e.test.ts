@@ -174,8 +174,15 @@ describe('fuzzy hashes in the running gateway', () => {
     const op = await session();
     const list = await fetch(`${web}/api/fuzzy`, { headers: { cookie: op.cookie } });
     assert.equal(list.status, 200);
-    const entries = (await list.json()) as { id: number; class: string; kind: string; source: string; scope: unknown }[];
-    assert.deepEqual(entries.map((e) => e.id), (await listFuzzy(gw.db)).map((e) => e.id));
+    const { items: entries, next } = (await list.json()) as { items: { id: number; class: string; kind: string; source: string; scope: unknown }[]; next: number | null };
+    assert.deepEqual(entries.map((e) => e.id), (await listFuzzy(gw.db)).map((e) => e.id).reverse());
+    assert.equal(next, null);
+    // Pages: newest first, `next` the following page's `before`.
+    const paged = (await (await fetch(`${web}/api/fuzzy?limit=1`, { headers: { cookie: op.cookie } })).json()) as { items: { id: number }[]; next: number };
+    assert.deepEqual([paged.items.map((e) => e.id), paged.next], [[entries[0]!.id], entries[0]!.id]);
+    const rest = (await (await fetch(`${web}/api/fuzzy?limit=500&before=${paged.next}`, { headers: { cookie: op.cookie } })).json()) as { items: { id: number }[] };
+    assert.deepEqual(rest.items.map((e) => e.id), entries.slice(1).map((e) => e.id));
+    assert.equal((await fetch(`${web}/api/fuzzy?limit=0`, { headers: { cookie: op.cookie } })).status, 400);
     assert.ok(entries.every((e) => e.kind === 'text' && e.source === 'console:op' && e.scope === 'all'));
     const del = (id: number, who = op) => fetch(`${web}/api/fuzzy/${id}/delete`, { method: 'POST', headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': 'application/json' }, body: '{}' });
     assert.equal((await del(999_999)).status, 404);
@@ -183,7 +190,7 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal((await del(entries[0]!.id, kim)).status, 403);
     assert.equal((await fetch(`${web}/api/fuzzy`, { headers: { cookie: kim.cookie } })).status, 403);
     const ok = await del(entries[0]!.id);
-    assert.deepEqual(await ok.json(), { deleted: entries[0]!.id });
+    assert.deepEqual(await ok.json(), { id: entries[0]!.id, deleted: true, scope: null });
     assert.ok(!(await listFuzzy(gw.db)).some((e) => e.id === entries[0]!.id));
     // Adding a pasted source: a forward's attached message with attached: true; without it, a 400 that says why.
     const post = (body: unknown, who = op) => fetch(`${web}/api/fuzzy`, { method: 'POST', headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -202,8 +209,8 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(((await unknown.json()) as { error: { message: string } }).error.message, 'domains: nowhere.test: not a protected domain');
     const scoped = await post({ raw, class: 'ham', attached: true, domains: ['held.test'] });
     assert.deepEqual(((await scoped.json()) as { results: { text: { scope: unknown } }[] }).results.map((r) => r.text.scope), [{ kind: 'domains', domains: ['held.test'] }]);
-    const listed = (await (await fetch(`${web}/api/fuzzy`, { headers: { cookie: op.cookie } })).json()) as { class: string; scope: unknown }[];
-    assert.deepEqual(listed.filter((e) => e.class === 'ham').map((e) => e.scope).slice(-1), [['held.test']]);
+    const listed = (await (await fetch(`${web}/api/fuzzy`, { headers: { cookie: op.cookie } })).json()) as { items: { class: string; scope: unknown }[] };
+    assert.deepEqual(listed.items.filter((e) => e.class === 'ham').map((e) => e.scope).slice(0, 1), [['held.test']]);
   });
 
   it('rampart fuzzy add / list / delete on the same store: a phishing entry takes effect at once', async () => {
@@ -303,5 +310,29 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.deepEqual((await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw (5)')?.scope, { kind: 'all' });
     const refused = await send(gw.port, 'yan@open.test', 'Staff draw (6)', DRAW.replace('{name}', 'Yan'));
     assert.equal(refused.ok ? 250 : refused.code, 550);
+
+    // The admin's view of the entries (API): those for held.test's mail only — not the operator's
+    // entries for every domain; adding is for their domains; taking back removes held.test.
+    const amy = await session('amy');
+    const theirs = async () => ((await (await fetch(`${web}/api/fuzzy`, { headers: { cookie: amy.cookie } })).json()) as { items: { id: number; subject: string; scope: unknown }[] }).items;
+    const seen = await theirs();
+    assert.ok(seen.some((e) => e.id === spam.id));
+    assert.ok(seen.every((e) => Array.isArray(e.scope) && e.scope.includes('held.test')), JSON.stringify(seen));
+    assert.ok(!seen.some((e) => e.subject === 'Staff draw (5)'));
+    const post = (body: unknown) => fetch(`${web}/api/fuzzy`, { method: 'POST', headers: { cookie: amy.cookie, 'x-csrf-token': amy.csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const raw = mail('Grant office', SEMINAR.replace('{day}', 'Monday').replace('research seminar', 'grant writing workshop')).toString('latin1');
+    const foreign = await post({ raw, class: 'spam', domains: ['open.test'] });
+    assert.equal(foreign.status, 400);
+    assert.equal(((await foreign.json()) as { error: { message: string } }).error.message, 'domains: open.test: not one of your domains');
+    const added = await post({ raw, class: 'spam' });
+    assert.equal(added.status, 200);
+    assert.deepEqual(((await added.json()) as { results: { text: { scope: unknown } }[] }).results.map((r) => r.text.scope), [{ kind: 'domains', domains: ['held.test'] }]);
+    const takeBack = (id: number) => fetch(`${web}/api/fuzzy/${id}/delete`, { method: 'POST', headers: { cookie: amy.cookie, 'x-csrf-token': amy.csrf, 'content-type': 'application/json' }, body: '{}' });
+    assert.deepEqual(await (await takeBack(spam.id)).json(), { id: spam.id, deleted: true, scope: null });
+    const global = (await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw (5)')!;
+    assert.equal((await takeBack(global.id)).status, 404);
+    assert.ok((await listFuzzy(gw.db)).some((e) => e.id === global.id));
+    const audited = await gw.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'fuzzy.take_back').execute();
+    assert.deepEqual(audited, [{ actor: 'amy', target: String(spam.id) }]);
   });
 });

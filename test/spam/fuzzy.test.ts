@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
-import { addFuzzy, ALL_DOMAINS, CachedFuzzyIndex, describeAdded, deleteFuzzy, domainsScope, expireFuzzy, FuzzyIndex, listFuzzy, namedScope, type FuzzyEntry, type FuzzyScope } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addFuzzy, ALL_DOMAINS, CachedFuzzyIndex, describeAdded, deleteFuzzy, domainsScope, expireFuzzy, FuzzyIndex, listFuzzy, namedScope, pageFuzzy, takeBackFuzzy, type FuzzyEntry, type FuzzyScope } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, sqliteDatabase, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
@@ -206,6 +206,50 @@ for (const kind of DATABASES) {
       assert.deepEqual(await namedScope(db, []), { scope: ALL_DOMAINS });
       assert.deepEqual(await namedScope(db, [' Chem.Example.EDU. ']), { scope: { kind: 'domains', domains: ['chem.example.edu'] } });
       assert.deepEqual(await namedScope(db, ['chem.example.edu', 'typo.example.edu']), { unknown: ['typo.example.edu'] });
+    });
+
+    it('pages newest first with filters; a domain admin sees and takes back only entries for their domains', async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const add = async (subject: string, cls: 'spam' | 'ham', scope: FuzzyScope) => (await addFuzzy(db, await parse(subject, campaign(subject, 100, 1, subject)), { ...opts, class: cls, scope })).text!.id;
+      // Each campaign() text with another name/amount is a near-copy, but an entry is per exact digest: five entries.
+      const all = await add('Global 100%_off', 'spam', ALL_DOMAINS);
+      const chem = await add('Chem only', 'spam', domainsScope(['chem.example']));
+      const both = await add('Chem and bio', 'ham', domainsScope(['chem.example', 'bio.example']));
+      const bio = await add('Bio only', 'spam', domainsScope(['bio.example']));
+      // A name with '_' must not act as LIKE's one-character wildcard: 'chemXexample' is not 'chem_example'.
+      const lookalike = await add('Wildcard', 'spam', domainsScope(['chemxexample']));
+      const ids = async (q: Parameters<typeof pageFuzzy>[1]) => (await pageFuzzy(db, q)).items.map((e) => e.id);
+      assert.deepEqual(await ids({ limit: 10 }), [lookalike, bio, both, chem, all]);
+      const first = await pageFuzzy(db, { limit: 2 });
+      assert.deepEqual([first.items.map((e) => e.id), first.next], [[lookalike, bio], bio]);
+      const second = await pageFuzzy(db, { limit: 2, before: first.next! });
+      assert.deepEqual([second.items.map((e) => e.id), second.next], [[both, chem], chem]);
+      assert.deepEqual(await ids({ limit: 2, before: second.next! }), [all]);
+      assert.deepEqual(await ids({ limit: 10, class: 'ham' }), [both]);
+      assert.deepEqual(await ids({ limit: 10, subject: '100%_OFF' }), [all]);
+      assert.deepEqual(await ids({ limit: 10, subject: '0%' }), [all]);
+      assert.deepEqual(await ids({ limit: 10, subject: 'x%' }), []);
+      assert.deepEqual(await ids({ limit: 10, domains: ['chem.example'] }), [both, chem]);
+      assert.deepEqual(await ids({ limit: 10, domains: ['chem_example'] }), []);
+      assert.deepEqual(await ids({ limit: 10, domains: ['bio.example', 'chem.example'] }), [bio, both, chem]);
+      assert.deepEqual(await ids({ limit: 10, domains: [] }), []);
+      // Taking back: the admin's domains leave the scope; the last one's leaving deletes the entry;
+      // an entry for every domain, for other domains, or absent is not theirs (null, nothing changed).
+      assert.deepEqual(await takeBackFuzzy(db, both, ['chem.example']), { deleted: false, scope: { kind: 'domains', domains: ['bio.example'] } });
+      assert.equal(await takeBackFuzzy(db, both, ['chem.example']), null);
+      assert.deepEqual(await takeBackFuzzy(db, chem, ['chem.example', 'bio.example']), { deleted: true, scope: { kind: 'domains', domains: ['chem.example'] } });
+      assert.equal(await takeBackFuzzy(db, all, ['chem.example']), null);
+      assert.equal(await takeBackFuzzy(db, bio, ['chem.example']), null);
+      assert.equal(await takeBackFuzzy(db, 999_999, ['chem.example']), null);
+      assert.deepEqual((await listFuzzy(db)).map((e) => [e.id, e.scope]), [
+        [all, ALL_DOMAINS],
+        [both, { kind: 'domains', domains: ['bio.example'] }],
+        [bio, { kind: 'domains', domains: ['bio.example'] }],
+        [lookalike, { kind: 'domains', domains: ['chemxexample'] }],
+      ]);
     });
 
     it('a cached index notices a delete of the newest entry followed by an insert (an id SQLite reuses)', async (t) => {

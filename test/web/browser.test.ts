@@ -196,12 +196,27 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     assert.match((await page.locator('p.error[role=alert]').textContent())!, /^nothing to fingerprint: no text fingerprint \(4 words, fewer than 24\), and no attachment but images$/);
     assert.equal((await listFuzzy(store.db)).length, 2);
+    // Searching: by subject, by class.
+    await page.getByLabel('Subject contains').fill('invoice');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\/fuzzy\?.*subject=invoice/);
+    assert.deepEqual(await page.locator('tr[data-fuzzy]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-fuzzy'))), [String(added.id)]);
+    await page.getByLabel('Subject contains').fill('');
+    await page.getByLabel('Judged', { exact: true }).selectOption('spam');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/class=spam/);
+    assert.equal(await page.locator('[data-results="0"]').textContent(), 'No entries match.');
     await page.context().close();
-    // Operators only: a domain admin gets 403, and no link on the Policy screen.
+    // A domain admin: the link, the entries for their domain's mail only, taking one back.
     const admin = await logIn('admin-b');
-    assert.equal((await admin.goto(`${base}/fuzzy`))?.status(), 403);
     await admin.goto(`${base}/policy`);
-    assert.equal(await admin.getByRole('link', { name: 'Fuzzy hashes of judged messages' }).count(), 0);
+    await admin.getByRole('link', { name: 'Fuzzy hashes of judged messages' }).click();
+    assert.deepEqual(await admin.locator('tr[data-fuzzy]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-fuzzy'))), [String(added.id)]);
+    assert.equal(await admin.getByLabel('For the mail of').getAttribute('placeholder'), 'all my domains (b.example)');
+    await admin.locator(`tr[data-fuzzy="${added.id}"]`).getByRole('button', { name: 'Take back' }).click();
+    await admin.waitForURL(/\/fuzzy\?done=/);
+    assert.equal(await admin.locator('p.notice').textContent(), `Entry #${added.id} deleted.`);
+    assert.deepEqual((await listFuzzy(store.db)).map((e) => e.id), [keep.text!.id], "the operator's entry for every domain stays");
     await admin.context().close();
   });
 

@@ -7,10 +7,10 @@ import { filterQuery, STATUSES, type ConnectionFilter, type MessageFilter } from
 import { html, type Html } from '../html.js';
 import type { ConnectionRow, Page, SymbolView, TraceRow } from '../trace.js';
 
-function select(name: string, label: string, options: readonly string[], value: string | undefined, labels: Record<string, string> = {}): Html {
+export function selectField(name: string, label: string, options: readonly string[], value: string | undefined, labels: Record<string, string> = {}): Html {
   return html`<div><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"><option value="">any</option>${options.map((o) => html`<option value="${o}"${o === value ? html` selected` : ''}>${labels[o] ?? o}</option>`)}</select></div>`;
 }
-function text(name: string, label: string, value: string | undefined, type = 'text'): Html {
+export function textField(name: string, label: string, value: string | undefined, type = 'text'): Html {
   return html`<div><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${type}" value="${value ?? ''}"></div>`;
 }
 
@@ -26,10 +26,10 @@ export function retentionNote(retentionMs: number, now: Date, what: 'Message rec
 
 export function traceForm(f: MessageFilter, action = '/trace'): Html {
   return html`<form class="filters card" method="get" action="${action}" aria-label="Search messages">
-${text('sender', 'Sender contains', f.sender)}${text('rcpt', 'Recipient', f.rcpt)}${text('subject', 'Subject contains', f.subject)}${text('message_id', 'Message-ID', f.message_id)}${text('client_ip', 'Client IP', f.client_ip)}${text('domain', 'Domain', f.domain)}
-${select('category', 'Category', CATEGORIES, f.category, CATEGORY_LABELS)}${select('action', 'Action', ACTIONS, f.action)}${action === '/trace' ? select('status', 'Status', STATUSES, f.status) : ''}
-${action === '/trace' ? select('outcome', 'Outcome', ['delivered', 'quarantined', 'blocked'], f.outcome) : ''}
-${text('since', 'From (date or ISO time)', f.since)}${text('until', 'Until (exclusive time, or date inclusive)', f.until)}
+${textField('sender', 'Sender contains', f.sender)}${textField('rcpt', 'Recipient', f.rcpt)}${textField('subject', 'Subject contains', f.subject)}${textField('message_id', 'Message-ID', f.message_id)}${textField('client_ip', 'Client IP', f.client_ip)}${textField('domain', 'Domain', f.domain)}
+${selectField('category', 'Category', CATEGORIES, f.category, CATEGORY_LABELS)}${selectField('action', 'Action', ACTIONS, f.action)}${action === '/trace' ? selectField('status', 'Status', STATUSES, f.status) : ''}
+${action === '/trace' ? selectField('outcome', 'Outcome', ['delivered', 'quarantined', 'blocked'], f.outcome) : ''}
+${textField('since', 'From (date or ISO time)', f.since)}${textField('until', 'Until (exclusive time, or date inclusive)', f.until)}
 ${f.would ? html`<input type="hidden" name="would" value="${f.would}">` : ''}${f.would_category ? html`<input type="hidden" name="would_category" value="${f.would_category}">` : ''}
 <div><button type="submit">Search</button></div></form>`;
 }

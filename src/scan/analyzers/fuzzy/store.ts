@@ -2,8 +2,8 @@
 // Operators add them (the console's and the CLI's quarantine feedback, `rampart fuzzy add`);
 // every scanner of every node reads the same table, so a campaign reported on one node is known on
 // all of them within one refresh interval.
-import type { Kysely } from 'kysely';
-import { inTransaction, nowIso } from '../../../store/dialect.js';
+import { sql, type Kysely } from 'kysely';
+import { escapeLike, inTransaction, nowIso } from '../../../store/dialect.js';
 import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
 import { parseMessage } from '../../../message/parse.js';
 import type { ParsedMessage } from '../../types.js';
@@ -43,6 +43,9 @@ export async function namedScope(db: Kysely<Database>, names: readonly string[])
   const unknown = wanted.filter((n) => !known.has(n));
   return unknown.length ? { unknown } : { scope: domainsScope(wanted) };
 }
+
+/** A scope in JSON: "all", or the domain names. */
+export const scopeRecord = (s: FuzzyScope): 'all' | string[] => (s.kind === 'all' ? 'all' : [...s.domains]);
 
 /** "all domains", "chem.example.edu, physics.example.edu". */
 export const describeScope = (s: FuzzyScope): string => (s.kind === 'all' ? 'all domains' : s.domains.join(', '));
@@ -88,7 +91,7 @@ export function entryRecord(e: FuzzyEntry, now: string) {
     created_at: e.createdAt,
     expires_at: e.expiresAt,
     expired: e.expiresAt !== null && e.expiresAt <= now,
-    scope: e.scope.kind === 'all' ? ('all' as const) : [...e.scope.domains],
+    scope: scopeRecord(e.scope),
   };
 }
 
@@ -230,6 +233,54 @@ async function upsert(db: Kysely<Database>, row: Omit<Row, 'id'>): Promise<Added
 
 export async function listFuzzy(db: Kysely<Database>): Promise<FuzzyEntry[]> {
   return (await db.selectFrom('fuzzy_hashes').selectAll().orderBy('id').execute()).map(entryOf);
+}
+
+export interface FuzzyPageQuery {
+  /** Entries older than this id (the previous page's `next`). */
+  before?: number;
+  limit: number;
+  class?: FuzzyClass;
+  /** Subject contains this (case-insensitive for ASCII). */
+  subject?: string;
+  /**
+   * Only entries for some of these domains' mail (a domain admin's view): entries for every
+   * domain's mail, and those for other domains only, are not theirs to see or take back.
+   */
+  domains?: readonly string[];
+}
+
+/** Newest first; `next` is the `before` of the following page, null on the last. */
+export async function pageFuzzy(db: Kysely<Database>, q: FuzzyPageQuery): Promise<{ items: FuzzyEntry[]; next: number | null }> {
+  let qb = db.selectFrom('fuzzy_hashes').selectAll();
+  if (q.before !== undefined) qb = qb.where('id', '<', q.before);
+  if (q.class) qb = qb.where('class', '=', q.class);
+  if (q.subject) qb = qb.where(sql<boolean>`lower(subject) like ${`%${escapeLike(q.subject.toLowerCase())}%`} escape '\\'`);
+  if (q.domains) {
+    const wanted = q.domains;
+    // The scope is ',a,b,' once wrapped in commas: a domain is in it as ',name,'.
+    qb = wanted.length ? qb.where((eb) => eb.or(wanted.map((d) => sql<boolean>`(',' || scope || ',') like ${`%,${escapeLike(d)},%`} escape '\\'`))) : qb.where(sql<boolean>`1 = 0`);
+  }
+  const rows = await qb.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const items = rows.slice(0, q.limit).map(entryOf);
+  return { items, next: rows.length > q.limit ? items[items.length - 1]!.id : null };
+}
+
+/**
+ * A domain admin takes back their domains' part of an entry: their domains leave its scope, and an
+ * entry left for no domain is deleted. Null when the entry is not theirs to take back (absent, for
+ * every domain's mail, or for other domains only). Conditional on the scope read, as upsert is.
+ */
+export async function takeBackFuzzy(db: Kysely<Database>, id: number, domains: readonly string[]): Promise<{ deleted: boolean; scope: FuzzyScope } | null> {
+  for (;;) {
+    const row = await db.selectFrom('fuzzy_hashes').select(['scope']).where('id', '=', id).executeTakeFirst();
+    const scope = row && decodeScope(row.scope);
+    if (!row || !scope || scope.kind === 'all' || !scope.domains.some((d) => domains.includes(d))) return null;
+    const left = scope.domains.filter((d) => !domains.includes(d));
+    const r = left.length
+      ? await db.updateTable('fuzzy_hashes').set({ scope: left.join(',') }).where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst()
+      : await db.deleteFrom('fuzzy_hashes').where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst();
+    if (Number('numUpdatedRows' in r ? r.numUpdatedRows : r.numDeletedRows) > 0) return left.length ? { deleted: false, scope: { kind: 'domains', domains: left } } : { deleted: true, scope };
+  }
 }
 
 /** Deletes the entries with these ids; returns the ids that existed. */
