@@ -1,7 +1,7 @@
 // Quarantine digests: one mail per recipient address with mail held since its last digest, each
 // item with a signed release link. Sent through the gateway's own queue (submitLocalMessage).
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { composeTextMail } from '../spool/compose.js';
 import { heldUntil } from '../spool/quarantine-expiry.js';
 import type { Database } from '../store/schema.js';
 import type { LinkSigner } from './links.js';
@@ -51,7 +51,7 @@ export async function sendDigests(db: Kysely<Database>, o: DigestOptions): Promi
     byAddress.set(r.address, items);
   }
   for (const [address, items] of byAddress) {
-    await o.submit({ from: o.from, to: [address], raw: composeDigest(address, items, o) });
+    await o.submit({ from: o.from, to: [address], raw: await composeDigest(address, items, o) });
     const at = o.now.toISOString();
     const existing = await db.selectFrom('digest_state').select('address').where('address', '=', address).executeTakeFirst();
     if (existing) await db.updateTable('digest_state').set({ last_sent_at: at }).where('address', '=', address).execute();
@@ -64,7 +64,12 @@ function clean(s: string): string {
   return s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
 }
 
-export function composeDigest(address: string, items: DigestItem[], o: Pick<DigestOptions, 'from' | 'now' | 'linkTtlMs' | 'lifetimeMs'>): Buffer {
+/**
+ * The digest, composed as Rampart's other mail is (nodemailer's composer): a held message's subject
+ * or sender in another script is encoded (quoted-printable), so the digest reaches a mail server
+ * that does not offer 8BITMIME intact.
+ */
+export function composeDigest(address: string, items: DigestItem[], o: Pick<DigestOptions, 'from' | 'now' | 'linkTtlMs' | 'lifetimeMs'>): Promise<Buffer> {
   const lines = [
     `${items.length} message${items.length === 1 ? ' is' : 's are'} held in quarantine for ${address}.`,
     'Open a link to release that message to your mailbox; the links expire ' + new Date(o.now.getTime() + o.linkTtlMs).toISOString() + '.',
@@ -74,16 +79,11 @@ export function composeDigest(address: string, items: DigestItem[], o: Pick<Dige
     const until = heldUntil(it.received_at, o.lifetimeMs ?? 0);
     lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until ? `; held until ${until}, then deleted` : ''}`, `  release: ${it.link}`, '');
   }
-  const headers = [
-    `From: Rampart quarantine <${o.from}>`,
-    `To: <${address}>`,
-    `Subject: Quarantine digest: ${items.length} held message${items.length === 1 ? '' : 's'}`,
-    `Date: ${o.now.toUTCString()}`,
-    `Message-ID: <digest.${randomBytes(8).toString('hex')}@${o.from.split('@')[1] ?? 'rampart'}>`,
-    'Auto-Submitted: auto-generated',
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-  ];
-  return Buffer.from(headers.join('\r\n') + '\r\n\r\n' + lines.join('\r\n') + '\r\n');
+  return composeTextMail({
+    from: { name: 'Rampart quarantine', address: o.from },
+    to: [{ address }],
+    subject: `Quarantine digest: ${items.length} held message${items.length === 1 ? '' : 's'}`,
+    text: lines.join('\n') + '\n',
+    date: o.now,
+  });
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../src/log.js';
+import { parseMessage } from '../../src/message/parse.js';
 import { startDelivery, type DeliveryHandle } from '../../src/spool/delivery/index.js';
 import { submitLocalMessage } from '../../src/spool/submit.js';
 import { openStore, type Store } from '../../src/store/db.js';
@@ -51,6 +52,9 @@ describe('quarantine digests with signed release links', () => {
 
   it('mails each address its held messages; the link releases that one message once', async () => {
     const op = await login(app, 'op', PASSWORD);
+    // A held message's subject in other scripts: the digest still travels as 7-bit text.
+    const subject = 'Überweisung für Müller — 請求書';
+    await store.db.updateTable('messages').set({ subject }).where('id', '=', s.quarantined.a[0]!).execute();
     const sent = (await op.post('/api/digests/send')).json();
     assert.deepEqual(sent.addresses.sort(), ['alice@a.example', 'bob@a.example', 'dave@b.example']);
     assert.equal(sent.messages, 3);
@@ -58,18 +62,24 @@ describe('quarantine digests with signed release links', () => {
     const digestFor = (rcpt: string) => downstream.received.find((m) => m.to.includes(rcpt) && m.raw.includes('Quarantine digest'));
     const aliceMail = await until(() => digestFor('alice@a.example'), 'the digest for alice');
     const bobMail = await until(() => digestFor('bob@a.example'), 'the digest for bob');
-    const linkOf = (raw: Buffer) => /release: http:\/\/console\.test(\/r\/[A-Za-z0-9_.-]+)/.exec(raw.toString())![1]!;
-    const aliceLink = linkOf(aliceMail.raw);
-    const bobLink = linkOf(bobMail.raw);
-    assert.doesNotMatch(aliceMail.raw.toString(), /bob@a\.example/, "alice's digest lists only her mail");
+    // Read as a mail program reads it: decoded (quoted-printable wraps the long links).
+    const textOf = async (raw: Buffer) => (await parseMessage(raw)).text;
+    const linkOf = async (raw: Buffer) => /release: http:\/\/console\.test(\/r\/[A-Za-z0-9_.-]+)/.exec(await textOf(raw))![1]!;
+    const aliceLink = await linkOf(aliceMail.raw);
+    const bobLink = await linkOf(bobMail.raw);
+    const aliceText = await textOf(aliceMail.raw);
+    assert.doesNotMatch(aliceText, /bob@a\.example/, "alice's digest lists only her mail");
+    assert.ok(aliceText.includes(`* ${subject}\n`), aliceText);
+    assert.ok(aliceMail.raw.every((b) => b < 0x80), 'the digest is 7-bit');
+    assert.match(aliceMail.raw.toString(), /^Auto-Submitted: auto-generated\r$/m);
     // Each item says until when it is held: quarantine.lifetime (30 days by default) after it arrived.
-    const [, at, heldUntil] = / at (\S+) \([a-z_]+\); held until (\S+), then deleted\r\n/.exec(aliceMail.raw.toString()) ?? [];
+    const [, at, heldUntil] = / at (\S+) \([a-z_]+\); held until (\S+), then deleted\n/.exec(aliceText) ?? [];
     assert.equal(Date.parse(heldUntil!) - Date.parse(at!), 30 * 86_400_000);
 
     // GET (what a link scanner does) shows the message but releases nothing.
     const view = await app.inject({ url: aliceLink });
     assert.equal(view.statusCode, 200);
-    assert.match(view.body, /Quarantined for alice@a\.example/);
+    assert.ok(view.body.includes(`Release <strong>${subject}</strong> from mallory@evil.test to alice@a.example?`), view.body);
     assert.match(view.body, /<form method="post"/);
     const held = async (id: string) => (await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status;
     assert.equal(await held(s.quarantined.a[0]!), 'held');
