@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, describeScope, entriesOf, entryRecord, FUZZY_CLASSES, listFuzzy, namedScope, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, describeScope, entriesOf, entryRecord, FUZZY_CLASSES, namedScope, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, collect, printJson, UsageError, withStore } from '../context.js';
 
@@ -29,6 +29,14 @@ function ids(values: string[]): number[] {
 
 function what(e: FuzzyEntry): string {
   return e.kind === 'text' ? `text (${e.words} words)` : `file ${e.filename ?? '(no name)'} (${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}…)`;
+}
+
+function printEntry(r: FuzzyEntry, rec: ReturnType<typeof entryRecord>, json: boolean | undefined): void {
+  if (json) printJson(rec);
+  else
+    process.stdout.write(
+      `#${r.id}\t${r.class}\t${describeScope(r.scope)}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`,
+    );
 }
 
 export function registerFuzzyCommands(program: Command): void {
@@ -85,17 +93,26 @@ export function registerFuzzyCommands(program: Command): void {
     );
   fuzzy
     .command('list')
-    .description('list the entries')
+    .description('list the entries, newest first')
+    .option('--class <class>', `only these: ${FUZZY_CLASSES.join(', ')}`, fuzzyClass)
+    .option('--domain <names>', "only the entries for these domains' mail (as a domain admin sees them; repeatable or comma-separated)", collect)
+    .option('--subject <text>', 'only entries whose subject contains this')
     .option('--json', 'JSON Lines output')
     .action(
-      action(async (opts: { json?: boolean }, cmd: Command) => {
-        const rows = await withStore(cmd, ({ db }) => listFuzzy(db));
+      action(async (opts: { class?: FuzzyClass; domain?: string[]; subject?: string; json?: boolean }, cmd: Command) => {
         const now = new Date().toISOString();
-        for (const r of rows) {
-          const rec = entryRecord(r, now);
-          if (opts.json) printJson(rec);
-          else process.stdout.write(`#${r.id}\t${r.class}\t${describeScope(r.scope)}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`);
-        }
+        await withStore(cmd, async ({ db }) => {
+          const named = opts.domain ? await namedScope(db, opts.domain) : null;
+          if (named && 'unknown' in named) throw new UsageError(`--domain: ${named.unknown.join(', ')}: not a protected domain (see rampart domains list)`);
+          const domains = named && named.scope.kind === 'domains' ? named.scope.domains : undefined;
+          // In pages, so that a long list is printed as it is read, not held whole.
+          for (let before: number | undefined, more = true; more; ) {
+            const page = await pageFuzzy(db, { limit: 1000, before, class: opts.class, subject: opts.subject, domains });
+            for (const r of page.items) printEntry(r, entryRecord(r, now), opts.json);
+            more = page.next !== null;
+            before = page.next ?? undefined;
+          }
+        });
       }),
     );
   fuzzy
