@@ -160,7 +160,8 @@ describe('rampart scan / policy / lists / quarantine / report', () => {
     assert.equal(reported.code, 0, reported.stderr);
     assert.match(reported.stdout, new RegExp(`^reported ${phish} as phishing and discarded it; Bayes learned it, fuzzy hash #\\d+\n$`));
     const entries = (await rampart(['fuzzy', 'list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(entries.map((e) => [e.class, e.subject, e.source]), [['ham', 'Library hours', 'cli'], ['phishing', 'Mailbox quota', 'cli']]);
+    // Newest first.
+    assert.deepEqual(entries.map((e) => [e.class, e.subject, e.source, e.scope]), [['phishing', 'Mailbox quota', 'cli', 'all'], ['ham', 'Library hours', 'cli', 'all']]);
     const check = await openStore({ url: 'sqlite:r.db', dataDir: dir });
     try {
       const learned = await check.db.selectFrom('bayes_learned').select('class').orderBy('class').execute();
