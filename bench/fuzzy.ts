@@ -8,7 +8,8 @@ import { corpusIndex, readRaw } from './scan/corpus.mjs';
 import { parseMessage } from '../src/message/parse.js';
 import { FuzzyConfig } from '../src/scan/analyzers/fuzzy/index.js';
 import { agreement, fuzzyWords, SHINGLES, shingles, type Shingles } from '../src/scan/analyzers/fuzzy/fingerprint.js';
-import { ALL_DOMAINS, FuzzyIndex, type FuzzyEntry } from '../src/scan/analyzers/fuzzy/store.js';
+import { ALL_DOMAINS } from '../src/scan/analyzers/fuzzy/scope.js';
+import { FuzzyIndex, type FuzzyEntry } from '../src/scan/analyzers/fuzzy/store.js';
 
 const { threshold, min_words: minWords } = FuzzyConfig.parse({});
 const minAgree = Math.ceil(threshold * SHINGLES);

@@ -10,7 +10,8 @@ import { parseMessage } from '../message/parse.js';
 import type { Database } from '../store/schema.js';
 import { learn, type LearnSummary } from './analyzers/bayes/model.js';
 import { FuzzyConfig } from './analyzers/fuzzy/index.js';
-import { addFuzzy, ALL_DOMAINS, type AddResult, type FuzzyClass, type FuzzyScope } from './analyzers/fuzzy/store.js';
+import { ALL_DOMAINS, type FuzzyScope } from './analyzers/fuzzy/scope.js';
+import { addFuzzy, type AddResult, type FuzzyClass } from './analyzers/fuzzy/store.js';
 import type { ParsedMessage } from './types.js';
 
 export type Judgement = FuzzyClass;

@@ -9,10 +9,8 @@ import { z } from 'zod';
 import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
-import {
-  addFuzzy, attachedMessages, deleteFuzzy, describeAdded, describeScope, domainsScope, entriesOf, entryRecord, FUZZY_CLASSES, isAttachedMessage, namedScope, pageFuzzy, scopeRecord, takeBackFuzzy,
-  type AddResult, type FuzzyEntry, type FuzzyScope,
-} from '../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, isAttachedMessage, pageFuzzy, takeBackFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
+import { describeScope, domainsScope, namedScope, scopeRecord, type FuzzyScope } from '../scan/analyzers/fuzzy/scope.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
 import { requireUser } from './auth.js';

@@ -12,7 +12,7 @@ import { ApiError } from './errors.js';
 import { recipientVisible, messageVisible, type Principal } from './scope.js';
 import { previewDocument, sanitizeHtml } from './sanitize.js';
 import type { Judgement, Reach } from '../scan/feedback.js';
-import { ALL_DOMAINS, domainsScope } from '../scan/analyzers/fuzzy/store.js';
+import { ALL_DOMAINS, domainsScope } from '../scan/analyzers/fuzzy/scope.js';
 
 export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam', 'report_phishing'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];

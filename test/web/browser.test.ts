@@ -15,7 +15,8 @@ import { buildWebApp } from '../../src/web/app.js';
 import { startDownstream, type Downstream } from '../delivery/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { parseMessage } from '../../src/message/parse.js';
-import { addFuzzy, ALL_DOMAINS, domainsScope, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { ALL_DOMAINS, domainsScope } from '../../src/scan/analyzers/fuzzy/scope.js';
+import { addFuzzy, listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
 import { NEWSLETTER } from '../spam/fuzzy-texts.js';
 import { PASSWORD, seed, testConfig, type Seeded } from './seed.js';
 

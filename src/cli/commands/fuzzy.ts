@@ -6,7 +6,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, describeScope, entriesOf, entryRecord, FUZZY_CLASSES, namedScope, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { describeScope, namedScope } from '../../scan/analyzers/fuzzy/scope.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, collect, printJson, UsageError, withStore } from '../context.js';
 

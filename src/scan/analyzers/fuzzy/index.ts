@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import type { Analyzer, Emit, ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles } from './fingerprint.js';
-import { describeScope, fuzzyIndexFor, type FuzzyClass, type FuzzyIndex } from './store.js';
+import { fuzzyIndexFor, type FuzzyClass, type FuzzyIndex } from './store.js';
+import { describeScope } from './scope.js';
 
 export const FuzzyConfig = z
   .object({

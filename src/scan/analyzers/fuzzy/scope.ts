@@ -1,0 +1,55 @@
+// Whose mail a fuzzy entry acts on: every domain's, or some protected domains' — a domain admin's
+// judgement is for their domains, so that one department's release-as-not-spam cannot let a
+// campaign through to every other department. Stored as '*' or the names, sorted, comma-separated.
+import type { Kysely } from 'kysely';
+import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
+
+/**
+ * The domains whose mail an entry acts on: every domain's (an operator's judgement), or the
+ * domains of the domain admin who judged (canonical names). Reported again from elsewhere, an
+ * entry's scope widens to the union.
+ */
+export type FuzzyScope = { kind: 'all' } | { kind: 'domains'; domains: readonly string[] };
+export const ALL_DOMAINS: FuzzyScope = { kind: 'all' };
+
+/** A scope of these domains (names lower-cased, each once, sorted); none is an error, not "all". */
+export function domainsScope(names: readonly string[]): FuzzyScope {
+  const domains = [...new Set(names.map((n) => n.trim().toLowerCase()).filter(Boolean))].sort();
+  if (!domains.length) throw new Error('a fuzzy scope of domains needs at least one domain');
+  return { kind: 'domains', domains };
+}
+
+export const encodeScope = (s: FuzzyScope): string => (s.kind === 'all' ? '*' : s.domains.join(','));
+export const decodeScope = (t: string): FuzzyScope => (t === '*' ? ALL_DOMAINS : { kind: 'domains', domains: t.split(',') });
+export const widen = (a: FuzzyScope, b: FuzzyScope): FuzzyScope => (a.kind === 'all' || b.kind === 'all' ? ALL_DOMAINS : domainsScope([...a.domains, ...b.domains]));
+
+/**
+ * The scope an operator names (`rampart fuzzy add --domain`, the console's Domains field): none
+ * is all domains; each name must be a protected domain — a name that is not would make an entry
+ * that never matches. Returns the scope, or the names that are not protected domains.
+ */
+export async function namedScope(db: Kysely<Database>, names: readonly string[]): Promise<{ scope: FuzzyScope } | { unknown: string[] }> {
+  const wanted = [...new Set(names.map((n) => n.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))];
+  if (!wanted.length) return { scope: ALL_DOMAINS };
+  const known = new Set((await db.selectFrom('domains').select('name').where('name', 'in', wanted).execute()).map((r) => r.name));
+  const unknown = wanted.filter((n) => !known.has(n));
+  return unknown.length ? { unknown } : { scope: domainsScope(wanted) };
+}
+
+/** A scope in JSON: "all", or the domain names. */
+export const scopeRecord = (s: FuzzyScope): 'all' | string[] => (s.kind === 'all' ? 'all' : [...s.domains]);
+
+/** "all domains", "chem.example.edu, physics.example.edu". */
+export const describeScope = (s: FuzzyScope): string => (s.kind === 'all' ? 'all domains' : s.domains.join(', '));
+
+/**
+ * Whether an entry acts on a message to these recipient domains. Spam and phishing entries act
+ * when any recipient domain is in scope, as a domain's block list does (a message to several
+ * domains gets the strictest of their actions); ham entries only when every one is, so that one
+ * domain's release never lowers the score of a copy another domain receives.
+ */
+export function inScope(scope: FuzzyScope, cls: FuzzyHashesTable['class'], rcptDomains: readonly string[]): boolean {
+  if (scope.kind === 'all') return true;
+  const has = (d: string) => scope.domains.includes(d);
+  return cls === 'ham' ? rcptDomains.length > 0 && rcptDomains.every(has) : rcptDomains.some(has);
+}
