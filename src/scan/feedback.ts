@@ -25,7 +25,7 @@ export interface Taught {
 /**
  * Whose mail the judgement's fuzzy hashes act on: an operator's, everyone's; a domain admin's, the
  * mail of their domains among the message's recipients; null, none (a mailbox owner's judgement
- * teaches Bayes only — one entry acts on every copy sent to anyone).
+ * teaches Bayes only — one entry acts on every copy sent to a whole domain).
  */
 export type Reach = FuzzyScope | null;
 

@@ -90,7 +90,7 @@ async function discardHeldRecipients(db: Kysely<Database>, id: string, p: Princi
 /**
  * Whose mail the judge's fuzzy hashes act on: an operator's, everyone's; a domain admin's, the
  * mail of the message's recipient domains they look after; a mailbox owner's word teaches Bayes
- * only (one entry acts on every copy sent to anyone).
+ * only (one entry acts on every copy sent to a whole domain).
  */
 async function reachOf(db: Kysely<Database>, p: Principal, id: string): Promise<Reach> {
   if (p.role === 'operator') return ALL_DOMAINS;

@@ -107,12 +107,12 @@ export function registerFuzzyCommands(program: Command): void {
           if (named && 'unknown' in named) throw new UsageError(`--domain: ${named.unknown.join(', ')}: not a protected domain (see rampart domains list)`);
           const domains = named && named.scope.kind === 'domains' ? named.scope.domains : undefined;
           // In pages, so that a long list is printed as it is read, not held whole.
-          for (let before: number | undefined, more = true; more; ) {
+          let before: number | undefined;
+          do {
             const page = await pageFuzzy(db, { limit: 1000, before, class: opts.class, subject: opts.subject, domains });
             for (const r of page.items) printEntry(r, entryRecord(r, now), opts.json);
-            more = page.next !== null;
             before = page.next ?? undefined;
-          }
+          } while (before !== undefined);
         });
       }),
     );
