@@ -39,6 +39,12 @@ function send(port: number, to: string | string[], subject: string, text: string
   return sendWithNodemailer(port, { from: 'helpdesk@outside.test', to, subject, text });
 }
 
+/** Sends and asserts the 250, the server's reply the message when it is not. */
+async function accepted(port: number, to: string | string[], subject: string, text: string): Promise<void> {
+  const r = await send(port, to, subject, text);
+  assert.ok(r.ok, `${subject}: ${JSON.stringify(r)}`);
+}
+
 describe('fuzzy hashes in the running gateway', () => {
   let gw: TestGateway;
   let web: string;
@@ -96,7 +102,7 @@ describe('fuzzy hashes in the running gateway', () => {
   }
 
   it('report-as-spam in the console: the next copy of the campaign is refused for FUZZY_SPAM', async () => {
-    assert.ok((await send(gw.port, 'alice@held.test', 'Mailbox quota', campaign('Alice', 500, 24, 'http://a.example/x'))).ok);
+    await accepted(gw.port, 'alice@held.test', 'Mailbox quota', campaign('Alice', 500, 24, 'http://a.example/x'));
     // Before the report a copy passes: the test can fail.
     const before = await send(gw.port, 'carol@open.test', 'Mailbox quota (1)', campaign('Carol', 600, 36, 'http://c.example/z'));
     assert.ok(before.ok, JSON.stringify(before));
@@ -115,17 +121,17 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.ok(fz && fz.score >= 12, JSON.stringify(refused.symbols));
     assert.match(fz.detail, new RegExp(`^#${entries[0]!.id} \\d+/32 "Mailbox quota" \\(console:op\\)$`));
     // Other mail still passes.
-    assert.ok((await send(gw.port, 'bob@open.test', 'Library hours', NEWSLETTER)).ok);
+    await accepted(gw.port, 'bob@open.test', 'Library hours', NEWSLETTER);
     assert.equal((await row('Library hours')).category, 'clean');
   });
 
   it('release-and-learn: the next issue of the newsletter gets FUZZY_HAM', async () => {
     const text = NEWSLETTER.replace('Hello everyone', 'Dear students');
-    assert.ok((await send(gw.port, 'dan@held.test', 'Library news', text)).ok);
+    await accepted(gw.port, 'dan@held.test', 'Library news', text);
     const held = await row('Library news');
     await consoleAction(held.id, 'release_learn');
     assert.ok((await listFuzzy(gw.db)).some((e) => e.class === 'ham' && e.subject === 'Library news' && e.source === 'console:op'));
-    assert.ok((await send(gw.port, 'erin@open.test', 'Library news (2)', text.replace('midnight', 'one in the morning'))).ok);
+    await accepted(gw.port, 'erin@open.test', 'Library news (2)', text.replace('midnight', 'one in the morning'));
     const next = await row('Library news (2)');
     const ham = JSON.parse(next.symbols!).find((s: { name: string }) => s.name === 'FUZZY_HAM');
     assert.ok(ham && ham.score < 0, next.symbols!);
@@ -134,7 +140,7 @@ describe('fuzzy hashes in the running gateway', () => {
   it('report-as-phishing in the console: the next copy is phishing, whatever the spam policy', async () => {
     // Another campaign than the one reported as spam above (it would match that one).
     const text = PAYROLL.replace('{name}', 'Hana');
-    assert.ok((await send(gw.port, 'hana@held.test', 'Payroll update', text)).ok);
+    await accepted(gw.port, 'hana@held.test', 'Payroll update', text);
     const held = await row('Payroll update');
     const { cookie } = await session();
     const page = await fetch(`${web}/quarantine/${held.id}`, { headers: { cookie } });
@@ -144,23 +150,23 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.equal(reply.last_reply, 'reported as phishing by op');
     assert.ok((await listFuzzy(gw.db)).some((e) => e.class === 'phishing' && e.subject === 'Payroll update' && e.source === 'console:op'));
     // Accepted and quarantined (phishing's default action), not refused as spam would be on open.test.
-    assert.ok((await send(gw.port, 'ivan@open.test', 'Payroll update (2)', PAYROLL.replace('{name}', 'Ivan').replace('Friday', 'Thursday'))).ok);
+    await accepted(gw.port, 'ivan@open.test', 'Payroll update (2)', PAYROLL.replace('{name}', 'Ivan').replace('Friday', 'Thursday'));
     const copy = await row('Payroll update (2)');
     assert.equal(copy.category, 'phishing');
     assert.equal(copy.status, 'quarantined');
     assert.ok(JSON.parse(copy.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
     // Monitor mode: the spam family's does not hold FUZZY_PHISHING back, the phishing family's does.
-    assert.ok((await send(gw.port, 'jo@spamwatch.test', 'Payroll update (3)', PAYROLL.replace('{name}', 'Jo'))).ok);
+    await accepted(gw.port, 'jo@spamwatch.test', 'Payroll update (3)', PAYROLL.replace('{name}', 'Jo'));
     const enforced = await row('Payroll update (3)');
     assert.deepEqual([enforced.category, enforced.status], ['phishing', 'quarantined']);
-    assert.ok((await send(gw.port, 'lee@phishwatch.test', 'Payroll update (4)', PAYROLL.replace('{name}', 'Lee'))).ok);
+    await accepted(gw.port, 'lee@phishwatch.test', 'Payroll update (4)', PAYROLL.replace('{name}', 'Lee'));
     const watched = await row('Payroll update (4)');
     assert.deepEqual([watched.category, watched.status, watched.would_category, watched.would_action], ['clean', 'queued', 'phishing', 'quarantine']);
   });
 
   it('a mailbox owner\'s report teaches Bayes but adds no fuzzy hash (one entry acts on everyone\'s mail)', async () => {
     const text = PAYROLL.replace('{name}', 'Kim').replace('finance office', 'travel office');
-    assert.ok((await send(gw.port, 'kim@held.test', 'Travel refund', text)).ok);
+    await accepted(gw.port, 'kim@held.test', 'Travel refund', text);
     const held = await row('Travel refund');
     const before = (await listFuzzy(gw.db)).length;
     const learned = async () => Number((await gw.db.selectFrom('bayes_learned').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -226,7 +232,7 @@ describe('fuzzy hashes in the running gateway', () => {
     const entry = list.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.class === 'phishing' && e.source === 'cli');
     assert.equal(entry.note, 'INC-7');
     assert.equal(Date.parse(entry.expires_at) - Date.parse(entry.created_at) > 2.9 * 86_400_000, true);
-    assert.ok((await send(gw.port, 'gina@open.test', 'Security review (2)', phish.replace('Frank', 'Gina'))).ok);
+    await accepted(gw.port, 'gina@open.test', 'Security review (2)', phish.replace('Frank', 'Gina'));
     const m = await row('Security review (2)');
     assert.equal(m.category, 'phishing');
     assert.ok(JSON.parse(m.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
@@ -259,7 +265,8 @@ describe('fuzzy hashes in the running gateway', () => {
     writeFileSync(scoped, mail('Held parcel', PARCEL.replace('{name}', 'Zed').replace('parcel', 'package').replace('delivery', 'shipment')));
     const forOne = await rampart(config, 'fuzzy', 'add', '--class', 'ham', '--domain', 'Held.Test', scoped);
     assert.equal(forOne.code, 0, forOne.stderr);
-    assert.match(forOne.stdout, /scoped\.eml: text #(\d+) (added|already known \(lifetime extended\)) for held\.test\n/);
+    const heldId = Number(/scoped\.eml: text #(\d+) (?:added|already known \(lifetime extended\)) for held\.test\n/.exec(forOne.stdout)?.[1]);
+    assert.ok(heldId > 0, forOne.stdout);
     const listed = await rampart(config, 'fuzzy', 'list');
     assert.match(listed.stdout, /^#\d+\tham\theld\.test\ttext \(\d+ words\)\t.*\tHeld parcel$/m);
     assert.match(listed.stdout, /^#\d+\tspam\tall domains\t/m);
@@ -269,7 +276,8 @@ describe('fuzzy hashes in the running gateway', () => {
     const entries = await listFuzzy(gw.db);
     const forHeld = ids((await rampart(config, 'fuzzy', 'list', '--json', '--domain', 'held.test')).stdout);
     assert.deepEqual(forHeld, entries.filter((e) => e.scope.kind === 'domains' && e.scope.domains.includes('held.test')).map((e) => e.id).reverse());
-    assert.ok(forHeld.length >= 2);
+    assert.ok(forHeld.includes(heldId), `#${heldId} in ${forHeld.join(', ')}`);
+    assert.ok(!all.every((id) => forHeld.includes(id)), 'entries for every domain are not listed for held.test');
     const hamHeld = (await rampart(config, 'fuzzy', 'list', '--class', 'ham', '--domain', 'held.test', '--subject', 'held PARCEL')).stdout;
     assert.match(hamHeld.trimEnd(), /^#\d+\tham\theld\.test\ttext \(\d+ words\)\t.*\tHeld parcel$/);
     assert.equal(hamHeld.trim().split('\n').length, 1);
@@ -289,15 +297,15 @@ describe('fuzzy hashes in the running gateway', () => {
   it("a domain admin's judgements act on their domain's mail only", async () => {
     const symbol = async (subject: string, name: string) => JSON.parse((await row(subject)).symbols!).find((s: { name: string }) => s.name === name);
     // Reported as spam by held.test's admin: an entry for held.test.
-    assert.ok((await send(gw.port, 'max@held.test', 'Staff draw', DRAW.replace('{name}', 'Max'))).ok);
+    await accepted(gw.port, 'max@held.test', 'Staff draw', DRAW.replace('{name}', 'Max'));
     assert.equal((await consoleAction((await row('Staff draw')).id, 'report_spam', 'amy')).learned, true);
     const spam = (await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw')!;
     assert.deepEqual([spam.class, spam.source, spam.scope], ['spam', 'console:amy', { kind: 'domains', domains: ['held.test'] }]);
     // Its next copy to open.test (which refuses spam) passes: held.test's judgement is not open.test's.
-    assert.ok((await send(gw.port, 'ned@open.test', 'Staff draw (2)', DRAW.replace('{name}', 'Ned'))).ok);
+    await accepted(gw.port, 'ned@open.test', 'Staff draw (2)', DRAW.replace('{name}', 'Ned'));
     assert.equal(await symbol('Staff draw (2)', 'FUZZY_SPAM'), undefined);
     // To held.test it is spam, the scope in the detail.
-    assert.ok((await send(gw.port, 'ola@held.test', 'Staff draw (3)', DRAW.replace('{name}', 'Ola'))).ok);
+    await accepted(gw.port, 'ola@held.test', 'Staff draw (3)', DRAW.replace('{name}', 'Ola'));
     assert.equal((await row('Staff draw (3)')).category, 'spam');
     assert.match((await symbol('Staff draw (3)', 'FUZZY_SPAM')).detail, /\(console:amy; for held\.test\)$/);
     // One transaction to both: the strictest of the two domains' actions, open.test's refusal.
@@ -306,19 +314,19 @@ describe('fuzzy hashes in the running gateway', () => {
 
     // Released as not spam by held.test's admin: FUZZY_HAM for held.test's mail only, and not for a
     // copy that open.test receives too.
-    assert.ok((await send(gw.port, 'sam@held.test', 'Seminar', SEMINAR.replace('{day}', 'Tuesday'))).ok);
+    await accepted(gw.port, 'sam@held.test', 'Seminar', SEMINAR.replace('{day}', 'Tuesday'));
     await consoleAction((await row('Seminar')).id, 'release_learn', 'amy');
     assert.ok((await listFuzzy(gw.db)).some((e) => e.class === 'ham' && e.subject === 'Seminar' && e.scope.kind === 'domains'));
-    assert.ok((await send(gw.port, 'tom@held.test', 'Seminar (2)', SEMINAR.replace('{day}', 'Thursday'))).ok);
+    await accepted(gw.port, 'tom@held.test', 'Seminar (2)', SEMINAR.replace('{day}', 'Thursday'));
     assert.ok((await symbol('Seminar (2)', 'FUZZY_HAM'))?.score < 0);
-    assert.ok((await send(gw.port, 'uma@open.test', 'Seminar (3)', SEMINAR.replace('{day}', 'Thursday'))).ok);
+    await accepted(gw.port, 'uma@open.test', 'Seminar (3)', SEMINAR.replace('{day}', 'Thursday'));
     assert.equal(await symbol('Seminar (3)', 'FUZZY_HAM'), undefined);
-    assert.ok((await send(gw.port, ['val@held.test', 'wes@open.test'], 'Seminar (4)', SEMINAR.replace('{day}', 'Friday'))).ok);
+    await accepted(gw.port, ['val@held.test', 'wes@open.test'], 'Seminar (4)', SEMINAR.replace('{day}', 'Friday'));
     assert.equal(await symbol('Seminar (4)', 'FUZZY_HAM'), undefined);
 
     // An operator reports a copy of the draw too: an entry for every domain's mail (the same
     // message reported again would widen the first entry's scope: test/spam/fuzzy.test.ts).
-    assert.ok((await send(gw.port, 'xia@held.test', 'Staff draw (5)', DRAW.replace('{name}', 'Xia'))).ok);
+    await accepted(gw.port, 'xia@held.test', 'Staff draw (5)', DRAW.replace('{name}', 'Xia'));
     await consoleAction((await row('Staff draw (5)')).id, 'report_spam');
     assert.deepEqual((await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw (5)')?.scope, { kind: 'all' });
     const refused = await send(gw.port, 'yan@open.test', 'Staff draw (6)', DRAW.replace('{name}', 'Yan'));
