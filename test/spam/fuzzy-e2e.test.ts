@@ -164,7 +164,7 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.deepEqual([watched.category, watched.status, watched.would_category, watched.would_action], ['clean', 'queued', 'phishing', 'quarantine']);
   });
 
-  it('a mailbox owner\'s report teaches Bayes but adds no fuzzy hash (one entry acts on everyone\'s mail)', async () => {
+  it('a mailbox owner\'s report teaches Bayes but adds no fuzzy hash (one entry acts on a whole domain\'s mail)', async () => {
     const text = PAYROLL.replace('{name}', 'Kim').replace('finance office', 'travel office');
     await accepted(gw.port, 'kim@held.test', 'Travel refund', text);
     const held = await row('Travel refund');
