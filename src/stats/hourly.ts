@@ -4,7 +4,7 @@
 // exact to the hour. Each message is in one row, keyed by its set of recipient domains, so a
 // message to two of the domains asked about still counts once.
 import { sql, type Kysely } from 'kysely';
-import { escapeLike } from '../store/dialect.js';
+import { commaListHasAny } from '../store/dialect.js';
 import type { Database, MessageStatus } from '../store/schema.js';
 
 /** Every domain (and messages to none): no domain condition. */
@@ -23,17 +23,12 @@ export interface HourlyFilter {
   would_category?: string;
 }
 
-/** The row's domain set holds one of these domains. */
-function inDomains(column: 'domains', names: readonly string[]) {
-  if (!names.length) return sql<boolean>`1 = 0`;
-  // Domain names may hold '_', a LIKE wildcard.
-  const likes = names.map((n) => sql<boolean>`${sql.ref(column)} like ${`%,${escapeLike(n)},%`} escape '\\'`);
-  return sql<boolean>`(${sql.join(likes, sql` or `)})`;
-}
+/** The row's domain set (stored as ',a,b,') holds one of these domains. */
+const inDomains = (names: readonly string[]) => commaListHasAny(sql<string>`domains`, names);
 
 export function messagesHourly(db: Kysely<Database>, f: HourlyFilter) {
   let q = db.selectFrom('stats_messages_hourly');
-  if (f.domains !== ALL_DOMAINS) q = q.where(inDomains('domains', f.domains));
+  if (f.domains !== ALL_DOMAINS) q = q.where(inDomains(f.domains));
   if (f.since) q = q.where('hour', '>=', f.since);
   if (f.until) q = q.where('hour', '<', f.until);
   if (f.statuses) q = q.where('status', 'in', [...f.statuses]);

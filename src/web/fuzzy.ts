@@ -10,12 +10,12 @@ import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
 import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, isAttachedMessage, pageFuzzy, takeBackFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
-import { describeScope, domainsScope, namedScope, scopeRecord, type FuzzyScope } from '../scan/analyzers/fuzzy/scope.js';
+import { canonicalNames, describeScope, domainsScope, namedScope, scopeRecord, type FuzzyScope } from '../scan/analyzers/fuzzy/scope.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
 import { requireUser } from './auth.js';
 import { ApiError } from './errors.js';
-import { filterQuery, parseOrThrow } from './filters.js';
+import { compact, filterQuery, parseOrThrow } from './filters.js';
 import { html, type Html } from './html.js';
 import { csrfField, page } from './pages/layout.js';
 import { selectField, textField } from './pages/trace.js';
@@ -59,8 +59,8 @@ const invalid = (field: string, why: string) => new ApiError('validation_failed'
 /** The scope asked for: any protected domains for an operator (none: all), a domain admin's own (none: all of them). */
 async function scopeAsked(ctx: WebContext, m: Manager, names: readonly string[]): Promise<FuzzyScope> {
   if (m.kind === 'domain_admin') {
-    const wanted = names.map((n) => n.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean);
-    const foreign = wanted.filter((n) => !m.domains.includes(n));
+    const { wanted, bad } = canonicalNames(names);
+    const foreign = [...bad, ...wanted.filter((n) => !m.domains.includes(n))];
     if (foreign.length) throw invalid('domains', `${foreign.join(', ')}: not one of your domains`);
     return domainsScope(wanted.length ? wanted : m.domains);
   }
@@ -95,16 +95,16 @@ async function add(ctx: WebContext, m: Manager, b: AddBody, actor: string, ip: s
  * An operator deletes the entry; a domain admin takes back their domains' part of it (the entry is
  * deleted when no domain is left). Not found when it is not the caller's to manage.
  */
-async function remove(ctx: WebContext, m: Manager, id: number, actor: string, ip: string): Promise<{ id: number; deleted: boolean; scope: 'all' | string[] | null }> {
+async function remove(ctx: WebContext, m: Manager, id: number, actor: string, ip: string): Promise<{ deleted: true } | { deleted: false; left: FuzzyScope }> {
   if (m.kind === 'operator') {
     if (!(await deleteFuzzy(ctx.store.db, [id])).length) throw new ApiError('not_found', `no fuzzy hash #${id}`);
     await audit(ctx.store.db, { actor, action: 'fuzzy.delete', target: String(id), ip }, ctx.now());
-    return { id, deleted: true, scope: null };
+    return { deleted: true };
   }
   const r = await takeBackFuzzy(ctx.store.db, id, m.domains);
   if (!r) throw new ApiError('not_found', `no fuzzy hash #${id} for your domains`);
   await audit(ctx.store.db, { actor, action: 'fuzzy.take_back', target: String(id), detail: { domains: [...m.domains], deleted: r.deleted }, ip }, ctx.now());
-  return { id, deleted: r.deleted, scope: r.deleted ? null : scopeRecord(r.scope) };
+  return r.deleted ? { deleted: true } : { deleted: false, left: r.scope };
 }
 
 const list = (ctx: WebContext, m: Manager, q: ListQuery) =>
@@ -159,7 +159,10 @@ export function registerFuzzy(app: FastifyInstance, ctx: WebContext): void {
   ctx.api.add(app, {
     method: 'POST', url: '/api/fuzzy/:id/delete', tag: 'policy', access: 'user', summary: "Take a report back: an operator deletes the entry, a domain admin removes their domains from it",
     params: IdParam,
-    handler: async ({ params, principal, req }) => remove(ctx, managerOf(principal!), params.id, principal!.username, req.ip),
+    handler: async ({ params, principal, req }) => {
+      const r = await remove(ctx, managerOf(principal!), params.id, principal!.username, req.ip);
+      return { id: params.id, deleted: r.deleted, scope: r.deleted ? null : scopeRecord(r.left) };
+    },
   });
   const send = (reply: FastifyReply, h: Html) => reply.type('text/html; charset=utf-8').send(h.value);
   const render = async (p: Principal, m: Manager, q: ListQuery, csrf: string, done?: string, error?: string) =>
@@ -168,7 +171,7 @@ export function registerFuzzy(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const m = managerOf(p);
     const { done, ...rest } = req.query as Record<string, string | undefined>;
-    const q = parseOrThrow(ListQuery, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== '')));
+    const q = parseOrThrow(ListQuery, compact(rest));
     return send(reply, await render(p, m, q, req.session?.csrf ?? '', done?.slice(0, 200)));
   });
   app.post('/fuzzy/add', async (req, reply) => {
@@ -189,7 +192,7 @@ export function registerFuzzy(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const { id } = parseOrThrow(IdParam, req.params);
     const r = await remove(ctx, managerOf(p), id, p.username, req.ip);
-    const said = r.deleted ? `Entry #${id} deleted.` : `Entry #${id} taken back for your domains; it still acts on the mail of ${[r.scope].flat().join(', ')}.`;
+    const said = r.deleted ? `Entry #${id} deleted.` : `Entry #${id} taken back for your domains; it still acts on the mail of ${describeScope(r.left)}.`;
     return reply.redirect(`/fuzzy?done=${encodeURIComponent(said)}`, 303);
   });
 }

@@ -2,6 +2,7 @@
 // judgement is for their domains, so that one department's release-as-not-spam cannot let a
 // campaign through to every other department. Stored as '*' or the names, sorted, comma-separated.
 import type { Kysely } from 'kysely';
+import { canonicalDomain } from '../../../directory/names.js';
 import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
 
 /**
@@ -29,11 +30,24 @@ export const widen = (a: FuzzyScope, b: FuzzyScope): FuzzyScope => (a.kind === '
  * that never matches. Returns the scope, or the names that are not protected domains.
  */
 export async function namedScope(db: Kysely<Database>, names: readonly string[]): Promise<{ scope: FuzzyScope } | { unknown: string[] }> {
-  const wanted = [...new Set(names.map((n) => n.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))];
-  if (!wanted.length) return { scope: ALL_DOMAINS };
-  const known = new Set((await db.selectFrom('domains').select('name').where('name', 'in', wanted).execute()).map((r) => r.name));
-  const unknown = wanted.filter((n) => !known.has(n));
+  const { wanted, bad } = canonicalNames(names);
+  if (!wanted.length && !bad.length) return { scope: ALL_DOMAINS };
+  const known = new Set(wanted.length ? (await db.selectFrom('domains').select('name').where('name', 'in', wanted).execute()).map((r) => r.name) : []);
+  const unknown = [...bad, ...wanted.filter((n) => !known.has(n))];
   return unknown.length ? { unknown } : { scope: domainsScope(wanted) };
+}
+
+/** Names as the domains table stores them (canonicalDomain), each once; what is no domain name at all comes back as given. */
+export function canonicalNames(names: readonly string[]): { wanted: string[]; bad: string[] } {
+  const wanted = new Set<string>();
+  const bad: string[] = [];
+  for (const n of names) {
+    if (!n.trim()) continue;
+    const c = canonicalDomain(n);
+    if (c) wanted.add(c);
+    else bad.push(n.trim());
+  }
+  return { wanted: [...wanted], bad };
 }
 
 /** A scope in JSON: "all", or the domain names. */

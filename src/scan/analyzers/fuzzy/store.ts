@@ -3,7 +3,7 @@
 // every scanner of every node reads the same table, so a campaign reported on one node is known on
 // all of them within one refresh interval.
 import { sql, type Kysely } from 'kysely';
-import { escapeLike, inTransaction, nowIso } from '../../../store/dialect.js';
+import { commaListHasAny, escapeLike, inTransaction, nowIso } from '../../../store/dialect.js';
 import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
 import { parseMessage } from '../../../message/parse.js';
 import type { ParsedMessage } from '../../types.js';
@@ -206,11 +206,8 @@ export async function pageFuzzy(db: Kysely<Database>, q: FuzzyPageQuery): Promis
   if (q.before !== undefined) qb = qb.where('id', '<', q.before);
   if (q.class) qb = qb.where('class', '=', q.class);
   if (q.subject) qb = qb.where(sql<boolean>`lower(subject) like ${`%${escapeLike(q.subject.toLowerCase())}%`} escape '\\'`);
-  if (q.domains) {
-    const wanted = q.domains;
-    // The scope is ',a,b,' once wrapped in commas: a domain is in it as ',name,'.
-    qb = wanted.length ? qb.where((eb) => eb.or(wanted.map((d) => sql<boolean>`(',' || scope || ',') like ${`%,${escapeLike(d)},%`} escape '\\'`))) : qb.where(sql<boolean>`1 = 0`);
-  }
+  // The scope wrapped in commas (',a,b,'; never ',*,') holds one of the domains.
+  if (q.domains) qb = qb.where(commaListHasAny(sql<string>`(',' || scope || ',')`, q.domains));
   const rows = await qb.orderBy('id', 'desc').limit(q.limit + 1).execute();
   const items = rows.slice(0, q.limit).map(entryOf);
   return { items, next: rows.length > q.limit ? items[items.length - 1]!.id : null };
@@ -224,13 +221,18 @@ export async function pageFuzzy(db: Kysely<Database>, q: FuzzyPageQuery): Promis
 export async function takeBackFuzzy(db: Kysely<Database>, id: number, domains: readonly string[]): Promise<{ deleted: boolean; scope: FuzzyScope } | null> {
   for (;;) {
     const row = await db.selectFrom('fuzzy_hashes').select(['scope']).where('id', '=', id).executeTakeFirst();
-    const scope = row && decodeScope(row.scope);
-    if (!row || !scope || scope.kind === 'all' || !scope.domains.some((d) => domains.includes(d))) return null;
+    if (!row) return null;
+    const scope = decodeScope(row.scope);
+    if (scope.kind === 'all' || !scope.domains.some((d) => domains.includes(d))) return null;
     const left = scope.domains.filter((d) => !domains.includes(d));
-    const r = left.length
-      ? await db.updateTable('fuzzy_hashes').set({ scope: left.join(',') }).where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst()
-      : await db.deleteFrom('fuzzy_hashes').where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst();
-    if (Number('numUpdatedRows' in r ? r.numUpdatedRows : r.numDeletedRows) > 0) return left.length ? { deleted: false, scope: { kind: 'domains', domains: left } } : { deleted: true, scope };
+    if (!left.length) {
+      const r = await db.deleteFrom('fuzzy_hashes').where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst();
+      if (Number(r.numDeletedRows) > 0) return { deleted: true, scope };
+      continue;
+    }
+    const narrowed: FuzzyScope = { kind: 'domains', domains: left };
+    const r = await db.updateTable('fuzzy_hashes').set({ scope: encodeScope(narrowed) }).where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) return { deleted: false, scope: narrowed };
   }
 }
 
