@@ -38,7 +38,7 @@ for (const m of corpusIndex() as { set: string; half: string; file: string }[]) 
 console.log(`fingerprints: ${items.length} messages, ${(fpMs / items.length * 1000).toFixed(0)} µs each, ${(wordsMs / items.length * 1000).toFixed(0)} µs of it the words (parsing not counted); ${items.filter((i) => !i.sh).length} under min_words ${minWords}`);
 
 const now = new Date();
-const entry = (id: number, sh: Shingles): FuzzyEntry => ({ id, class: 'spam', kind: 'text', shingles: sh, words: 0, subject: '', source: 'bench', note: null, createdAt: '', expiresAt: null, scope: ALL_DOMAINS });
+const entry = (id: number, sh: Shingles): FuzzyEntry => ({ id, class: 'spam', kind: 'text', shingles: sh, words: 0, subject: '', source: 'bench', note: null, createdAt: '', judgedAt: '', expiresAt: null, scope: ALL_DOMAINS });
 const reported = items.filter((i) => i.half === 'train' && i.set === 'spam' && i.sh);
 // Random fingerprints fill the index to the size of a busy installation's list.
 const filler = Array.from({ length: extra }, (_, k) => entry(100_000 + k, Array.from({ length: SHINGLES }, () => Math.floor(Math.random() * 2 ** 53))));

@@ -242,6 +242,10 @@ export interface FuzzyHashesTable {
   expires_at: string | null;
   /** The domains whose mail it acts on: '*' every domain's, else canonical names, sorted, comma-separated. */
   scope: string;
+  /** The latest report of this digest in this class (created_at, or a later report's time). */
+  judged_at: string;
+  /** Bumped by every change of the row: the index's signature and the updates' condition. */
+  revision: Generated<number>;
 }
 
 /** Bayes token counts; token is a 53-bit hash of the token text. */

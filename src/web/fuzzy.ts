@@ -123,19 +123,21 @@ function addForm(csrf: string, m: Manager): Html {
 <div class="actions"><button type="submit">Add</button></div></form>`;
 }
 
+const stamp = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
 function fuzzyPage(m: Manager, q: ListQuery, entries: { items: readonly FuzzyEntry[]; next: number | null }, now: string, csrf: string, done?: string, error?: string): Html {
   const what = (e: FuzzyEntry) => (e.kind === 'text' ? html`text, ${e.words} words` : html`file ${e.filename ?? '(no name)'}, ${e.bytes} bytes <code title="SHA-256">${e.sha256.slice(0, 16)}…</code>`);
   const op = m.kind === 'operator';
   const intro = op
     ? html`Messages judged in the quarantine (report as spam or phishing, release and learn) and those added with <code>rampart fuzzy add</code>: a message whose text is a near-copy of an entry's, or that carries an entry's attachment, scores as the entry was judged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM) — for every domain's mail when an operator judged it, for their domains' mail when a domain admin did. Delete an entry to take a report back.`
-    : html`The messages you and the other admins of your domains judged in the quarantine (report as spam or phishing, release and learn), or added here: a message to your domains whose text is a near-copy of an entry's, or that carries an entry's attachment, scores as the entry was judged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM). Take an entry back to stop it acting on your domains' mail. Entries an operator made for every domain are managed by the operators.`;
+    : html`The messages you and the other admins of your domains judged in the quarantine (report as spam or phishing, release and learn), or added here: a message to your domains whose text is a near-copy of an entry's, or that carries an entry's attachment, scores as the entry was judged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM). Take an entry back to stop it acting on your domains' mail. Entries an operator made for every domain are managed by the operators; a judgement made later counts, so releasing one of their copies as not spam lets the next ones through to your domains.`;
   const filters = { class: q.class, subject: q.subject };
   return html`${done ? html`<p class="notice" role="status">${done}</p>` : ''}${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <p class="muted">${intro}</p>
 <form class="filters card" method="get" action="/fuzzy" aria-label="Search entries">${selectField('class', 'Judged', FUZZY_CLASSES, q.class, CLASS_LABELS)}${textField('subject', 'Subject contains', q.subject)}<div><button type="submit">Search</button></div></form>
 ${entries.items.length
   ? html`<div class="table-wrap"><table data-results="${entries.items.length}"><caption class="muted">Newest first</caption><thead><tr><th scope="col">#</th><th scope="col">Judged</th><th scope="col">For the mail of</th><th scope="col">Fingerprint of</th><th scope="col">Subject</th><th scope="col">By</th><th scope="col">Added (UTC)</th><th scope="col">Matches until</th><th scope="col">Note</th><th scope="col">Take back</th></tr></thead>
-<tbody>${entries.items.map((e) => html`<tr data-fuzzy="${e.id}"><td>${e.id}</td><td>${CLASS_LABELS[e.class]}</td><td>${describeScope(e.scope)}</td><td>${what(e)}</td><td>${e.subject}</td><td>${e.source}</td><td>${e.createdAt.slice(0, 16).replace('T', ' ')}</td><td>${e.expiresAt === null ? 'deleted by hand' : e.expiresAt <= now ? 'expired' : e.expiresAt.slice(0, 10)}</td><td>${e.note ?? ''}</td><td><form method="post" action="/fuzzy/${e.id}/delete" aria-label="${op ? 'Delete' : 'Take back'} entry ${e.id}">${csrfField(csrf)}<button type="submit" class="secondary">${op ? 'Delete' : 'Take back'}</button></form></td></tr>`)}</tbody></table></div>
+<tbody>${entries.items.map((e) => html`<tr data-fuzzy="${e.id}"><td>${e.id}</td><td>${CLASS_LABELS[e.class]}</td><td>${describeScope(e.scope)}</td><td>${what(e)}</td><td>${e.subject}</td><td>${e.source}</td><td>${stamp(e.createdAt)}${e.judgedAt > e.createdAt ? html`<br><span class="muted">last judged ${stamp(e.judgedAt)}</span>` : ''}</td><td>${e.expiresAt === null ? 'deleted by hand' : e.expiresAt <= now ? 'expired' : e.expiresAt.slice(0, 10)}</td><td>${e.note ?? ''}</td><td><form method="post" action="/fuzzy/${e.id}/delete" aria-label="${op ? 'Delete' : 'Take back'} entry ${e.id}">${csrfField(csrf)}<button type="submit" class="secondary">${op ? 'Delete' : 'Take back'}</button></form></td></tr>`)}</tbody></table></div>
 ${entries.next ? html`<p><a rel="next" href="/fuzzy?${filterQuery({ ...filters, before: String(entries.next) })}">Older entries →</a></p>` : ''}`
   : html`<p class="muted" data-results="0">No entries${q.class || q.subject ? ' match' : ''}.</p>`}
 ${addForm(csrf, m)}`;

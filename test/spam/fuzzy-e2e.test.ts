@@ -236,6 +236,13 @@ describe('fuzzy hashes in the running gateway', () => {
     const m = await row('Security review (2)');
     assert.equal(m.category, 'phishing');
     assert.ok(JSON.parse(m.symbols!).some((s: { name: string }) => s.name === 'FUZZY_PHISHING'));
+    // Reported again: one entry, judged again (its judgement is the one a later release is weighed against).
+    const again = await rampart(config, 'fuzzy', 'add', '--class', 'phishing', file);
+    assert.match(again.stdout, new RegExp(`phish\\.eml: text #${entry.id} already known \\(lifetime extended\\)\n`));
+    const relisted = await rampart(config, 'fuzzy', 'list', '--class', 'phishing', '--json');
+    const judged = relisted.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.id === entry.id);
+    assert.ok(judged.judged_at > judged.created_at, JSON.stringify(judged));
+    assert.match((await rampart(config, 'fuzzy', 'list', '--class', 'phishing')).stdout, new RegExp(`^#${entry.id}\tphishing\tall domains\t[^\t]+\t[^\t]+, last judged [^\t]+\tuntil `, 'm'));
     // A report forwarded as an attachment: the forward's note is not the campaign, the attached message is.
     const fwd = path.join(gw.dataDir, 'fwd.eml');
     writeFileSync(fwd, forwardAsAttachment('FYI, this looks odd.', mail('Parcel waiting', PARCEL.replace('{name}', 'Pat'))));
@@ -355,5 +362,32 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.ok((await listFuzzy(gw.db)).some((e) => e.id === global.id));
     const audited = await gw.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'fuzzy.take_back').execute();
     assert.deepEqual(audited, [{ actor: 'amy', target: String(spam.id) }]);
+  });
+
+  it("a domain admin's release outweighs an earlier report for every domain, for their domain's mail; a later report holds copies again", async () => {
+    const symbols = async (subject: string) => JSON.parse((await row(subject)).symbols!) as { name: string; score: number; detail: string }[];
+    // The operator's entry for every domain (the previous test): a copy to held.test is spam.
+    const global = (await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw (5)')!;
+    await accepted(gw.port, 'zoe@held.test', 'Staff draw (7)', DRAW.replace('{name}', 'Zoe'));
+    assert.equal((await row('Staff draw (7)')).category, 'spam');
+    // held.test's admin releases it as not spam: held.test's next copies get FUZZY_HAM alone.
+    await consoleAction((await row('Staff draw (7)')).id, 'release_learn', 'amy');
+    const release = (await listFuzzy(gw.db)).find((e) => e.subject === 'Staff draw (7)')!;
+    assert.deepEqual([release.class, release.scope], ['ham', { kind: 'domains', domains: ['held.test'] }]);
+    await accepted(gw.port, 'abe@held.test', 'Staff draw (8)', DRAW.replace('{name}', 'Abe'));
+    const held = await symbols('Staff draw (8)');
+    assert.deepEqual(held.map((s) => s.name), ['FUZZY_HAM'], JSON.stringify(held));
+    assert.match(held[0]!.detail, new RegExp(`^#${release.id} \\d+/32 "Staff draw \\(7\\)" \\(console:amy; for held\\.test; judged after spam #${global.id}\\)$`));
+    assert.equal((await row('Staff draw (8)')).category, 'clean');
+    // open.test's copies are still refused: the release was held.test's.
+    const refused = await send(gw.port, 'bea@open.test', 'Staff draw (9)', DRAW.replace('{name}', 'Bea'));
+    assert.equal(refused.ok ? 250 : refused.code, 550);
+    // The operator reports a copy again, after the release: held.test's copies are spam again.
+    await consoleAction((await row('Staff draw (8)')).id, 'report_spam');
+    await accepted(gw.port, 'cal@held.test', 'Staff draw (10)', DRAW.replace('{name}', 'Cal'));
+    const again = await symbols('Staff draw (10)');
+    assert.deepEqual(again.map((s) => s.name), ['FUZZY_SPAM'], JSON.stringify(again));
+    assert.match(again[0]!.detail, new RegExp(`judged after ham #${release.id}\\)$`));
+    assert.equal((await row('Staff draw (10)')).category, 'spam');
   });
 });

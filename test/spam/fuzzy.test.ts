@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
-import { ALL_DOMAINS, domainsScope, namedScope, type FuzzyScope } from '../../src/scan/analyzers/fuzzy/scope.js';
-import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, pageFuzzy, takeBackFuzzy, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
+import { ALL_DOMAINS, describeScope, domainsScope, namedScope, type FuzzyScope } from '../../src/scan/analyzers/fuzzy/scope.js';
+import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, pageFuzzy, takeBackFuzzy, type FuzzyClass, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, sqliteDatabase, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
@@ -51,17 +51,17 @@ describe('fuzzy index cache', () => {
 });
 
 describe('fuzzy index', () => {
-  const entry = (id: number, shingles: number[], cls: 'spam' | 'ham' = 'spam', expiresAt: string | null = null, scope: FuzzyScope = ALL_DOMAINS): FuzzyEntry =>
-    ({ id, class: cls, kind: 'text', shingles, words: 50, subject: `s${id}`, source: 't', note: null, createdAt: '', expiresAt, scope });
+  const entry = (id: number, shingles: number[], cls: FuzzyClass = 'spam', o: { expiresAt?: string; scope?: FuzzyScope; judgedAt?: string } = {}): FuzzyEntry =>
+    ({ id, class: cls, kind: 'text', shingles, words: 50, subject: `s${id}`, source: 't', note: null, createdAt: '', judgedAt: o.judgedAt ?? '', expiresAt: o.expiresAt ?? null, scope: o.scope ?? ALL_DOMAINS });
   const now = new Date('2026-12-01T00:00:00Z');
 
   it('counts agreeing slots per entry, at the edges of the 32-bit values too, best per class', () => {
     const a = Array.from({ length: 32 }, (_, k) => (k % 2 ? 0xffffffff : 0));
     const b = a.map((v, k) => (k < 20 ? v : 12345 + k)); // 20 of 32 shared with a
     const c = a.map((v, k) => (k < 10 ? v : 777 + k)); // 10 shared
-    const idx = new FuzzyIndex([entry(1, b), entry(2, c), entry(3, a, 'ham', '2026-11-30T00:00:00Z'), entry(4, b.map((v, k) => (k < 17 ? v : 9)), 'ham')]);
+    const idx = new FuzzyIndex([entry(1, b), entry(2, c), entry(3, a, 'phishing', { expiresAt: '2026-11-30T00:00:00Z' }), entry(4, b.map((v, k) => (k < 17 ? v : 9)), 'phishing')]);
     const m = idx.match({ shingles: a, files: [], domains: [] }, 16, now);
-    assert.deepEqual([...m].map(([cls, x]) => [cls, x.entry.id, x.agree]), [['spam', 1, 20], ['ham', 4, 17]], 'entry 3 has expired; entry 2 is under 16');
+    assert.deepEqual([...m].map(([cls, x]) => [cls, x.entry.id, x.agree]), [['spam', 1, 20], ['phishing', 4, 17]], 'entry 3 has expired; entry 2 is under 16');
     assert.equal(idx.match({ shingles: a.map((v) => v ^ 1), files: [], domains: [] }, 1, now).size, 0);
     // A value 5,000 entries share in slot 0 is found (a run of equal values in the sorted keys).
     const many = new FuzzyIndex(Array.from({ length: 5000 }, (_, i) => entry(i, a.map((v, k) => (k === 0 ? 42 : i * 32 + k)))));
@@ -71,8 +71,10 @@ describe('fuzzy index', () => {
   it("a domain's entries act on its mail: spam when any recipient domain is theirs, ham only when every one is", () => {
     const a = Array.from({ length: 32 }, (_, k) => k * 1000);
     const chem = domainsScope(['Chem.Example.EDU']);
-    const idx = new FuzzyIndex([entry(1, a, 'spam', null, chem), entry(2, a, 'ham', null, chem), entry(3, a, 'ham', null, domainsScope(['physics.example.edu', 'chem.example.edu']))]);
-    const found = (domains: string[]) => [...idx.match({ shingles: a, files: [], domains }, 16, now)].map(([cls, m]) => `${cls}#${m.entry.id}`);
+    // Spam and ham of one text would compete (next test): one index each.
+    const spam = new FuzzyIndex([entry(1, a, 'spam', { scope: chem })]);
+    const ham = new FuzzyIndex([entry(2, a, 'ham', { scope: chem }), entry(3, a, 'ham', { scope: domainsScope(['physics.example.edu', 'chem.example.edu']) })]);
+    const found = (domains: string[]) => [spam, ham].flatMap((idx) => [...idx.match({ shingles: a, files: [], domains }, 16, now)].map(([cls, m]) => `${cls}#${m.entry.id}`));
     assert.deepEqual(found(['chem.example.edu']), ['spam#1', 'ham#2']);
     // A message to chem and physics: chem's spam entry acts (the strictest of both domains'
     // actions applies to the one transaction), chem's ham entry does not — physics never released it;
@@ -82,6 +84,35 @@ describe('fuzzy index', () => {
     assert.deepEqual(found(['history.example.edu']), []);
     // No recipient domain (rampart scan without --rcpt): only entries for all domains.
     assert.deepEqual(found([]), []);
+  });
+
+  it('of a ham entry and spam or phishing ones that a message matches, the later judgement counts', () => {
+    const a = Array.from({ length: 32 }, (_, k) => k * 1000 + 7);
+    const chem = domainsScope(['chem.example.edu']);
+    const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T09:00:00.000Z`;
+    const verdict = (entries: FuzzyEntry[], domains: string[]) =>
+      [...new FuzzyIndex(entries).match({ shingles: a, files: [], domains }, 16, now)].map(([cls, m]) => {
+        const over = m.over ? `${m.over.winner === m.entry ? '' : `(${m.over.winner.class}#${m.over.winner.id})`}>${m.over.loser.class}#${m.over.loser.id}` : '';
+        return `${cls}#${m.entry.id}${over}`;
+      });
+    // An operator reported the campaign for every domain on the 1st; chem's admin released a copy on the 2nd.
+    const report = entry(1, a, 'spam', { judgedAt: at(1) });
+    const release = entry(2, a, 'ham', { scope: chem, judgedAt: at(2) });
+    assert.deepEqual(verdict([report, release], ['chem.example.edu']), ['ham#2>spam#1']);
+    // Not for another domain's mail, nor for a copy that one receives too.
+    assert.deepEqual(verdict([report, release], ['physics.example.edu']), ['spam#1']);
+    assert.deepEqual(verdict([report, release], ['chem.example.edu', 'physics.example.edu']), ['spam#1']);
+    // Reported again on the 3rd: held again, chem's mail too.
+    assert.deepEqual(verdict([{ ...report, judgedAt: at(3) }, release], ['chem.example.edu']), ['spam#1>ham#2']);
+    // A phishing report after the release outweighs it even when the spam report is older: ham
+    // wins only when judged after all of them; the latest of them names the ham it set aside.
+    const phish = entry(3, a, 'phishing', { judgedAt: at(4) });
+    assert.deepEqual(verdict([report, release, phish], ['chem.example.edu']), ['spam#1', 'phishing#3>ham#2']);
+    // So does a later spam report that agrees in fewer slots: the best match is shown, the later one named.
+    const later = entry(4, a.map((v, k) => (k < 20 ? v : 5)), 'spam', { judgedAt: at(5) });
+    assert.deepEqual(verdict([report, release, later], ['chem.example.edu']), ['spam#1(spam#4)>ham#2']);
+    // Judged at the same moment: the report wins.
+    assert.deepEqual(verdict([report, { ...release, judgedAt: at(1) }], ['chem.example.edu']), ['spam#1>ham#2']);
   });
 });
 
@@ -105,6 +136,8 @@ for (const kind of DATABASES) {
       await addFuzzy(db, msg, { ...opts, class: 'phishing', lifetimeDays: 1, now: new Date('2026-12-11T10:00:00Z') });
       const [e] = await listFuzzy(db);
       assert.equal(e!.expiresAt, '2027-03-11T10:00:00.000Z');
+      // First added on the 1st, last judged on the 11th (a verdict between ham and this counts from then).
+      assert.deepEqual([e!.createdAt, e!.judgedAt], ['2026-12-01T10:00:00.000Z', '2026-12-11T10:00:00.000Z']);
       assert.equal(e!.note, 'INC-1');
       assert.equal(e!.subject, 'Mailbox');
       // The same text in another class is another entry.
@@ -268,6 +301,25 @@ for (const kind of DATABASES) {
       // Within the refresh interval the copy is kept; after it, the new entry is read.
       assert.deepEqual((await cache.get(1000, 60_000)).entries.map((e) => e.subject), ['A']);
       assert.deepEqual((await cache.get(61_000, 60_000)).entries.map((e) => e.subject), ['B']);
+    });
+
+    it('a cached index notices an entry widened, judged again or taken back (no row added or deleted)', async (t) => {
+      const store = ref.store;
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const db = store.db;
+      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const cache = new CachedFuzzyIndex(db);
+      const msg = await parse('A', campaign('Alice', 500, 24, 'x'));
+      const add = (scope: FuzzyScope, at: string) => addFuzzy(db, msg, { ...opts, class: 'spam', scope, now: new Date(at) });
+      const id = (await add(domainsScope(['a.example']), '2026-12-01T10:00:00Z')).text!.id;
+      const seen = async (ms: number) => (await cache.get(ms, 1000)).entries.map((e) => [describeScope(e.scope), e.judgedAt, e.expiresAt]);
+      assert.deepEqual(await seen(0), [['a.example', '2026-12-01T10:00:00.000Z', '2027-03-01T10:00:00.000Z']]);
+      await add(domainsScope(['b.example']), '2026-12-02T10:00:00Z');
+      assert.deepEqual(await seen(2000), [['a.example, b.example', '2026-12-02T10:00:00.000Z', '2027-03-02T10:00:00.000Z']]);
+      await add(domainsScope(['a.example']), '2026-12-03T10:00:00Z');
+      assert.deepEqual(await seen(4000), [['a.example, b.example', '2026-12-03T10:00:00.000Z', '2027-03-03T10:00:00.000Z']]);
+      await takeBackFuzzy(db, id, ['b.example']);
+      assert.deepEqual(await seen(6000), [['a.example', '2026-12-03T10:00:00.000Z', '2027-03-03T10:00:00.000Z']]);
     });
   });
 }

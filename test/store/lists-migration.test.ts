@@ -3,19 +3,11 @@
 // table is gone, and `down` brings it back with the global IP entries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../../src/store/db.js';
 import { isPostgres } from '../../src/store/dialect.js';
-import { introspectingOneSchema } from '../../src/store/schema-introspection.js';
-import { migrations } from '../../src/store/migrations/index.js';
 import { DATABASES, makeDatabase } from '../helpers/db.js';
-
-async function migrator(db: Kysely<any>): Promise<Migrator> {
-  const schema = isPostgres(db) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
-  // The store's own one-schema introspection (src/store/schema-introspection.ts): Kysely's lists
-  // every schema and fails when test/store/migrate-race.test.ts drops one beside it (seen here).
-  return new Migrator({ db: schema ? introspectingOneSchema(db, schema) : db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
-}
+import { migrator } from '../helpers/migrator.js';
 
 // Looked up by name in this test's own schema: kysely's introspection reads every schema in the
 // catalogue, and fails when a test running beside this one drops its schema in the middle of it.

@@ -156,14 +156,16 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
   it('operator: the fuzzy hashes of judged messages, and taking one back', async () => {
     const text = (n: string) => `Dear ${n}, ${'your account will be suspended unless you confirm your password on the portal today '.repeat(3)}`;
     const parsed = async (subject: string, body: string) => parseMessage(Buffer.from(`From: x@outside.test\r\nSubject: ${subject}\r\n\r\n${body}\r\n`));
-    const keep = await addFuzzy(store.db, await parsed('Account suspended', text('Ann')), { class: 'phishing', scope: ALL_DOMAINS, source: 'console:op', lifetimeDays: 90, minWords: 24 });
+    const reportKeep = async (at: string) => addFuzzy(store.db, await parsed('Account suspended', text('Ann')), { class: 'phishing', scope: ALL_DOMAINS, source: 'console:op', lifetimeDays: 90, minWords: 24, now: new Date(at) });
+    const keep = await reportKeep('2026-11-20T08:30:00Z');
+    await reportKeep('2026-11-25T14:05:00Z'); // reported again: the same entry, judged again
     const mistake = await addFuzzy(store.db, await parsed('Staff newsletter', NEWSLETTER), { class: 'spam', scope: domainsScope(['a.example']), source: 'console:admin-a', note: 'by mistake', lifetimeDays: 0, minWords: 24 });
     const page = await logIn('op');
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('link', { name: 'Fuzzy hashes of judged messages' }).click();
     assert.equal(await page.locator('h1').textContent(), 'Fuzzy hashes');
     const row = (id: number) => page.locator(`tr[data-fuzzy="${id}"]`);
-    assert.match((await row(keep.text!.id).textContent())!, /phishing\s*all domains\s*text, \d+ words.*Account suspended.*console:op/);
+    assert.match((await row(keep.text!.id).textContent())!, /phishing\s*all domains\s*text, \d+ words.*Account suspended.*console:op\s*2026-11-20 08:30\s*last judged 2026-11-25 14:05\s*2027-02-23/);
     assert.match((await row(mistake.text!.id).textContent())!, /spam\s*a\.example\s*text.*Staff newsletter.*console:admin-a.*deleted by hand.*by mistake/);
     await row(mistake.text!.id).getByRole('button', { name: 'Delete' }).click();
     await page.waitForURL(/\/fuzzy\?done=/);

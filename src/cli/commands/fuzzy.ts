@@ -36,7 +36,7 @@ function printEntry(r: FuzzyEntry, rec: ReturnType<typeof entryRecord>, json: bo
   if (json) printJson(rec);
   else
     process.stdout.write(
-      `#${r.id}\t${r.class}\t${describeScope(r.scope)}\t${what(r)}\t${r.createdAt.slice(0, 16)}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`,
+      `#${r.id}\t${r.class}\t${describeScope(r.scope)}\t${what(r)}\t${r.createdAt.slice(0, 16)}${r.judgedAt > r.createdAt ? `, last judged ${r.judgedAt.slice(0, 16)}` : ''}\t${r.expiresAt ? (rec.expired ? 'expired' : `until ${r.expiresAt.slice(0, 10)}`) : 'no expiry'}\t${r.source}\t${r.subject}${r.note ? `\t${r.note}` : ''}\n`,
     );
 }
 

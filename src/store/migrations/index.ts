@@ -16,6 +16,7 @@ import * as statsHourly from './440_stats_hourly.js';
 import * as reportMail from './450_report_mail.js';
 import * as fuzzy from './460_fuzzy.js';
 import * as fuzzyScope from './470_fuzzy_scope.js';
+import * as fuzzyJudged from './480_fuzzy_judged.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '450_report_mail': reportMail,
   '460_fuzzy': fuzzy,
   '470_fuzzy_scope': fuzzyScope,
+  '480_fuzzy_judged': fuzzyJudged,
 };

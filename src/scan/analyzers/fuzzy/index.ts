@@ -57,9 +57,11 @@ function lookup(msg: ParsedMessage, index: FuzzyIndex, cfg: FuzzyConfig, now: Da
   if (index.size === 0) return [];
   const sh = index.hasText ? shingles(fuzzyWords(msg), cfg.min_words) : null;
   const out: Emit[] = [];
-  for (const [cls, { entry, agree }] of index.match({ shingles: sh, files: msg.attachments, domains }, Math.ceil(cfg.threshold * SHINGLES), now)) {
+  for (const [cls, { entry, agree, over }] of index.match({ shingles: sh, files: msg.attachments, domains }, Math.ceil(cfg.threshold * SHINGLES), now)) {
     const what = entry.kind === 'text' ? `${agree}/${SHINGLES}` : `file ${entry.filename ?? entry.sha256.slice(0, 16)}`;
-    out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${entry.source}${entry.scope.kind === 'all' ? '' : `; for ${describeScope(entry.scope)}`})`, weight: agree / SHINGLES });
+    const notes = [entry.source, ...(entry.scope.kind === 'all' ? [] : [`for ${describeScope(entry.scope)}`])];
+    if (over) notes.push(`${over.winner === entry ? '' : `${over.winner.class} #${over.winner.id} `}judged after ${over.loser.class} #${over.loser.id}`);
+    out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${notes.join('; ')})`, weight: agree / SHINGLES });
   }
   return out;
 }

@@ -20,6 +20,8 @@ interface EntryBase {
   source: string;
   note: string | null;
   createdAt: string;
+  /** The latest report of the digest in the class: of a message matching both, the later verdict counts. */
+  judgedAt: string;
   expiresAt: string | null;
   scope: FuzzyScope;
 }
@@ -40,6 +42,7 @@ export function entryRecord(e: FuzzyEntry, now: string) {
     source: e.source,
     note: e.note,
     created_at: e.createdAt,
+    judged_at: e.judgedAt,
     expires_at: e.expiresAt,
     expired: e.expiresAt !== null && e.expiresAt <= now,
     scope: scopeRecord(e.scope),
@@ -49,10 +52,10 @@ export function entryRecord(e: FuzzyEntry, now: string) {
 const encode = (s: Shingles): string => s.map((v) => v.toString(36)).join(' ');
 const decode = (t: string): number[] => t.split(' ').map((v) => parseInt(v, 36));
 
-type Row = Omit<FuzzyHashesTable, 'id'> & { id: number };
+type Row = Omit<FuzzyHashesTable, 'id' | 'revision'> & { id: number };
 
 function entryOf(r: Row): FuzzyEntry {
-  const base: EntryBase = { id: Number(r.id), class: r.class, subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, expiresAt: r.expires_at, scope: decodeScope(r.scope) };
+  const base: EntryBase = { id: Number(r.id), class: r.class, subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, judgedAt: r.judged_at, expiresAt: r.expires_at, scope: decodeScope(r.scope) };
   return r.kind === 'text' ? { ...base, kind: 'text', shingles: decode(r.digest), words: Number(r.size) } : { ...base, kind: 'file', sha256: r.digest, filename: r.filename, bytes: Number(r.size) };
 }
 
@@ -143,6 +146,7 @@ export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddO
     source: o.source,
     note: o.note ?? null,
     created_at: nowIso(now),
+    judged_at: nowIso(now),
     expires_at: o.lifetimeDays > 0 ? nowIso(new Date(now.getTime() + o.lifetimeDays * 86_400_000)) : null,
     scope: encodeScope(o.scope),
   };
@@ -162,24 +166,30 @@ async function upsert(db: Kysely<Database>, row: Omit<Row, 'id'>): Promise<Added
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { status: 'added', id: Number(inserted.id), scope: decodeScope(row.scope) };
-  // A known entry: the lifetime never shortens (an entry kept forever stays so, a later expiry wins)
-  // and the scope widens to the union. The update is conditional on the values read, so a report
-  // made at the same moment by another process is read again, not overwritten.
+  // A known entry, judged again: the lifetime never shortens (an entry kept forever stays so, a
+  // later expiry wins), the scope widens to the union, the judgement time moves to this report.
+  // The update is conditional on the revision read, so a report made at the same moment by
+  // another process is read again, not overwritten.
   for (;;) {
-    const old = await db.selectFrom('fuzzy_hashes').select(['id', 'expires_at', 'scope']).where('class', '=', row.class).where('kind', '=', row.kind).where('digest', '=', row.digest).executeTakeFirstOrThrow();
+    const old = await db.selectFrom('fuzzy_hashes').select(['id', 'expires_at', 'scope', 'judged_at', 'revision']).where('class', '=', row.class).where('kind', '=', row.kind).where('digest', '=', row.digest).executeTakeFirstOrThrow();
     const expires = old.expires_at !== null && (row.expires_at === null || row.expires_at > old.expires_at) ? row.expires_at : old.expires_at;
     const scope = widen(decodeScope(old.scope), decodeScope(row.scope));
+    const judged = row.judged_at > old.judged_at ? row.judged_at : old.judged_at;
     const known: Added = { status: 'known', id: Number(old.id), scope };
-    if (expires === old.expires_at && encodeScope(scope) === old.scope) return known;
-    const r = await db
-      .updateTable('fuzzy_hashes')
-      .set({ expires_at: expires, scope: encodeScope(scope) })
-      .where('id', '=', old.id)
-      .where('scope', '=', old.scope)
-      .where((eb) => (old.expires_at === null ? eb('expires_at', 'is', null) : eb('expires_at', '=', old.expires_at)))
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) > 0) return known;
+    if (expires === old.expires_at && encodeScope(scope) === old.scope && judged === old.judged_at) return known;
+    if (await changeRow(db, old, { expires_at: expires, scope: encodeScope(scope), judged_at: judged })) return known;
   }
+}
+
+/** Updates the row if it is still at the revision read, bumping it; false when another change came first. */
+async function changeRow(db: Kysely<Database>, old: { id: number; revision: number }, set: Partial<Pick<FuzzyHashesTable, 'expires_at' | 'scope' | 'judged_at'>>): Promise<boolean> {
+  const r = await db
+    .updateTable('fuzzy_hashes')
+    .set({ ...set, revision: sql<number>`revision + 1` })
+    .where('id', '=', old.id)
+    .where('revision', '=', old.revision)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function listFuzzy(db: Kysely<Database>): Promise<FuzzyEntry[]> {
@@ -220,19 +230,18 @@ export async function pageFuzzy(db: Kysely<Database>, q: FuzzyPageQuery): Promis
  */
 export async function takeBackFuzzy(db: Kysely<Database>, id: number, domains: readonly string[]): Promise<{ deleted: boolean; scope: FuzzyScope } | null> {
   for (;;) {
-    const row = await db.selectFrom('fuzzy_hashes').select(['scope']).where('id', '=', id).executeTakeFirst();
+    const row = await db.selectFrom('fuzzy_hashes').select(['id', 'scope', 'revision']).where('id', '=', id).executeTakeFirst();
     if (!row) return null;
     const scope = decodeScope(row.scope);
     if (scope.kind === 'all' || !scope.domains.some((d) => domains.includes(d))) return null;
     const left = scope.domains.filter((d) => !domains.includes(d));
     if (!left.length) {
-      const r = await db.deleteFrom('fuzzy_hashes').where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst();
+      const r = await db.deleteFrom('fuzzy_hashes').where('id', '=', id).where('revision', '=', row.revision).executeTakeFirst();
       if (Number(r.numDeletedRows) > 0) return { deleted: true, scope };
       continue;
     }
     const narrowed: FuzzyScope = { kind: 'domains', domains: left };
-    const r = await db.updateTable('fuzzy_hashes').set({ scope: encodeScope(narrowed) }).where('id', '=', id).where('scope', '=', row.scope).executeTakeFirst();
-    if (Number(r.numUpdatedRows) > 0) return { deleted: false, scope: narrowed };
+    if (await changeRow(db, row, { scope: encodeScope(narrowed) })) return { deleted: false, scope: narrowed };
   }
 }
 
@@ -252,6 +261,11 @@ export interface FuzzyMatch {
   entry: FuzzyEntry;
   /** Slots of 32 in which the message's fingerprint equals the entry's; 32 for an attachment's hash. */
   agree: number;
+  /**
+   * When the message also matched entries of the other verdict: the latest of them, set aside,
+   * and the entry of this side judged after it (this one, or a later one agreeing in fewer slots).
+   */
+  over: { loser: FuzzyEntry; winner: FuzzyEntry } | null;
 }
 
 /** Text entries an index can hold: an entry's position shares a 53-bit number with a 32-bit slot value. */
@@ -295,14 +309,19 @@ export class FuzzyIndex {
   /**
    * Per class, the best unexpired match in scope for the message's recipient domains: any
    * attachment hash listed beats the text entry agreeing in the most slots (at least minAgree).
+   * A message matching both a ham entry and spam or phishing ones gets the later verdict (see
+   * latestVerdict).
    */
   match(msg: { shingles: Shingles | null; files: readonly { sha256: string }[]; domains: readonly string[] }, minAgree: number, now: Date): Map<FuzzyClass, FuzzyMatch> {
     const nowText = nowIso(now);
     const live = (e: FuzzyEntry) => (e.expiresAt === null || e.expiresAt > nowText) && inScope(e.scope, e.class, msg.domains);
     const best = new Map<FuzzyClass, FuzzyMatch>();
+    const latest: Latest = { ham: null, bad: null };
     const offer = (entry: FuzzyEntry, agree: number) => {
       const b = best.get(entry.class);
-      if (!b || agree > b.agree) best.set(entry.class, { entry, agree });
+      if (!b || agree > b.agree) best.set(entry.class, { entry, agree, over: null });
+      const side = entry.class === 'ham' ? 'ham' : 'bad';
+      if (!latest[side] || entry.judgedAt > latest[side].judgedAt) latest[side] = entry;
     };
     if (msg.shingles && this.hasText) {
       const counts = new Map<number, number>();
@@ -317,8 +336,36 @@ export class FuzzyIndex {
       for (const [i, agree] of counts) if (agree >= minAgree && live(this.texts[i]!)) offer(this.texts[i]!, agree);
     }
     for (const f of msg.files) for (const entry of this.byFile.get(f.sha256) ?? []) if (live(entry)) offer(entry, SHINGLES);
-    return best;
+    return latestVerdict(best, latest);
   }
+}
+
+/** The latest-judged entry matched on each side: ham, and spam or phishing. */
+interface Latest {
+  ham: FuzzyEntry | null;
+  bad: FuzzyEntry | null;
+}
+
+/**
+ * A message matching ham entries and spam or phishing ones gets the later judgement, and the
+ * other side is set aside, named in the winner's `over`: an operator reports a campaign for
+ * every domain, a domain admin then releases a copy as not spam — for their domain's mail the
+ * next copies are not spam; reported again afterwards, they are held again. Ham wins only when
+ * judged after every spam and phishing entry matched (a tie goes to the report), and summing the
+ * two (16 − 10) would leave a message half-judged.
+ */
+function latestVerdict(best: Map<FuzzyClass, FuzzyMatch>, latest: Latest): Map<FuzzyClass, FuzzyMatch> {
+  const { ham, bad } = latest;
+  if (!ham || !bad) return best;
+  if (ham.judgedAt > bad.judgedAt) {
+    best.delete('spam');
+    best.delete('phishing');
+    best.get('ham')!.over = { loser: bad, winner: ham };
+  } else {
+    best.delete('ham');
+    best.get(bad.class)!.over = { loser: ham, winner: bad };
+  }
+  return best;
 }
 
 /** The first position in sorted `a` whose value is at least x. */
@@ -333,15 +380,16 @@ function lowerBound(a: Float64Array, x: number): number {
   return lo;
 }
 
-/** The table's state in three numbers: any insert or delete changes at least one of them. */
+/** The table's state in four numbers: any insert, delete or change of an entry moves at least one of them. */
 async function signature(db: Kysely<Database>): Promise<string> {
   const r = await db
     .selectFrom('fuzzy_hashes')
-    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('id').as('id'), eb.fn.max('created_at').as('at')])
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('id').as('id'), eb.fn.max('created_at').as('at'), eb.fn.sum<number>('revision').as('rev')])
     .executeTakeFirstOrThrow();
   // max(id) alone misses a delete of the newest row followed by an insert (SQLite reuses the id):
-  // the count and the newest created_at catch it.
-  return `${r.n}/${r.id}/${r.at}`;
+  // the count and the newest created_at catch it. A widened, narrowed or extended entry keeps all
+  // three; its revision, bumped, moves the sum.
+  return `${r.n}/${r.id}/${r.at}/${r.rev}`;
 }
 
 /** A process's copy of the index: re-read when the table's signature changes, checked at most every refreshMs. */
