@@ -3,26 +3,19 @@
 // taken back: the revision moves).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Kysely } from 'kysely';
 import { parseMessage } from '../../src/message/parse.js';
 import { fuzzyWords, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { domainsScope } from '../../src/scan/analyzers/fuzzy/scope.js';
 import { addFuzzy, listFuzzy, takeBackFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
 import { migrateToLatest } from '../../src/store/db.js';
-import { DATABASES, makeDatabase } from '../helpers/db.js';
-import { migrator } from '../helpers/migrator.js';
+import { DATABASES } from '../helpers/db.js';
+import { atMigration } from '../helpers/migrator.js';
 import { campaign, mail } from '../spam/fuzzy-texts.js';
 
 for (const kind of DATABASES) {
   describe(`migration 480_fuzzy_judged (${kind})`, () => {
     it('an entry made before it was last judged when added; judged again and taken back afterwards', async (t) => {
-      const tdb = await makeDatabase(kind);
-      if (!tdb) return t.skip('PostgreSQL unreachable');
-      const { openStore } = await import('../../src/store/db.js');
-      const store = await openStore({ url: tdb.url, dataDir: tdb.dataDir, migrate: false });
-      const db = store.db as unknown as Kysely<any>;
-      try {
-        assert.equal((await (await migrator(db)).migrateTo('470_fuzzy_scope')).error, undefined);
+      await atMigration(t, kind, '470_fuzzy_scope', async (db, _m, store) => {
         const msg = await parseMessage(mail('Draw', campaign('Alice', 500, 24, 'x')));
         // A row as 470 left it, of the same message as the later report below.
         const digest = shingles(fuzzyWords(msg), 24)!.map((v) => v.toString(36)).join(' ');
@@ -37,10 +30,7 @@ for (const kind of DATABASES) {
         const [now] = await listFuzzy(store.db);
         assert.deepEqual([now!.judgedAt, now!.expiresAt], ['2026-11-05T10:00:00.000Z', null]);
         assert.equal(Number((await db.selectFrom('fuzzy_hashes').select('revision').executeTakeFirstOrThrow()).revision), 2);
-      } finally {
-        await store.close();
-        await tdb.cleanup();
-      }
+      });
     });
   });
 }

@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../../src/store/db.js';
 import { isPostgres } from '../../src/store/dialect.js';
-import { DATABASES, makeDatabase } from '../helpers/db.js';
-import { migrator } from '../helpers/migrator.js';
+import { DATABASES } from '../helpers/db.js';
+import { atMigration } from '../helpers/migrator.js';
 
 // Looked up by name in this test's own schema: kysely's introspection reads every schema in the
 // catalogue, and fails when a test running beside this one drops its schema in the middle of it.
@@ -23,15 +23,7 @@ async function tableExists(db: Kysely<any>, name: string): Promise<boolean> {
 for (const kind of DATABASES) {
   describe(`migration 410_unified_lists (${kind})`, () => {
     it('moves ip_list_entries into scan_lists, normalised and de-duplicated; down restores the table', async (t) => {
-      const tdb = await makeDatabase(kind);
-      if (!tdb) return t.skip('PostgreSQL unreachable');
-      const { openStore } = await import('../../src/store/db.js');
-      const store = await openStore({ url: tdb.url, dataDir: tdb.dataDir, migrate: false });
-      const db = store.db as unknown as Kysely<any>;
-      try {
-        const m = await migrator(db);
-        const before = await m.migrateTo('400_migration');
-        assert.equal(before.error, undefined);
+      await atMigration(t, kind, '400_migration', async (db, m) => {
         assert.equal(await tableExists(db, 'ip_list_entries'), true);
         const at = '2026-01-02T03:04:05.000Z';
         await db.insertInto('ip_list_entries').values([
@@ -89,10 +81,7 @@ for (const kind of DATABASES) {
         await migrateToLatest(db);
         assert.equal(await tableExists(db, 'ip_list_entries'), false);
         assert.equal((await db.selectFrom('scan_lists').select('id').where('domain', '=', '*').execute()).length, 6);
-      } finally {
-        await store.close();
-        await tdb.cleanup();
-      }
+      });
     });
   });
 }
