@@ -1,5 +1,5 @@
 // Fuzzy hashes on the benchmark corpus: what a fingerprint and a lookup cost, and how the default
-// threshold separates when every training spam is reported. The threshold was chosen on the
+// threshold separates when every training spam is reported; and what hashing a picture costs. The threshold was chosen on the
 // training half (its ham against its spam); the evaluation half is scanned once, as a measurement.
 //   node --expose-gc --import tsx bench/fuzzy.ts [entries=10000]
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,8 @@ import { FuzzyConfig } from '../src/scan/analyzers/fuzzy/index.js';
 import { agreement, fuzzyWords, SHINGLES, shingles, type Shingles } from '../src/scan/analyzers/fuzzy/fingerprint.js';
 import { ALL_DOMAINS } from '../src/scan/analyzers/fuzzy/scope.js';
 import { FuzzyIndex, type FuzzyEntry } from '../src/scan/analyzers/fuzzy/store.js';
+import { imageHash } from '../src/scan/analyzers/fuzzy/image.js';
+import { jpg, png } from '../test/spam/pictures.js';
 
 const { threshold, min_words: minWords } = FuzzyConfig.parse({});
 const minAgree = Math.ceil(threshold * SHINGLES);
@@ -68,5 +70,16 @@ for (const half of ['train', 'eval']) {
       i.sh !== null && (half === 'train' && set === 'spam' ? reported.some((r) => r !== i && agreement(r.sh!, i.sh!) >= minAgree) : index.match({ shingles: i.sh, files: [], domains: [] }, minAgree, now).size > 0);
     const n = sel.filter(matched).length;
     console.log(`  ${half === 'train' ? 'training' : 'evaluation'} ${set}: ${n} of ${sel.length}`);
+  }
+}
+
+// Pictures: what hashing one costs (decoding most of it), on pictures drawn as the tests draw them.
+console.log('\npicture hashes (decode + pHash), mean of 5:');
+for (const [w, h] of [[400, 300], [800, 600], [1150, 860]] as const) {
+  for (const [name, bytes, type] of [['JPEG q75', jpg({ width: w, height: h, seed: 1 }), 'image/jpeg'], ['PNG', png({ width: w, height: h, seed: 1 }), 'image/png']] as const) {
+    imageHash(bytes, type);
+    const t0 = performance.now();
+    for (let k = 0; k < 5; k++) imageHash(bytes, type);
+    console.log(`  ${w}×${h} ${name} (${(bytes.length / 1024).toFixed(0)} KB): ${((performance.now() - t0) / 5).toFixed(1)} ms`);
   }
 }

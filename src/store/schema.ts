@@ -226,12 +226,12 @@ export interface UrlBlockEntriesTable {
 export interface FuzzyHashesTable {
   id: Generated<number>;
   class: 'spam' | 'phishing' | 'ham';
-  kind: 'text' | 'file';
-  /** text: the 32 min-hashes in base 36, space-separated, in slot order; file: the SHA-256 in hex. */
+  kind: 'text' | 'file' | 'image';
+  /** text: the 32 min-hashes in base 36, space-separated, in slot order; file: the SHA-256 in hex; image: the 64-bit perceptual hash in hex. */
   digest: string;
-  /** text: words the fingerprint was made of; file: bytes. */
+  /** text: words the fingerprint was made of; file, image: bytes. */
   size: number;
-  /** file: the attachment's name, when it had one. */
+  /** file, image: the attachment's name, when it had one. */
   filename: string | null;
   subject: string;
   /** Who added it: 'console:<user>' or 'cli'. */

@@ -84,7 +84,7 @@ async function add(ctx: WebContext, m: Manager, b: AddBody, actor: string, ip: s
   }
   const ids = out.flatMap((o) => entriesOf(o.result).map((e) => e.id));
   if (!ids.length) {
-    const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and no attachment but images${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
+    const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and no attachment or picture to fingerprint${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
     throw new ApiError('validation_failed', why, [why]);
   }
   await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached, scope: describeScope(scope) }, ip }, ctx.now());
@@ -126,7 +126,12 @@ function addForm(csrf: string, m: Manager): Html {
 const stamp = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
 
 function fuzzyPage(m: Manager, q: ListQuery, entries: { items: readonly FuzzyEntry[]; next: number | null }, now: string, csrf: string, done?: string, error?: string): Html {
-  const what = (e: FuzzyEntry) => (e.kind === 'text' ? html`text, ${e.words} words` : html`file ${e.filename ?? '(no name)'}, ${e.bytes} bytes <code title="SHA-256">${e.sha256.slice(0, 16)}…</code>`);
+  const what = (e: FuzzyEntry) =>
+    e.kind === 'text'
+      ? html`text, ${e.words} words`
+      : e.kind === 'file'
+        ? html`file ${e.filename ?? '(no name)'}, ${e.bytes} bytes <code title="SHA-256">${e.sha256.slice(0, 16)}…</code>`
+        : html`picture ${e.filename ?? '(no name)'}, ${e.bytes} bytes <code title="perceptual hash">${e.phash}</code>`;
   const op = m.kind === 'operator';
   const intro = op
     ? html`Messages judged in the quarantine (report as spam or phishing, release and learn) and those added with <code>rampart fuzzy add</code>: a message whose text is a near-copy of an entry's, or that carries an entry's attachment, scores as the entry was judged (FUZZY_SPAM, FUZZY_PHISHING, FUZZY_HAM) — for every domain's mail when an operator judged it, for their domains' mail when a domain admin did. Delete an entry to take a report back.`

@@ -15,9 +15,11 @@ import { rampart } from '../helpers/cli.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
 import { SHIPPED_BUT_LIMITS } from '../scan/fake-analyzers.js';
-import { campaign, forwardAsAttachment, mail, NEWSLETTER, PARCEL } from './fuzzy-texts.js';
+import { campaign, forwardAsAttachment, mail, mailWithFiles, NEWSLETTER, PARCEL } from './fuzzy-texts.js';
+import { jpg, png } from './pictures.js';
 
 const PASSWORD = 'correct horse battery';
+const AD = { width: 400, height: 300, seed: 1 };
 const PAYROLL = `Hi {name}, the finance office is moving salary payments to a new provider this month. To make
 sure your next payment is not delayed, sign in to the staff payroll portal before Friday and confirm
 your bank details, home address and tax code. Staff who do not confirm their details in time will be
@@ -255,13 +257,24 @@ describe('fuzzy hashes in the running gateway', () => {
     const parcel = await send(gw.port, 'quinn@open.test', 'Parcel waiting (2)', PARCEL.replace('{name}', 'Quinn'));
     assert.equal(parcel.ok ? 0 : parcel.code, 550, 'open.test rejects spam');
     assert.equal((await rampart(config, 'fuzzy', 'add', '--class', 'spam', '--attached', file)).code, 2, 'no attached message: nothing added');
+    // A picture campaign: one line and a picture. Added as a picture; its copy, re-encoded as JPEG
+    // under another name and sent by Nodemailer, is refused where spam is.
+    const pictured = path.join(gw.dataDir, 'offer.eml');
+    writeFileSync(pictured, mailWithFiles('Exclusive offer', 'See the picture.', [{ name: 'offer.png', type: 'image/png', content: png(AD) }]));
+    const addedPicture = await rampart(config, 'fuzzy', 'add', '--class', 'spam', pictured);
+    assert.equal(addedPicture.code, 0, addedPicture.stderr);
+    assert.match(addedPicture.stdout, /offer\.eml: no text fingerprint \(3 words, fewer than 24\), picture offer\.png #\d+ added\n/);
+    assert.match((await rampart(config, 'fuzzy', 'list', '--subject', 'exclusive')).stdout, /\tpicture offer\.png \(\d+ bytes, phash [0-9a-f]{16}\)\t/);
+    const offer = await sendWithNodemailer(gw.port, { from: 'deals@outside.test', to: 'una@open.test', subject: 'Only today', text: 'Look!', attachments: [{ filename: 'today.jpg', content: jpg({ ...AD, width: 360, height: 270 }, 50) }] });
+    assert.equal(offer.ok ? 250 : offer.code, 550);
+    assert.match(JSON.parse((await row('Only today')).symbols!).find((s: { name: string }) => s.name === 'FUZZY_SPAM').detail, /^#\d+ picture offer\.png, \d\/64 bits differ "Exclusive offer" \(cli\)$/);
 
     // Bad input: a clear error and nothing written.
     const short = path.join(gw.dataDir, 'short.eml');
     writeFileSync(short, mail('Hi', 'See you at five.'));
     const nothing = await rampart(config, 'fuzzy', 'add', '--class', 'spam', short);
     assert.equal(nothing.code, 2);
-    assert.match(nothing.stderr, /short\.eml: nothing to fingerprint \(4 words, fewer than scan\.analyzers\.fuzzy\.min_words 24, and no attachment but images\): not added/);
+    assert.match(nothing.stderr, /short\.eml: nothing to fingerprint \(4 words, fewer than scan\.analyzers\.fuzzy\.min_words 24, and no attachment or picture to fingerprint\): not added/);
     const before = (await listFuzzy(gw.db)).length;
     const unknown = await rampart(config, 'fuzzy', 'add', '--class', 'spam', '--domain', 'open.test', '--domain', 'nowhere.test', file);
     assert.equal(unknown.code, 2);

@@ -197,7 +197,7 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     // Too short to fingerprint: said on the page, nothing added.
     await page.getByLabel('Message source').fill('Subject: hi\r\n\r\nSee you at five.\r\n');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    assert.match((await page.locator('p.error[role=alert]').textContent())!, /^nothing to fingerprint: no text fingerprint \(4 words, fewer than 24\), and no attachment but images$/);
+    assert.match((await page.locator('p.error[role=alert]').textContent())!, /^nothing to fingerprint: no text fingerprint \(4 words, fewer than 24\), and no attachment or picture to fingerprint$/);
     assert.equal((await listFuzzy(store.db)).length, 2);
     // Searching: by subject, by class.
     await page.getByLabel('Subject contains').fill('invoice');

@@ -29,7 +29,8 @@ function ids(values: string[]): number[] {
 }
 
 function what(e: FuzzyEntry): string {
-  return e.kind === 'text' ? `text (${e.words} words)` : `file ${e.filename ?? '(no name)'} (${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}…)`;
+  if (e.kind === 'text') return `text (${e.words} words)`;
+  return e.kind === 'file' ? `file ${e.filename ?? '(no name)'} (${e.bytes} bytes, sha256 ${e.sha256.slice(0, 16)}…)` : `picture ${e.filename ?? '(no name)'} (${e.bytes} bytes, phash ${e.phash})`;
 }
 
 function printEntry(r: FuzzyEntry, rec: ReturnType<typeof entryRecord>, json: boolean | undefined): void {
@@ -83,7 +84,7 @@ export function registerFuzzyCommands(program: Command): void {
               for (const e of entries) total[e.status]++;
               if (!entries.length) total.nothing++;
               if (opts.json) printJson({ file: t.file, ...r });
-              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment but images)${!opts.attached && carries ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
+              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment or picture to fingerprint)${!opts.attached && carries ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
               else process.stdout.write(`${t.file}: ${describeAdded(r, cfg.min_words)}\n`);
             }
           }

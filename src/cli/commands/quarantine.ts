@@ -24,7 +24,7 @@ async function held(db: Kysely<Database>, id: string) {
 function learnedText(t: Taught): string {
   const bayes = t.bayes.learned ? 'Bayes learned it' : t.bayes.relearned ? 'Bayes moved it to this class' : 'Bayes already knew it';
   const ids = t.fuzzy ? entriesOf(t.fuzzy).map((e) => `#${e.id}`) : [];
-  const fuzzy = ids.length ? `fuzzy hash ${ids.join(' ')}` : `no fuzzy hash (${t.fuzzy?.words ?? 0} words, no attachment but images)`;
+  const fuzzy = ids.length ? `fuzzy hash ${ids.join(' ')}` : `no fuzzy hash (${t.fuzzy?.words ?? 0} words, no attachment or picture to fingerprint)`;
   return `${bayes}, ${fuzzy}`;
 }
 

@@ -55,8 +55,11 @@ function wordHash(s: string): number {
  * The fingerprint of a text of at least `minWords` words, else null (a short text — a one-line
  * note, a signature — is shared by too many unrelated messages to say anything).
  */
+/** Whether a text of these words has a fingerprint (shingles gives one). */
+export const fingerprinted = (words: readonly string[], minWords: number): boolean => words.length >= Math.max(minWords, WINDOW);
+
 export function shingles(words: readonly string[], minWords: number): Shingles | null {
-  if (words.length < Math.max(minWords, WINDOW)) return null;
+  if (!fingerprinted(words, minWords)) return null;
   const hashes = words.map(wordHash);
   const min = new Uint32Array(SHINGLES).fill(0xffffffff);
   for (let i = 0; i + WINDOW <= hashes.length; i++) {

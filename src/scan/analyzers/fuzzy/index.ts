@@ -1,12 +1,14 @@
 // Fuzzy hashes: a message whose text is a near-copy of one an operator reported (spam, phishing)
-// or released as not spam, or that carries one of its attachments. One report then covers the
+// or released as not spam, or that carries one of its attachments or a picture that looks like one
+// of its pictures. One report then covers the
 // whole campaign — the copies sent to other mailboxes with another greeting, name, amount or link —
 // which Bayes, learning one message among hundreds of thousands of tokens, does not promise.
 import { z } from 'zod';
 import { analyzerConfig } from '../../../files/config.js';
 import type { Analyzer, Emit, ParsedMessage } from '../../types.js';
-import { fuzzyWords, SHINGLES, shingles } from './fingerprint.js';
-import { fuzzyIndexFor, type FuzzyClass, type FuzzyIndex } from './store.js';
+import { fingerprinted, fuzzyWords, SHINGLES, shingles } from './fingerprint.js';
+import { IMAGE_BITS } from './image.js';
+import { fuzzyIndexFor, messageImages, type FuzzyClass, type FuzzyIndex } from './store.js';
 import { describeScope } from './scope.js';
 
 export const FuzzyConfig = z
@@ -19,6 +21,12 @@ export const FuzzyConfig = z
     threshold: z.number().gt(0).max(1).default(0.5),
     /** Texts of fewer words get no fingerprint: short notes and signatures are alike by nature. */
     min_words: z.number().int().min(3).default(24),
+    /**
+     * Bits of a picture's 64-bit perceptual hash that may differ from an entry's. A copy saved
+     * again as JPEG at quality 40 differs in ~2, one scaled to 80 % in ~4, one with a name painted
+     * across the bottom in ~8; unrelated pictures in 20–40 (test/spam/fuzzy-image.test.ts).
+     */
+    image_bits: z.number().int().min(0).max(16).default(6),
     /** Days an added entry matches; 0: until deleted. Adding it again extends it. */
     lifetime_days: z.number().int().min(0).default(90),
     /** How often a process checks the store for added or deleted entries (ms). */
@@ -35,8 +43,8 @@ export const fuzzy: Analyzer = {
   stage: 'normal',
   config: FuzzyConfig,
   symbols: [
-    { name: 'FUZZY_SPAM', description: 'Near-copy of a message reported as spam, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 16, category: 'spam' },
-    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing, or one of its attachments (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing', family: 'phishing' },
+    { name: 'FUZZY_SPAM', description: 'Near-copy of a message reported as spam, one of its attachments or pictures (weight: share of the fingerprint in common)', group: 'fuzzy', score: 16, category: 'spam' },
+    { name: 'FUZZY_PHISHING', description: 'Near-copy of a message reported as phishing, one of its attachments or pictures (weight: share of the fingerprint in common)', group: 'fuzzy', score: 10, category: 'phishing', family: 'phishing' },
     { name: 'FUZZY_HAM', description: 'Near-copy of a message released as not spam (weight: share of the fingerprint in common)', group: 'fuzzy', score: -10 },
   ],
   analyze(msg, ctx) {
@@ -53,12 +61,18 @@ export const fuzzy: Analyzer = {
 
 function lookup(msg: ParsedMessage, index: FuzzyIndex, cfg: FuzzyConfig, now: Date, domains: readonly string[]): Emit[] {
   // No entries (the usual state of a new installation): nothing to do. No text entries: the
-  // fingerprint is not even computed.
+  // fingerprint is not even computed; no picture entries: no picture is decoded. Pictures are
+  // compared only for a message without a text fingerprint, as only such a message's pictures are
+  // reported (store.ts): a picture campaign's copies carry a line or two; a letter with a photo
+  // or a logo does not pay for decoding it (10–100 ms a picture) nor risk resembling one.
   if (index.size === 0) return [];
-  const sh = index.hasText ? shingles(fuzzyWords(msg), cfg.min_words) : null;
+  const words = index.hasText || index.hasImage ? fuzzyWords(msg) : [];
+  const sh = index.hasText ? shingles(words, cfg.min_words) : null;
+  const images = index.hasImage && !fingerprinted(words, cfg.min_words) ? messageImages(msg) : [];
   const out: Emit[] = [];
-  for (const [cls, { entry, agree, over }] of index.match({ shingles: sh, files: msg.attachments, domains }, Math.ceil(cfg.threshold * SHINGLES), now)) {
-    const what = entry.kind === 'text' ? `${agree}/${SHINGLES}` : `file ${entry.filename ?? entry.sha256.slice(0, 16)}`;
+  for (const [cls, { entry, agree, bitsDiffer, over }] of index.match({ shingles: sh, files: msg.attachments, images, domains }, Math.ceil(cfg.threshold * SHINGLES), now, cfg.image_bits)) {
+    const what =
+      entry.kind === 'text' ? `${agree}/${SHINGLES}` : entry.kind === 'file' ? `file ${entry.filename ?? entry.sha256.slice(0, 16)}` : `picture ${entry.filename ?? entry.phash}, ${bitsDiffer}/${IMAGE_BITS} bits differ`;
     const notes = [entry.source, ...(entry.scope.kind === 'all' ? [] : [`for ${describeScope(entry.scope)}`])];
     if (over) notes.push(`${over.winner === entry ? '' : `${over.winner.class} #${over.winner.id} `}judged after ${over.loser.class} #${over.loser.id}`);
     out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${notes.join('; ')})`, weight: agree / SHINGLES });

@@ -8,6 +8,7 @@ import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
 import { parseMessage } from '../../../message/parse.js';
 import type { ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles, type Shingles } from './fingerprint.js';
+import { IMAGE_BITS, imageDistance, imageHash } from './image.js';
 import { decodeScope, describeScope, encodeScope, inScope, scopeRecord, widen, type FuzzyScope } from './scope.js';
 
 export const FUZZY_CLASSES = ['spam', 'phishing', 'ham'] as const;
@@ -26,10 +27,19 @@ interface EntryBase {
   scope: FuzzyScope;
 }
 
-/** The text's fingerprint, or one attachment's exact hash (a campaign whose text is one line and whose payload is the file). */
-export type FuzzyEntry = EntryBase & ({ kind: 'text'; shingles: Shingles; words: number } | { kind: 'file'; sha256: string; filename: string | null; bytes: number });
+/**
+ * The text's fingerprint; one attachment's exact hash (a campaign whose text is one line and whose
+ * payload is the file); or one picture's perceptual hash (a campaign whose payload is a picture).
+ */
+export type FuzzyEntry = EntryBase &
+  (
+    | { kind: 'text'; shingles: Shingles; words: number }
+    | { kind: 'file'; sha256: string; filename: string | null; bytes: number }
+    | { kind: 'image'; phash: string; filename: string | null; bytes: number }
+  );
 
 type TextEntry = Extract<FuzzyEntry, { kind: 'text' }>;
+type ImageEntry = Extract<FuzzyEntry, { kind: 'image' }>;
 
 /** An entry as `rampart fuzzy list --json` and GET /api/fuzzy give it; `now` an ISO time. */
 export function entryRecord(e: FuzzyEntry, now: string) {
@@ -37,7 +47,7 @@ export function entryRecord(e: FuzzyEntry, now: string) {
     id: e.id,
     class: e.class,
     kind: e.kind,
-    ...(e.kind === 'text' ? { words: e.words } : { sha256: e.sha256, filename: e.filename, bytes: e.bytes }),
+    ...(e.kind === 'text' ? { words: e.words } : e.kind === 'file' ? { sha256: e.sha256, filename: e.filename, bytes: e.bytes } : { phash: e.phash, filename: e.filename, bytes: e.bytes }),
     subject: e.subject,
     source: e.source,
     note: e.note,
@@ -56,7 +66,9 @@ type Row = Omit<FuzzyHashesTable, 'id' | 'revision'> & { id: number };
 
 function entryOf(r: Row): FuzzyEntry {
   const base: EntryBase = { id: Number(r.id), class: r.class, subject: r.subject, source: r.source, note: r.note, createdAt: r.created_at, judgedAt: r.judged_at, expiresAt: r.expires_at, scope: decodeScope(r.scope) };
-  return r.kind === 'text' ? { ...base, kind: 'text', shingles: decode(r.digest), words: Number(r.size) } : { ...base, kind: 'file', sha256: r.digest, filename: r.filename, bytes: Number(r.size) };
+  if (r.kind === 'text') return { ...base, kind: 'text', shingles: decode(r.digest), words: Number(r.size) };
+  if (r.kind === 'file') return { ...base, kind: 'file', sha256: r.digest, filename: r.filename, bytes: Number(r.size) };
+  return { ...base, kind: 'image', phash: r.digest, filename: r.filename, bytes: Number(r.size) };
 }
 
 /** Attachments below this size are too generic to stand for a campaign (a one-line .txt, an empty .ics). */
@@ -77,6 +89,26 @@ export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'
     seen.add(a.sha256);
     return true;
   });
+}
+
+/** At most this many pictures of a message are hashed (each is decoded: see image.ts). */
+export const MAX_IMAGES = 3;
+
+/**
+ * The pictures of a message with their perceptual hashes (PNG and JPEG by their bytes, at least
+ * 64×64 pixels, each once; the first MAX_IMAGES).
+ */
+export function messageImages(msg: ParsedMessage): { filename: string | null; size: number; phash: string }[] {
+  const out: { filename: string | null; size: number; phash: string }[] = [];
+  const seen = new Set<string>();
+  for (const a of msg.attachments) {
+    if (out.length >= MAX_IMAGES) break;
+    if ((a.sniffedType !== 'image/png' && a.sniffedType !== 'image/jpeg') || seen.has(a.sha256)) continue;
+    seen.add(a.sha256);
+    const phash = imageHash(a.content, a.sniffedType);
+    if (phash) out.push({ filename: a.filename, size: a.size, phash });
+  }
+  return out;
 }
 
 /**
@@ -102,8 +134,8 @@ export interface AddResult {
   /** The text's entry; null when the text has fewer than min_words words (no fingerprint). */
   text: Added | null;
   words: number;
-  /** One entry per reportable attachment. */
-  files: (Added & { filename: string | null })[];
+  /** One entry per reportable attachment; and, for a message without a text fingerprint, per picture. */
+  files: (Added & { kind: 'file' | 'image'; filename: string | null })[];
 }
 
 /** Entries a report made or found: none means the message had nothing to fingerprint. */
@@ -115,7 +147,7 @@ export function describeAdded(r: AddResult, minWords: number): string {
     `${what} #${e.id} ${e.status === 'added' ? 'added' : 'already known (lifetime extended)'}${e.scope.kind === 'all' ? '' : ` for ${describeScope(e.scope)}`}`;
   return [
     r.text ? one('text', r.text) : `no text fingerprint (${r.words} words, fewer than ${minWords})`,
-    ...r.files.map((f) => one(`file ${f.filename ?? '(no name)'}`, f)),
+    ...r.files.map((f) => one(`${f.kind === 'image' ? 'picture' : 'file'} ${f.filename ?? '(no name)'}`, f)),
   ].join(', ');
 }
 
@@ -132,9 +164,11 @@ export interface AddOptions {
 }
 
 /**
- * Adds the message's text fingerprint and its attachments' hashes. The same digest in the same
- * class is one entry: adding it again keeps the first and extends its lifetime (a campaign reported
- * again is still running).
+ * Adds the message's text fingerprint and its attachments' hashes; a message without a text
+ * fingerprint, its pictures' perceptual hashes too (the picture is the campaign; beside a text, it
+ * is most often a logo or a signature that genuine mail carries as well). The same digest in the
+ * same class is one entry: adding it again keeps the first and extends its lifetime (a campaign
+ * reported again is still running).
  */
 export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddOptions): Promise<AddResult> {
   const words = fuzzyWords(msg);
@@ -153,7 +187,8 @@ export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddO
   return inTransaction(db, async (trx) => {
     const text = sh ? await upsert(trx, { ...common, kind: 'text', digest: encode(sh), size: words.length, filename: null }) : null;
     const files: AddResult['files'] = [];
-    for (const a of reportableFiles(msg)) files.push({ ...(await upsert(trx, { ...common, kind: 'file', digest: a.sha256, size: a.size, filename: a.filename })), filename: a.filename });
+    for (const a of reportableFiles(msg)) files.push({ ...(await upsert(trx, { ...common, kind: 'file', digest: a.sha256, size: a.size, filename: a.filename })), kind: 'file', filename: a.filename });
+    if (!sh) for (const i of messageImages(msg)) files.push({ ...(await upsert(trx, { ...common, kind: 'image', digest: i.phash, size: i.size, filename: i.filename })), kind: 'image', filename: i.filename });
     return { text, words: words.length, files };
   });
 }
@@ -259,8 +294,13 @@ export async function expireFuzzy(db: Kysely<Database>, now: Date = new Date()):
 
 export interface FuzzyMatch {
   entry: FuzzyEntry;
-  /** Slots of 32 in which the message's fingerprint equals the entry's; 32 for an attachment's hash. */
+  /**
+   * Slots of 32 in which the message's fingerprint equals the entry's; 32 for an attachment's
+   * hash; for a picture, 32 × the share of the 64 bits that agree.
+   */
   agree: number;
+  /** A picture's: bits of 64 in which the message's picture differs from the entry's. */
+  bitsDiffer?: number;
   /**
    * When the message also matched entries of the other verdict: the latest of them, set aside,
    * and the entry of this side judged after it (this one, or a later one agreeing in fewer slots).
@@ -276,16 +316,23 @@ const POS = 2 ** 21;
  * The entries of one moment. Text entries: per slot, one sorted Float64Array of value × 2^21 +
  * the entry's position, so that a lookup is 32 binary searches and the index costs 256 bytes an
  * entry (maps of value → entries cost ~3.6 KB an entry and 3.5 s to build for 100,000 — in every
- * scanning process, again after every report). File entries by hash.
+ * scanning process, again after every report). File entries by hash. Picture entries in a list,
+ * compared one by one (a few XORs each; they are few, and a message's pictures are decoded only
+ * when there is one).
  */
 export class FuzzyIndex {
   private readonly texts: TextEntry[];
   private readonly bySlot: Float64Array[];
   private readonly byFile = new Map<string, FuzzyEntry[]>();
+  private readonly images: ImageEntry[];
   /** Whether any text entry exists: without one, a message's fingerprint need not be computed. */
   readonly hasText: boolean;
+  /** Whether any picture entry exists: without one, a message's pictures need not be decoded. */
+  readonly hasImage: boolean;
 
   constructor(readonly entries: readonly FuzzyEntry[]) {
+    this.images = entries.filter((e): e is ImageEntry => e.kind === 'image');
+    this.hasImage = this.images.length > 0;
     this.texts = entries.filter((e): e is TextEntry => e.kind === 'text');
     if (this.texts.length > MAX_TEXT_ENTRIES) throw new Error(`fuzzy hashes: ${this.texts.length} text entries, more than the ${MAX_TEXT_ENTRIES} an index holds (delete old ones: rampart fuzzy list / delete)`);
     this.hasText = this.texts.length > 0;
@@ -308,18 +355,24 @@ export class FuzzyIndex {
 
   /**
    * Per class, the best unexpired match in scope for the message's recipient domains: any
-   * attachment hash listed beats the text entry agreeing in the most slots (at least minAgree).
+   * attachment hash listed beats the text entry agreeing in the most slots (at least minAgree) and
+   * a picture differing in at most maxBits of 64 bits, the nearer the better.
    * A message matching both a ham entry and spam or phishing ones gets the later verdict (see
    * latestVerdict).
    */
-  match(msg: { shingles: Shingles | null; files: readonly { sha256: string }[]; domains: readonly string[] }, minAgree: number, now: Date): Map<FuzzyClass, FuzzyMatch> {
+  match(
+    msg: { shingles: Shingles | null; files: readonly { sha256: string }[]; images?: readonly { phash: string }[]; domains: readonly string[] },
+    minAgree: number,
+    now: Date,
+    maxBits = 0,
+  ): Map<FuzzyClass, FuzzyMatch> {
     const nowText = nowIso(now);
     const live = (e: FuzzyEntry) => (e.expiresAt === null || e.expiresAt > nowText) && inScope(e.scope, e.class, msg.domains);
     const best = new Map<FuzzyClass, FuzzyMatch>();
     const latest: Latest = { ham: null, bad: null };
-    const offer = (entry: FuzzyEntry, agree: number) => {
+    const offer = (entry: FuzzyEntry, agree: number, bitsDiffer?: number) => {
       const b = best.get(entry.class);
-      if (!b || agree > b.agree) best.set(entry.class, { entry, agree, over: null });
+      if (!b || agree > b.agree) best.set(entry.class, { entry, agree, ...(bitsDiffer === undefined ? {} : { bitsDiffer }), over: null });
       const side = entry.class === 'ham' ? 'ham' : 'bad';
       if (!latest[side] || entry.judgedAt > latest[side].judgedAt) latest[side] = entry;
     };
@@ -336,6 +389,11 @@ export class FuzzyIndex {
       for (const [i, agree] of counts) if (agree >= minAgree && live(this.texts[i]!)) offer(this.texts[i]!, agree);
     }
     for (const f of msg.files) for (const entry of this.byFile.get(f.sha256) ?? []) if (live(entry)) offer(entry, SHINGLES);
+    for (const i of msg.images ?? [])
+      for (const entry of this.images) {
+        const d = imageDistance(i.phash, entry.phash);
+        if (d <= maxBits && live(entry)) offer(entry, (SHINGLES * (IMAGE_BITS - d)) / IMAGE_BITS, d);
+      }
     return latestVerdict(best, latest);
   }
 }
