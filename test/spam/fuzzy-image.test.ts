@@ -4,6 +4,7 @@
 // PostgreSQL.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32, deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { parseMessage } from '../../src/message/parse.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
@@ -17,6 +18,24 @@ import { jpg, png } from './pictures.js';
 
 const AD = { width: 400, height: 300, seed: 1 };
 const opts = { source: 'test', lifetimeDays: 90, minWords: 24, scope: ALL_DOMAINS };
+
+/** A PNG whose header says 100×100, RGBA, interlaced, and whose data inflates to 128 MB. */
+function bomb(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(100, 0);
+  ihdr.writeUInt32BE(100, 4);
+  ihdr.set([8, 6, 0, 0, 1], 8); // 8 bits, RGBA, deflate, adaptive filtering, Adam7
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zeros), chunk('IEND', Buffer.alloc(0))]);
+}
+const zeros = deflateSync(Buffer.alloc(128 * 1024 * 1024));
 
 describe('perceptual hash of a picture', () => {
   const hash = (b: Buffer, type: string) => imageHash(b, type);
@@ -52,6 +71,12 @@ describe('perceptual hash of a picture', () => {
     assert.equal(hash(Buffer.alloc(0), 'image/png'), null);
     assert.equal(hash(png(AD), 'image/gif'), null);
     assert.equal(hash(png(AD), 'image/jpeg'), null, 'a PNG called JPEG');
+    // An interlaced PNG (which pngjs inflates without a limit) whose 100×100 pixels are 128 MB
+    // of zeros: refused at once, not inflated.
+    assert.equal(hash(bomb(), 'image/png'), null);
+    const t2 = performance.now();
+    assert.equal(hash(bomb(), 'image/png'), null);
+    assert.ok(performance.now() - t2 < 50, `${performance.now() - t2} ms`);
   });
 });
 

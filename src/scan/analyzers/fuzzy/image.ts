@@ -59,9 +59,14 @@ function decode(bytes: Uint8Array, type: string | null): Pixels | null {
   }
 }
 
-/** Width and height from a PNG's IHDR chunk, which the signature must be followed by. */
+/**
+ * Width and height from a PNG's IHDR chunk, which the signature must be followed by. An
+ * interlaced PNG is refused: pngjs inflates its data without a limit, so a few hundred
+ * kilobytes of deflated zeros would become gigabytes; the others it inflates to the size the
+ * header promises at most.
+ */
 function pngSize(b: Uint8Array): { width: number; height: number } | null {
-  if (b.length < 24 || b[12] !== 0x49 || b[13] !== 0x48 || b[14] !== 0x44 || b[15] !== 0x52) return null;
+  if (b.length < 29 || b[12] !== 0x49 || b[13] !== 0x48 || b[14] !== 0x44 || b[15] !== 0x52 || b[28] !== 0) return null;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return { width: v.getUint32(16), height: v.getUint32(20) };
 }
