@@ -1,6 +1,6 @@
 // Policy: turns the pipeline's symbols into the message's verdict and the ScanDecision the SMTP
 // layer acts on. Per recipient domain: monitor mode (families before their go-live do not count),
-// allow/block lists, category → action. A message to several domains gets the strictest action
+// allow/block lists (global, the domain's, and the recipients' personal ones), category → action. A message to several domains gets the strictest action
 // of its domains, because one SMTP transaction has one reply for all of them.
 import type { PipelineResult } from '../scan/pipeline.js';
 import { failSymbolName, type SymbolRegistry } from '../scan/registry.js';
@@ -11,6 +11,12 @@ import { GLOBAL, type PolicySnapshot } from './snapshot.js';
 import { prefixSubject } from './subject.js';
 
 export const ACTION_RANK: Record<Action, number> = { deliver: 0, tag: 1, quarantine: 2, reject: 3 };
+
+/**
+ * What a mailbox owner's allowed sender lets through: their own judgement of what is junk to them.
+ * A threat is not theirs to wave through (an allowed address is as forgeable as any other).
+ */
+const PERSONAL_ALLOW: ReadonlySet<Category> = new Set<Category>(['spam', 'graymail']);
 
 export interface DecideInput {
   result: PipelineResult;
@@ -48,9 +54,18 @@ export function decide(input: DecideInput): Decided {
   const all = scoreHits(result.hits, registry);
   const senders = [input.envelope.mailFrom.toLowerCase(), input.fromAddress?.toLowerCase() ?? ''].filter(Boolean);
   const subject = { senders, clientIp: input.envelope.clientIp };
+  // Personal lists act when every recipient's says the same: one transaction has one reply, and
+  // one owner's list must not decide for the others.
+  const personal = (list: 'allow' | 'block') => {
+    const rcpts = input.envelope.rcptTo.map((r) => r.toLowerCase());
+    const hits = rcpts.map((r) => matchEntry(policy.personal(r, list), subject));
+    return hits.length && hits.every((h) => h !== null) ? hits[0]! : null;
+  };
+  const personalBlock = personal('block');
+  const personalAllow = personal('allow');
 
   const outcome = (domain: string, scored: Scored): DomainOutcome => {
-    const block = matchEntry(policy.entries(domain, 'block'), subject);
+    const block = matchEntry(policy.entries(domain, 'block'), subject) ?? personalBlock;
     if (block) {
       const hit = { name: 'POLICY_BLOCKLIST', score: 0, detail: `${block.domain === GLOBAL ? 'global' : block.domain} block list: ${block.value}` };
       return { domain, category: scored.category, score: scored.score, action: 'reject', subjectPrefix: null, listHit: hit };
@@ -61,8 +76,12 @@ export function decide(input: DecideInput): Decided {
     if (allow && scored.category !== 'malware') {
       return { domain, category: scored.category, score: scored.score, action: 'deliver', subjectPrefix: null, listHit: { name: 'POLICY_ALLOWLIST', score: 0, detail: where } };
     }
+    if (!allow && personalAllow && PERSONAL_ALLOW.has(scored.category)) {
+      return { domain, category: scored.category, score: scored.score, action: 'deliver', subjectPrefix: null, listHit: { name: 'POLICY_ALLOWLIST', score: 0, detail: `${personalAllow.domain} allow list: ${personalAllow.value}` } };
+    }
     const eff = policy.actionFor(domain, scored.category);
-    const listHit = allow ? { name: 'POLICY_ALLOWLIST', score: 0, detail: `${where} (ignored for malware)` } : null;
+    const ignored = allow ? `${where} (ignored for malware)` : personalAllow && scored.category !== 'clean' ? `${personalAllow.domain} allow list: ${personalAllow.value} (ignored for ${scored.category})` : null;
+    const listHit = ignored ? { name: 'POLICY_ALLOWLIST', score: 0, detail: ignored } : null;
     return { domain, category: scored.category, score: scored.score, action: eff.action, subjectPrefix: eff.subjectPrefix, listHit };
   };
 

@@ -8,6 +8,7 @@ export type ListKind = 'address' | 'domain' | 'ip';
 export type ListName = 'allow' | 'block';
 
 export interface ListEntry {
+  /** Whose list: '*' (global), a protected domain, or a mailbox address (its owner's personal list). */
   domain: string;
   list: ListName;
   kind: ListKind;

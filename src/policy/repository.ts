@@ -19,6 +19,21 @@ export function policyDomain(raw: string | undefined | null): string {
   return d;
 }
 
+/**
+ * Whose list: '*' (global), a lower-cased domain name, or — for a personal list — a lower-cased
+ * mailbox address (its owner's allowed and blocked senders).
+ */
+export function listScope(raw: string | undefined | null): string {
+  if (raw && raw.includes('@')) {
+    const a = raw.trim().toLowerCase();
+    if (!isMailbox(a)) throw new PolicyError(`mailbox: ${raw} is not a mailbox address`);
+    return a;
+  }
+  return policyDomain(raw);
+}
+
+export const isMailbox = (scope: string): boolean => /^[^\s@]+@([a-z0-9-]+\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/.test(scope);
+
 export interface StoredListEntry extends ListEntry {
   id: number;
   comment: string | null;
@@ -81,15 +96,20 @@ export class PolicyRepository {
     return rows.filter((r): r is MonitorRow => isFamily(r.family));
   }
 
-  /** Adds an entry; adding an existing one is not an error. Returns the normalised entry. */
-  async addListEntry(domain: string, list: ListName, raw: string, opts: { comment?: string; now?: Date } = {}): Promise<ListEntry> {
-    const d = policyDomain(domain);
+  /**
+   * Adds an entry to a global, domain or personal list (scope: see listScope); adding an existing
+   * one is not an error. Returns the normalised entry. A personal list holds sender addresses and
+   * domains: a client IP is the domain's or the operators' decision.
+   */
+  async addListEntry(scope: string, list: ListName, raw: string, opts: { comment?: string; now?: Date } = {}): Promise<ListEntry> {
+    const d = listScope(scope);
     let parsed;
     try {
       parsed = parseListValue(raw);
     } catch (err) {
       throw new PolicyError(`value: ${(err as Error).message}`);
     }
+    if (parsed.kind === 'ip' && isMailbox(d)) throw new PolicyError(`value: ${parsed.value}: a mailbox's list holds sender addresses and domains, not client IP addresses`);
     await this.db
       .insertInto('scan_lists')
       .values({ domain: d, list, kind: parsed.kind, value: parsed.value, comment: opts.comment ?? null, created_at: nowIso(opts.now) })
@@ -105,13 +125,13 @@ export class PolicyRepository {
     } catch (err) {
       throw new PolicyError(`value: ${(err as Error).message}`);
     }
-    const r = await this.db.deleteFrom('scan_lists').where('domain', '=', policyDomain(domain)).where('list', '=', list).where('value', '=', value).executeTakeFirst();
+    const r = await this.db.deleteFrom('scan_lists').where('domain', '=', listScope(domain)).where('list', '=', list).where('value', '=', value).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   async listEntries(filter: { domain?: string; list?: ListName } = {}): Promise<StoredListEntry[]> {
     let q = this.db.selectFrom('scan_lists').selectAll();
-    if (filter.domain !== undefined) q = q.where('domain', '=', policyDomain(filter.domain));
+    if (filter.domain !== undefined) q = q.where('domain', '=', listScope(filter.domain));
     if (filter.list) q = q.where('list', '=', filter.list);
     return q.orderBy('domain').orderBy('list').orderBy('value').execute();
   }

@@ -77,6 +77,11 @@ export class PolicySnapshot {
     return this.monitors.get(`${domain}\0${family}`) ?? this.monitors.get(`${GLOBAL}\0${family}`);
   }
 
+  /** A mailbox's personal entries (its owner's allowed or blocked senders). */
+  personal(mailbox: string, list: 'allow' | 'block'): ListEntry[] {
+    return (this.lists.get(mailbox) ?? []).filter((e) => e.list === list);
+  }
+
   /** The domain's list entries followed by the global ones. */
   entries(domain: string, list: 'allow' | 'block'): ListEntry[] {
     return [...(this.lists.get(domain) ?? []), ...(this.lists.get(GLOBAL) ?? [])].filter((e) => e.list === list);

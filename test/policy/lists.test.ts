@@ -68,11 +68,19 @@ describe('rampart lists', () => {
     await assert.rejects(cli('add', '10.0.0.0/40', '--block', '--domain', 'dest.test'), (err: { code: number; stderr: string }) => err.code === 2 && /10\.0\.0\.0\/40/.test(err.stderr));
     assert.match((await cli('add', '10.1.2.3/8', '--block', '--comment', 'abuse')).stdout, /added ip 10\.0\.0\.0\/8 to the global block list/);
     assert.match((await cli('add', '2001:DB8::1', '--allow', '--domain', 'Dest.Test')).stdout, /added ip 2001:db8::1 to the dest\.test allow list/);
+    // A mailbox's personal list: sender addresses and domains, not client IPs; never with --domain.
+    assert.match((await cli('add', 'News@Shop.Test', '--allow', '--mailbox', 'Kim@Dest.Test')).stdout, /added address news@shop\.test to the kim@dest\.test allow list/);
+    await assert.rejects(cli('add', '203.0.113.9', '--block', '--mailbox', 'kim@dest.test'), (err: { code: number; stderr: string }) => err.code === 2 && /a mailbox's list holds sender addresses and domains, not client IP addresses/.test(err.stderr));
+    await assert.rejects(cli('add', 'x.test', '--block', '--mailbox', 'kim@dest.test', '--domain', 'dest.test'), (err: { code: number; stderr: string }) => err.code === 2 && /give one of --domain or --mailbox, not both/.test(err.stderr));
+    await assert.rejects(cli('add', 'x.test', '--block', '--mailbox', 'kim'), (err: { code: number; stderr: string }) => err.code === 2 && /--mailbox: kim is not a mailbox address/.test(err.stderr));
+    assert.equal((await cli('list', '--mailbox', 'kim@dest.test')).stdout, 'kim@dest.test\tallow\taddress\tnews@shop.test\n');
     const listed = (await cli('list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { domain: string; list: string; kind: string; value: string });
     assert.deepEqual(listed.map((r) => [r.domain, r.list, r.kind, r.value]), [
       ['*', 'block', 'ip', '10.0.0.0/8'],
       ['dest.test', 'allow', 'ip', '2001:db8::1'],
+      ['kim@dest.test', 'allow', 'address', 'news@shop.test'],
     ]);
+    assert.match((await cli('remove', 'news@shop.test', '--allow', '--mailbox', 'kim@dest.test')).stdout, /^removed news@shop\.test\n$/);
     const store = await openStore({ url: 'sqlite:rampart.db', dataDir: dir });
     try {
       assert.equal((await store.db.selectFrom('scan_lists').selectAll().execute()).length, 2);

@@ -105,6 +105,47 @@ for (const kind of DATABASES) {
       assert.equal(await repo.removeListEntry('example.org', 'block', 'cheap.test'), false);
     });
 
+    it("a mailbox's personal lists: its allowed senders lift spam and graymail, never a threat; its blocked senders are refused; both only when every recipient's list says so", async (t) => {
+      if (!tdb) return t.skip('PostgreSQL unreachable');
+      now = new Date('2026-12-01T00:00:00Z');
+      const e = () => engine();
+      // Without entries: the spam is tagged, the phishing quarantined.
+      const spamTo = (rcptTo: string[]) => e().scan({ raw: fixture('spam.eml'), envelope: env({ mailFrom: 'deals@cheap.test', rcptTo }) });
+      assert.equal(await repo.removeListEntry('example.org', 'block', 'cheap.test'), false, 'the previous test removed it');
+      assert.equal(await repo.removeListEntry('example.org', 'allow', 'security@bank-alerts.test'), true, "the previous test's domain entry");
+      assert.equal((await spamTo(['kim@example.org'])).verdict.action, 'tag');
+      await repo.addListEntry('Kim@Example.org', 'allow', 'cheap.test');
+      await repo.addListEntry('kim@example.org', 'allow', 'security@bank-alerts.test');
+      const allowed = await spamTo(['kim@example.org']);
+      assert.deepEqual([allowed.verdict.category, allowed.verdict.action], ['spam', 'deliver']);
+      assert.equal(allowed.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST')?.detail, 'kim@example.org allow list: cheap.test');
+      // To Kim and Lee: Lee has not allowed it, so it is tagged for both (one reply, one action).
+      assert.equal((await spamTo(['kim@example.org', 'lee@example.org'])).verdict.action, 'tag');
+      // A threat is not the owner's to let through: the phishing stays quarantined, the entry named as ignored.
+      const phish = await e().scan({ raw: fixture('phish.eml'), envelope: env({ rcptTo: ['kim@example.org'] }) });
+      assert.deepEqual([phish.verdict.category, phish.verdict.action], ['phishing', 'quarantine']);
+      assert.equal(phish.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST')?.detail, 'kim@example.org allow list: security@bank-alerts.test (ignored for phishing)');
+      // Blocked by Lee: refused before 250 when Lee is the only recipient, not when Kim receives it too.
+      await repo.addListEntry('lee@example.org', 'block', 'alice@partner.test');
+      const clean = (rcptTo: string[]) => e().scan({ raw: fixture('clean.eml'), envelope: env({ mailFrom: 'alice@partner.test', rcptTo }) });
+      const refused = await clean(['lee@example.org']);
+      assert.equal(refused.decision.kind, 'reject');
+      assert.equal(refused.verdict.symbols.find((s) => s.name === 'POLICY_BLOCKLIST')?.detail, 'lee@example.org block list: alice@partner.test');
+      assert.equal((await clean(['lee@example.org', 'kim@example.org'])).decision.kind, 'accept');
+      // A domain's block beats a personal allow.
+      await repo.addListEntry('example.org', 'block', 'cheap.test');
+      assert.equal((await spamTo(['kim@example.org'])).decision.kind, 'reject');
+      await repo.removeListEntry('example.org', 'block', 'cheap.test');
+      // Personal lists hold senders, not client IPs; a bad mailbox is named.
+      await assert.rejects(repo.addListEntry('kim@example.org', 'block', '203.0.113.9'), /value: 203\.0\.113\.9: a mailbox's list holds sender addresses and domains, not client IP addresses/);
+      await assert.rejects(repo.addListEntry('kim@', 'block', 'x.test'), /mailbox: kim@ is not a mailbox address/);
+      assert.deepEqual((await repo.listEntries({ domain: 'kim@example.org' })).map((x) => [x.list, x.kind, x.value]), [
+        ['allow', 'domain', 'cheap.test'],
+        ['allow', 'address', 'security@bank-alerts.test'],
+      ]);
+      for (const x of await repo.listEntries()) if (x.domain.includes('@')) await repo.removeListEntry(x.domain, x.list, x.value);
+    });
+
     it('tags with the domain subject prefix', async (t) => {
       if (!tdb) return t.skip('PostgreSQL unreachable');
       const e = engine();

@@ -66,7 +66,14 @@ export function registerPolicyCommands(program: Command): void {
       ),
     );
 
-  const lists = program.command('lists').description('allow and block lists (sender address, sender domain, client IP or CIDR)');
+  const lists = program.command('lists').description('allow and block lists (sender address, sender domain, client IP or CIDR), global, per domain or per mailbox');
+  // --mailbox names a personal list (its owner's allowed and blocked senders) instead of a domain's.
+  const scopeOf = (o: { domain?: string; mailbox?: string }): string | undefined => {
+    if (o.mailbox !== undefined && o.domain !== undefined) throw new UsageError('give one of --domain or --mailbox, not both');
+    if (o.mailbox !== undefined && !o.mailbox.includes('@')) throw new UsageError(`--mailbox: ${o.mailbox} is not a mailbox address`);
+    return o.mailbox ?? o.domain;
+  };
+  const label = (scope: string) => (scope === GLOBAL ? 'global' : scope);
   const which = (o: { allow?: boolean; block?: boolean }, required: boolean): 'allow' | 'block' | undefined => {
     if (o.allow && o.block) throw new UsageError('give one of --allow or --block, not both');
     if (!o.allow && !o.block) {
@@ -79,20 +86,22 @@ export function registerPolicyCommands(program: Command): void {
     lists
       .command(verb)
       .argument('<value>', 'user@domain, domain, IP address or CIDR range')
-      .option('--domain <domain>', 'the protected domain (default: global)', GLOBAL)
+      .option('--domain <domain>', 'the protected domain (default: global)')
+      .option('--mailbox <address>', "a mailbox's personal list (sender addresses and domains)")
       .option('--allow', 'the allow list')
       .option('--block', 'the block list')
       .option('--comment <text>', 'why (add only)')
       .action(
-        action(async (value: string, opts: { domain: string; allow?: boolean; block?: boolean; comment?: string }, cmd: Command) =>
+        action(async (value: string, opts: { domain?: string; mailbox?: string; allow?: boolean; block?: boolean; comment?: string }, cmd: Command) =>
           withStore(cmd, async ({ db }) => {
             const list = which(opts, true)!;
+            const scope = scopeOf(opts) ?? GLOBAL;
             const repo = new PolicyRepository(db);
             if (verb === 'add') {
-              const e = await repo.addListEntry(opts.domain, list, value, { comment: opts.comment });
-              process.stdout.write(`added ${e.kind} ${e.value} to the ${e.domain === GLOBAL ? 'global' : e.domain} ${list} list\n`);
-            } else if (await repo.removeListEntry(opts.domain, list, value)) process.stdout.write(`removed ${value}\n`);
-            else throw new UsageError(`${value} is not on the ${opts.domain === GLOBAL ? 'global' : opts.domain} ${list} list`);
+              const e = await repo.addListEntry(scope, list, value, { comment: opts.comment });
+              process.stdout.write(`added ${e.kind} ${e.value} to the ${label(e.domain)} ${list} list\n`);
+            } else if (await repo.removeListEntry(scope, list, value)) process.stdout.write(`removed ${value}\n`);
+            else throw new UsageError(`${value} is not on the ${label(scope)} ${list} list`);
           }),
         ),
       );
@@ -100,13 +109,14 @@ export function registerPolicyCommands(program: Command): void {
   lists
     .command('list')
     .option('--domain <domain>', 'only this domain (* for the global entries)')
+    .option('--mailbox <address>', "only this mailbox's personal list")
     .option('--allow', 'only the allow list')
     .option('--block', 'only the block list')
     .option('--json', 'JSON Lines output')
     .action(
-      action(async (opts: { domain?: string; allow?: boolean; block?: boolean; json?: boolean }, cmd: Command) =>
+      action(async (opts: { domain?: string; mailbox?: string; allow?: boolean; block?: boolean; json?: boolean }, cmd: Command) =>
         withStore(cmd, async ({ db }) => {
-          for (const e of await new PolicyRepository(db).listEntries({ domain: opts.domain, list: which(opts, false) })) {
+          for (const e of await new PolicyRepository(db).listEntries({ domain: scopeOf(opts), list: which(opts, false) })) {
             if (opts.json) printJson({ domain: e.domain, list: e.list, kind: e.kind, value: e.value, comment: e.comment, created_at: e.created_at });
             else process.stdout.write(`${e.domain === GLOBAL ? '*' : e.domain}\t${e.list}\t${e.kind}\t${e.value}${e.comment ? `\t# ${e.comment}` : ''}\n`);
           }
