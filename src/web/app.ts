@@ -18,6 +18,7 @@ import { createMetricsRegistry, registerTraceMetrics } from './metrics.js';
 import { registerPages } from './pages/index.js';
 import { registerPolicy } from './policy.js';
 import { registerFuzzy } from './fuzzy.js';
+import { registerSenders } from './senders.js';
 import { errorPage } from './pages/layout.js';
 import type { Learn } from './quarantine.js';
 import { LoginThrottle } from './sessions.js';
@@ -126,6 +127,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     registerPages(own, ctx);
     registerPolicy(own, ctx);
     registerFuzzy(own, ctx);
+    registerSenders(own, ctx);
     own.get('/api/openapi.json', async () => ctx.api.openapi());
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

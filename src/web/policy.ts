@@ -119,7 +119,7 @@ export function registerPolicy(app: FastifyInstance, ctx: WebContext): void {
   app.get('/policy', async (req, reply) => {
     const p = requireUser(req);
     const domains = (await ctx.store.db.selectFrom('domains').select('name').orderBy('name').execute()).map((d) => d.name).filter((n) => domainVisible(p, n));
-    return send(reply, page('Policy', p, html`<ul>${p.role === 'operator' ? html`<li><a href="/policy/global">Global defaults</a></li>` : ''}${p.role !== 'mailbox_owner' ? html`<li><a href="/fuzzy">Fuzzy hashes of judged messages</a></li>` : ''}${domains.map((d) => html`<li><a href="/policy/${d}">${d}</a></li>`)}</ul>`, { csrf: req.session?.csrf, current: '/policy' }));
+    return send(reply, page('Policy', p, html`<ul>${p.role === 'operator' ? html`<li><a href="/policy/global">Global defaults</a></li>` : ''}${p.role !== 'mailbox_owner' ? html`<li><a href="/fuzzy">Fuzzy hashes of judged messages</a></li>` : html`<li><a href="/senders">My allowed and blocked senders</a></li>`}${domains.map((d) => html`<li><a href="/policy/${d}">${d}</a></li>`)}</ul>`, { csrf: req.session?.csrf, current: '/policy' }));
   });
   app.get('/policy/:domain', async (req, reply) => {
     const p = requireUser(req);

@@ -223,6 +223,42 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     await admin.context().close();
   });
 
+  it("mailbox owner: their own allowed and blocked senders; nobody else's", async () => {
+    const page = await logIn('alice');
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('link', { name: 'My allowed and blocked senders' }).click();
+    assert.equal(await page.locator('h1').textContent(), 'My senders');
+    assert.equal(await page.locator('[data-list="allow"]').textContent(), 'None.');
+    const add = async (list: string, value: string) => {
+      await page.getByLabel('List').selectOption(list);
+      await page.getByLabel('Sender address or domain').fill(value);
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+    };
+    await add('allow', 'News@Shop.Example');
+    await page.waitForURL(/\/senders\?done=/);
+    assert.equal(await page.locator('p.notice').textContent(), 'News@Shop.Example added to your allowed senders.');
+    await add('block', 'pushy.example');
+    await page.waitForURL(/\/senders\?done=.*blocked/);
+    assert.match((await page.locator('[data-list="allow"]').textContent())!, /news@shop\.example\s*\(address\)/);
+    assert.match((await page.locator('[data-list="block"]').textContent())!, /pushy\.example\s*\(the domain and its subdomains\)/);
+    // A client IP is not a sender: refused on the page, naming why, nothing stored.
+    await add('block', '203.0.113.9');
+    assert.match((await page.locator('p.error[role=alert]').textContent())!, /203\.0\.113\.9: a mailbox's list holds sender addresses and domains, not client IP addresses/);
+    const stored = async () => (await store.db.selectFrom('scan_lists').select(['domain', 'list', 'value']).where('domain', '=', 'alice@a.example').orderBy('list').execute()).map((r) => `${r.list} ${r.value}`);
+    assert.deepEqual(await stored(), ['allow news@shop.example', 'block pushy.example']);
+    await page.getByRole('button', { name: 'Remove', exact: true }).first().click();
+    await page.waitForURL(/\/senders\?done=.*removed/);
+    assert.deepEqual(await stored(), ['block pushy.example']);
+    const audited = await store.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', 'like', 'senders.%').orderBy('id').execute();
+    assert.deepEqual(audited.map((a) => `${a.actor} ${a.action} ${a.target}`), ['alice senders.add alice@a.example', 'alice senders.add alice@a.example', 'alice senders.remove alice@a.example']);
+    await page.context().close();
+    // A domain admin has no personal list here: the page is refused, and so is the API.
+    const admin = await logIn('admin-a');
+    assert.equal((await admin.goto(`${base}/senders`))?.status(), 403);
+    assert.equal((await admin.request.get(`${base}/api/senders`)).status(), 403);
+    await admin.context().close();
+  });
+
   it('works on a phone-sized screen without horizontal page scrolling', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
     const page = await context.newPage();
