@@ -32,6 +32,7 @@ describe('scan service behind real SMTP', () => {
     await policy.setAction('held.test', 'clean', 'quarantine');
     await policy.setAction('tagged.test', 'clean', 'tag', { subjectPrefix: '[Geprüft]' });
     await policy.addListEntry('open.test', 'block', 'outside-blocked.test');
+    await policy.addListEntry('kim@open.test', 'block', 'pest.test');
   });
   after(() => gw?.stop());
 
@@ -72,6 +73,15 @@ describe('scan service behind real SMTP', () => {
     assert.match(r.response, /sender is blocked by policy/);
     const m = await row('blocked one');
     assert.ok(JSON.parse(m!.symbols!).some((s: { name: string; detail: string }) => s.name === 'POLICY_BLOCKLIST' && /outside-blocked\.test/.test(s.detail)));
+  });
+
+  it("refuses a sender on the recipient's personal block list, for that recipient alone", async () => {
+    const r = await send(gw.port, 'kim@open.test', 'pest one', 'x@pest.test');
+    assert.equal(r.ok ? 0 : r.code, 550);
+    assert.match(r.response, /sender is blocked by policy/);
+    assert.equal(JSON.parse((await row('pest one'))!.symbols!).find((s: { name: string }) => s.name === 'POLICY_BLOCKLIST')?.detail, 'kim@open.test block list: pest.test');
+    const other = await send(gw.port, 'lee@open.test', 'pest two', 'x@pest.test');
+    assert.ok(other.ok, JSON.stringify(other));
   });
 
   it('quarantines per policy', async () => {
