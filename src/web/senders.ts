@@ -4,7 +4,6 @@
 // operators use `rampart lists --mailbox`.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { ListEntry } from '../policy/lists.js';
 import { PolicyError, PolicyRepository } from '../policy/repository.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
@@ -27,7 +26,7 @@ function mailboxOf(p: Principal): string {
 
 async function view(ctx: WebContext, mailbox: string) {
   const entries = await new PolicyRepository(ctx.store.db).listEntries({ domain: mailbox });
-  const of = (list: 'allow' | 'block') => entries.filter((e) => e.list === list).map((e) => ({ kind: e.kind as ListEntry['kind'], value: e.value }));
+  const of = (list: 'allow' | 'block') => entries.filter((e) => e.list === list).map((e) => ({ kind: e.kind, value: e.value }));
   return { mailbox, allow: of('allow'), block: of('block') };
 }
 

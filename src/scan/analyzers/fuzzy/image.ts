@@ -33,10 +33,14 @@ export function imageHash(bytes: Uint8Array, type: string | null): string | null
   return pixels ? phash(pixels) : null;
 }
 
+/** A hash as its two 32-bit halves, for comparing many times. */
+export const hashHalves = (h: string): [number, number] => [parseInt(h.slice(0, 8), 16), parseInt(h.slice(8), 16)];
+
+/** Bits in which two hashes (as halves) differ. */
+export const halvesDistance = (a: readonly [number, number], b: readonly [number, number]): number => popcount(a[0] ^ b[0]) + popcount(a[1] ^ b[1]);
+
 /** Bits in which two hashes differ. */
-export function imageDistance(a: string, b: string): number {
-  return popcount(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) + popcount(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16));
-}
+export const imageDistance = (a: string, b: string): number => halvesDistance(hashHalves(a), hashHalves(b));
 
 function popcount(x: number): number {
   let n = 0;

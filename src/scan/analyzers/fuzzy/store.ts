@@ -8,7 +8,7 @@ import type { Database, FuzzyHashesTable } from '../../../store/schema.js';
 import { parseMessage } from '../../../message/parse.js';
 import type { ParsedMessage } from '../../types.js';
 import { fuzzyWords, SHINGLES, shingles, type Shingles } from './fingerprint.js';
-import { IMAGE_BITS, imageDistance, imageHash } from './image.js';
+import { halvesDistance, hashHalves, IMAGE_BITS, imageHash } from './image.js';
 import { decodeScope, describeScope, encodeScope, inScope, scopeRecord, widen, type FuzzyScope } from './scope.js';
 
 export const FUZZY_CLASSES = ['spam', 'phishing', 'ham'] as const;
@@ -94,12 +94,18 @@ export function reportableFiles(msg: ParsedMessage): ParsedMessage['attachments'
 /** At most this many pictures of a message are hashed (each is decoded: see image.ts). */
 export const MAX_IMAGES = 3;
 
+export interface MessageImage {
+  filename: string | null;
+  size: number;
+  phash: string;
+}
+
 /**
  * The pictures of a message with their perceptual hashes (PNG and JPEG by their bytes, at least
  * 64×64 pixels, each once; the first MAX_IMAGES).
  */
-export function messageImages(msg: ParsedMessage): { filename: string | null; size: number; phash: string }[] {
-  const out: { filename: string | null; size: number; phash: string }[] = [];
+export function messageImages(msg: ParsedMessage): MessageImage[] {
+  const out: MessageImage[] = [];
   const seen = new Set<string>();
   for (const a of msg.attachments) {
     if (out.length >= MAX_IMAGES) break;
@@ -324,14 +330,14 @@ export class FuzzyIndex {
   private readonly texts: TextEntry[];
   private readonly bySlot: Float64Array[];
   private readonly byFile = new Map<string, FuzzyEntry[]>();
-  private readonly images: ImageEntry[];
+  private readonly images: { entry: ImageEntry; halves: [number, number] }[];
   /** Whether any text entry exists: without one, a message's fingerprint need not be computed. */
   readonly hasText: boolean;
   /** Whether any picture entry exists: without one, a message's pictures need not be decoded. */
   readonly hasImage: boolean;
 
   constructor(readonly entries: readonly FuzzyEntry[]) {
-    this.images = entries.filter((e): e is ImageEntry => e.kind === 'image');
+    this.images = entries.filter((e): e is ImageEntry => e.kind === 'image').map((entry) => ({ entry, halves: hashHalves(entry.phash) }));
     this.hasImage = this.images.length > 0;
     this.texts = entries.filter((e): e is TextEntry => e.kind === 'text');
     if (this.texts.length > MAX_TEXT_ENTRIES) throw new Error(`fuzzy hashes: ${this.texts.length} text entries, more than the ${MAX_TEXT_ENTRIES} an index holds (delete old ones: rampart fuzzy list / delete)`);
@@ -389,11 +395,13 @@ export class FuzzyIndex {
       for (const [i, agree] of counts) if (agree >= minAgree && live(this.texts[i]!)) offer(this.texts[i]!, agree);
     }
     for (const f of msg.files) for (const entry of this.byFile.get(f.sha256) ?? []) if (live(entry)) offer(entry, SHINGLES);
-    for (const i of msg.images ?? [])
-      for (const entry of this.images) {
-        const d = imageDistance(i.phash, entry.phash);
+    for (const i of msg.images ?? []) {
+      const halves = hashHalves(i.phash);
+      for (const { entry, halves: other } of this.images) {
+        const d = halvesDistance(halves, other);
         if (d <= maxBits && live(entry)) offer(entry, (SHINGLES * (IMAGE_BITS - d)) / IMAGE_BITS, d);
       }
+    }
     return latestVerdict(best, latest);
   }
 }
