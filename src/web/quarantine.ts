@@ -13,9 +13,13 @@ import { recipientVisible, messageVisible, type Principal } from './scope.js';
 import { previewDocument, sanitizeHtml } from './sanitize.js';
 import type { Judgement, Reach } from '../scan/feedback.js';
 import { ALL_DOMAINS, domainsScope } from '../scan/analyzers/fuzzy/scope.js';
+import { PolicyError, PolicyRepository } from '../policy/repository.js';
 
-export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'delete', 'report_spam', 'report_phishing'] as const;
+export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'release_allow', 'delete', 'report_spam', 'report_phishing'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
+
+/** The actions a role is offered: releasing and always allowing the sender is a mailbox owner's (their personal list). */
+export const actionsFor = (p: Principal): readonly QuarantineAction[] => QUARANTINE_ACTIONS.filter((a) => a !== 'release_allow' || p.role === 'mailbox_owner');
 
 /** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans: `by` is who judged, `reach` whose mail the fuzzy hashes act on. */
 export type Learn = (raw: Uint8Array, as: Judgement, by: { username: string; reach: Reach }) => Promise<void>;
@@ -29,6 +33,8 @@ export interface ActionResult {
   /** Recipients moved back to the queue by this call (empty when already released). */
   released: string[];
   learned: boolean;
+  /** release_allow: the sender added to the mailbox owner's allowed senders. */
+  allowed?: string;
 }
 
 async function heldMessage(db: Kysely<Database>, p: Principal, id: string) {
@@ -107,10 +113,14 @@ async function reachOf(db: Kysely<Database>, p: Principal, id: string): Promise<
 }
 
 export async function quarantineAction(db: Kysely<Database>, p: Principal, id: string, action: QuarantineAction, opts: { learn?: Learn; ip?: string | null; now?: Date }): Promise<ActionResult> {
+  if (!actionsFor(p).includes(action)) throw new ApiError('forbidden', `${action}: only a mailbox owner has allowed senders (operators: rampart lists --mailbox, --domain)`);
   const m = await heldMessage(db, p, id);
   if (m.status !== 'quarantined' && !(action.startsWith('release') && m.status === 'queued')) throw new ApiError('conflict', `message ${id} is ${m.status}, not quarantined`);
   let released: string[] = [];
   let learned = false;
+  // The sender as the owner saw it (the header From), else the envelope sender; added before the
+  // release reads nothing more from the file.
+  const allowed = action === 'release_allow' ? await allowSender(db, p, m) : undefined;
   // Learning reads the file: before a release hands it to delivery (which removes it once the
   // message is delivered) and before a report discards it.
   const judged = JUDGED[action];
@@ -121,10 +131,23 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
       learned = true;
     }
   }
-  if (action === 'release' || action === 'release_learn') released = await releaseHeldRecipients(db, id, p, opts.now);
+  if (action.startsWith('release')) released = await releaseHeldRecipients(db, id, p, opts.now);
   else await discardHeldRecipients(db, id, p, `${action === 'delete' ? 'deleted from the quarantine' : `reported as ${judged}`} by ${p.username}`, opts.now);
-  await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned }, ip: opts.ip }, opts.now);
-  return { id, action, released, learned };
+  await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned, ...(allowed ? { allowed } : {}) }, ip: opts.ip }, opts.now);
+  return { id, action, released, learned, ...(allowed ? { allowed } : {}) };
+}
+
+/** Adds the held message's sender to the mailbox owner's allowed senders; returns it. */
+async function allowSender(db: Kysely<Database>, p: Principal, m: { id: string; spool_path: string; mail_from: string }): Promise<string> {
+  const raw = await readFile(m.spool_path).catch(() => null);
+  const from = (raw && (await parseMessage(raw)).from?.address) || m.mail_from;
+  if (!from || !p.mailbox) throw new ApiError('conflict', `message ${m.id} has no sender address to allow`);
+  try {
+    return (await new PolicyRepository(db).addListEntry(p.mailbox, 'allow', from)).value;
+  } catch (err) {
+    if (err instanceof PolicyError) throw new ApiError('conflict', `message ${m.id}: its sender cannot be allowed (${err.message})`);
+    throw err;
+  }
 }
 
 export interface SafeView {

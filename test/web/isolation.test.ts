@@ -12,7 +12,7 @@ import { isOperator } from '../../src/web/auth.js';
 import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 import { login, type Client } from './client.js';
-import { NOW, PASSWORD, seed, testConfig, type Seeded } from './seed.js';
+import { htmlMessage, NOW, PASSWORD, seed, testConfig, type Seeded } from './seed.js';
 
 const PERIOD = 'since=2026-11-17&until=2026-11-20';
 
@@ -267,6 +267,33 @@ for (const kind of DATABASES) {
       const bobs = await store.db.selectFrom('message_recipients').select('message_id').where('address', '=', 'bob@a.example').execute();
       for (const { message_id } of bobs.slice(0, 5)) assert.equal((await alice.get(`/api/messages/${message_id}`)).statusCode, 404);
       assert.equal((await alice.get('/api/report?domain=a.example')).statusCode, 404);
+    });
+
+    it('a mailbox owner releases a held message and always allows its sender; no other role may', async (t) => {
+      if (!tdb) return t.skip('PostgreSQL not reachable');
+      const id = await s.spool.accept({
+        envelope: { clientIp: '203.0.113.9', clientHostname: null, helo: 'news.test', tls: false, mailFrom: 'bounce-77@mailer.news.test', rcptTo: ['alice@a.example'] },
+        recipients: [{ address: 'alice@a.example', domainId: s.domains.a }],
+        chunks: [Buffer.from(htmlMessage('Weekly digest for alice', 'alice@a.example').toString('latin1').replace('"Mallory" <mallory@evil.test>', '"The News" <Editor@News.Test>'), 'latin1')],
+        messageId: '<digest-alice@news.test>',
+        subject: 'Weekly digest for alice',
+        status: 'quarantined',
+        verdict: { category: 'spam', score: 7, action: 'quarantine', symbols: '[]' },
+        receivedAt: NOW,
+      });
+      // Offered to the owner only: an operator or a domain admin has no personal list to add to.
+      assert.equal((await op.post(`/api/quarantine/${id}/release_allow`)).statusCode, 403);
+      assert.equal((await adminA.post(`/api/quarantine/${id}/release_allow`)).statusCode, 403);
+      assert.doesNotMatch((await op.get(`/quarantine/${id}`)).body, /data-action="release_allow"/);
+      assert.match((await alice.get(`/quarantine/${id}`)).body, /data-action="release_allow"[^>]*>Release and always allow the sender</);
+      const r = (await alice.post(`/api/quarantine/${id}/release_allow`)).json();
+      assert.deepEqual([r.released, r.allowed], [['alice@a.example'], 'editor@news.test'], 'the header From, as the owner saw it');
+      const entries = await store.db.selectFrom('scan_lists').select(['domain', 'list', 'kind', 'value']).where('domain', '=', 'alice@a.example').execute();
+      assert.deepEqual(entries, [{ domain: 'alice@a.example', list: 'allow', kind: 'address', value: 'editor@news.test' }]);
+      const audited = await store.db.selectFrom('audit_log').select(['actor', 'detail']).where('action', '=', 'quarantine.release_allow').executeTakeFirstOrThrow();
+      assert.equal(audited.actor, 'alice');
+      assert.match(String(audited.detail), /editor@news\.test/);
+      await store.db.deleteFrom('scan_lists').where('domain', '=', 'alice@a.example').execute();
     });
 
     it('policy: operators set actions, lists and monitor mode; a domain admin reads only their own', async (t) => {

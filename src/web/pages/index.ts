@@ -14,7 +14,7 @@ import { ApiError } from '../errors.js';
 import { compact, ConnectionFilterSchema, MessageFilterSchema, PageSchema, parseOrThrow, filterQuery } from '../filters.js';
 import { html, type Html } from '../html.js';
 import { logIn, logOut } from '../login.js';
-import { QUARANTINE_ACTIONS, quarantineAction, releaseHeldRecipients, safeView } from '../quarantine.js';
+import { actionsFor, QUARANTINE_ACTIONS, quarantineAction, releaseHeldRecipients, safeView } from '../quarantine.js';
 import { buildReport } from '../report.js';
 import { domainVisible } from '../scope.js';
 import { getMessage, searchConnections, searchMessages } from '../trace.js';
@@ -108,13 +108,13 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const { cursor, limit, ...f } = parseOrThrow(MessageFilterSchema.omit({ status: true, outcome: true }).extend(PageSchema.shape), compact(req.query));
     const result = await searchMessages(db, p, { ...f, status: 'quarantined' }, { cursor, limit });
-    return send(reply, page('Quarantine', p, html`${notice(req)}${lifetimeNote(ctx.config.quarantine.lifetime)}${traceForm(f, '/quarantine')}${bulkForm(csrf(req), messageTable(result, { selectable: true, base: '/quarantine', filter: f as Record<string, string>, detail: '/quarantine' }))}`, { csrf: csrf(req), current: '/quarantine' }));
+    return send(reply, page('Quarantine', p, html`${notice(req)}${lifetimeNote(ctx.config.quarantine.lifetime)}${traceForm(f, '/quarantine')}${bulkForm(csrf(req), messageTable(result, { selectable: true, base: '/quarantine', filter: f as Record<string, string>, detail: '/quarantine' }), actionsFor(p))}`, { csrf: csrf(req), current: '/quarantine' }));
   });
   app.get('/quarantine/:id', async (req, reply) => {
     const p = requireUser(req);
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const d = await getMessage(db, p, id);
-    const actions = d.message.status === 'quarantined' ? html`${heldUntilNote(d.message.received_at, ctx.config.quarantine.lifetime)}${actionForms(id, csrf(req))}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
+    const actions = d.message.status === 'quarantined' ? html`${heldUntilNote(d.message.received_at, ctx.config.quarantine.lifetime)}${actionForms(id, csrf(req), actionsFor(p))}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
     // After delivery or deletion the body is gone from the spool; the page still says what happened.
     const v = await safeView(db, p, id).catch((err) => {
       if (err instanceof ApiError && err.code === 'not_found') return null;
@@ -128,7 +128,7 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const { action } = parseOrThrow(z.object({ action: z.enum(QUARANTINE_ACTIONS), _csrf: z.string() }), req.body);
     const r = await quarantineAction(db, p, id, action, { learn: ctx.learn, ip: req.ip, now: ctx.now() });
-    const done = action.startsWith('release') ? (r.released.length ? `Released to ${r.released.join(', ')}.` : 'Already released.') : 'Removed from quarantine.';
+    const done = `${action.startsWith('release') ? (r.released.length ? `Released to ${r.released.join(', ')}.` : 'Already released.') : 'Removed from quarantine.'}${r.allowed ? ` ${r.allowed} added to your allowed senders.` : ''}`;
     return reply.redirect(`/quarantine/${id}?done=${encodeURIComponent(done)}`, 303);
   });
   app.post('/quarantine/bulk', async (req, reply) => {

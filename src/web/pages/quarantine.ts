@@ -3,10 +3,17 @@
 import { formatDuration } from '../../config/schema.js';
 import { heldUntil } from '../../spool/quarantine-expiry.js';
 import { html, type Html } from '../html.js';
-import type { SafeView } from '../quarantine.js';
+import type { QuarantineAction, SafeView } from '../quarantine.js';
 import { csrfField } from './layout.js';
 
-export const ACTION_LABELS = { release: 'Release', release_learn: 'Release and learn as not spam', delete: 'Delete', report_spam: 'Report as spam', report_phishing: 'Report as phishing' } as const;
+export const ACTION_LABELS: Record<QuarantineAction, string> = {
+  release: 'Release',
+  release_learn: 'Release and learn as not spam',
+  release_allow: 'Release and always allow the sender',
+  delete: 'Delete',
+  report_spam: 'Report as spam',
+  report_phishing: 'Report as phishing',
+};
 
 /** Above the list: how long mail is held (quarantine.lifetime; 0 = until someone acts). */
 export function lifetimeNote(lifetimeMs: number): Html {
@@ -20,17 +27,17 @@ export function heldUntilNote(receivedAt: string, lifetimeMs: number): Html {
   return html`<p class="muted" data-held-until="${until}">Held until ${until.slice(0, 16).replace('T', ' ')} UTC, then deleted unless released.</p>`;
 }
 
-export function bulkForm(csrf: string, table: Html): Html {
+export function bulkForm(csrf: string, table: Html, actions: readonly QuarantineAction[]): Html {
   return html`<form method="post" action="/quarantine/bulk" aria-label="Quarantined messages">${csrfField(csrf)}
 ${table}
 <div class="actions"><label for="bulk-action">With the selected messages:</label>
-<select id="bulk-action" name="action">${Object.entries(ACTION_LABELS).map(([k, v]) => html`<option value="${k}">${v}</option>`)}</select>
+<select id="bulk-action" name="action">${actions.map((k) => html`<option value="${k}">${ACTION_LABELS[k]}</option>`)}</select>
 <button type="submit">Apply</button></div></form>`;
 }
 
-export function actionForms(id: string, csrf: string): Html {
-  return html`<div class="actions" role="group" aria-label="Actions">${Object.entries(ACTION_LABELS).map(
-    ([k, v]) => html`<form method="post" action="/quarantine/${id}/action">${csrfField(csrf)}<input type="hidden" name="action" value="${k}"><button type="submit" class="${k === 'delete' || k.startsWith('report') ? 'danger' : ''}" data-action="${k}">${v}</button></form>`,
+export function actionForms(id: string, csrf: string, actions: readonly QuarantineAction[]): Html {
+  return html`<div class="actions" role="group" aria-label="Actions">${actions.map(
+    (k) => html`<form method="post" action="/quarantine/${id}/action">${csrfField(csrf)}<input type="hidden" name="action" value="${k}"><button type="submit" class="${k === 'delete' || k.startsWith('report') ? 'danger' : ''}" data-action="${k}">${ACTION_LABELS[k]}</button></form>`,
   )}</div>`;
 }
 
