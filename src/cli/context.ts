@@ -1,5 +1,6 @@
 // What every CLI command needs: the validated configuration and an open store. Errors that a user
 // can fix (bad config, bad arguments) print one clear message and exit non-zero, no stack trace.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.js';
 import type { RampartConfig } from '../config/schema.js';
@@ -7,6 +8,9 @@ import type { Store } from '../store/db.js';
 
 /** A repeatable, comma-separated option's values (`--domain a,b --domain c`). */
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** A file's text, or standard input's for `-`. */
+export const readInput = (file: string): string => readFileSync(file === '-' ? 0 : file, 'utf8');
 
 export class UsageError extends Error {
   constructor(message: string) {

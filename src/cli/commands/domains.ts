@@ -1,10 +1,9 @@
 // `rampart domains …` and `rampart recipients …`: the protected domains, their routes and recipients.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportDomains, exportRecipients, importDomains, importRecipients, parseDomainsCsv, parseRecipientsCsv } from '../../directory/csv.js';
 import { Directory, type RouteInput } from '../../directory/repository.js';
 import type { TlsMode } from '../../store/schema.js';
-import { action, printJson, repeatable, UsageError, withStore } from '../context.js';
+import { action, printJson, readInput, repeatable, UsageError, withStore } from '../context.js';
 
 /** host[:port[:preference[:tls[:verify]]]], e.g. mx1.example.org:25:10:required:verify */
 export function parseRouteSpec(spec: string): RouteInput {
@@ -28,10 +27,6 @@ export function parseRouteSpec(spec: string): RouteInput {
     r.tls_verify = verify === 'verify';
   }
   return r;
-}
-
-function readInput(file: string): string {
-  return readFileSync(file === '-' ? 0 : file, 'utf8');
 }
 
 function printSummary(s: { added: string[]; changed: string[]; unchanged: string[] }, applied: boolean): void {

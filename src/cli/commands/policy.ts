@@ -1,10 +1,11 @@
 // `rampart policy show|set|monitor` and `rampart lists add|remove|list`: the scan policy per
 // domain (or '*' for the global default), monitor mode go-live times, allow and block lists.
 import type { Command } from 'commander';
+import { exportLists, importLists, parseListsCsv } from '../../policy/lists-csv.js';
 import { PolicyRepository } from '../../policy/repository.js';
 import { GLOBAL } from '../../policy/snapshot.js';
 import { CATEGORIES, FAMILIES } from '../../scan/types.js';
-import { action, printJson, UsageError, withStore } from '../context.js';
+import { action, printJson, readInput, UsageError, withStore } from '../context.js';
 
 export function registerPolicyCommands(program: Command): void {
   const policy = program.command('policy').description('category → action per domain, monitor mode');
@@ -106,6 +107,27 @@ export function registerPolicyCommands(program: Command): void {
         ),
       );
   }
+  lists
+    .command('import <file>')
+    .description('add entries from CSV (columns: scope,list,value,comment; scope * or empty: global, a protected domain, or a mailbox of one); - for stdin')
+    .option('--dry-run', 'show what would be added, write nothing')
+    .action(
+      action(async (file: string, opts: { dryRun?: boolean }, cmd: Command) => {
+        const text = readInput(file);
+        await withStore(cmd, async ({ db }) => {
+          const domains = new Set((await db.selectFrom('domains').select('name').execute()).map((d) => d.name));
+          const plan = parseListsCsv(text, domains);
+          if (plan.errors.length) throw new UsageError(`${file}: nothing imported:\n  ${plan.errors.join('\n  ')}`);
+          const r = await importLists(db, plan.rows, !opts.dryRun);
+          process.stdout.write(`${r.added.length} ${opts.dryRun ? 'would be ' : ''}added, ${r.known.length} already listed\n`);
+          for (const a of r.added) process.stdout.write(`  + ${label(a.scope)} ${a.list} ${a.value}\n`);
+        });
+      }),
+    );
+  lists
+    .command('export')
+    .description('print every entry as CSV (the columns import reads)')
+    .action(action(async (_o: unknown, cmd: Command) => withStore(cmd, async ({ db }) => void process.stdout.write(await exportLists(db)))));
   lists
     .command('list')
     .option('--domain <domain>', 'only this domain (* for the global entries)')
