@@ -1,7 +1,7 @@
 // Reads and writes the scan policy (per-domain and global actions, monitor mode, allow/block
 // lists). Used by the CLI, the console and the scan workers (which cache a snapshot).
-import type { Kysely } from 'kysely';
-import { nowIso } from '../store/dialect.js';
+import { sql, type Kysely } from 'kysely';
+import { escapeLike, nowIso } from '../store/dialect.js';
 import type { Database } from '../store/schema.js';
 import { ACTIONS, CATEGORIES, FAMILIES, type Action, type Category, type Family } from '../scan/types.js';
 import { parseListValue, type ListEntry, type ListName } from './lists.js';
@@ -134,6 +134,24 @@ export class PolicyRepository {
     if (filter.domain !== undefined) q = q.where('domain', '=', listScope(filter.domain));
     if (filter.list) q = q.where('list', '=', filter.list);
     return q.orderBy('domain').orderBy('list').orderBy('value').execute();
+  }
+
+  /** The mailboxes of a domain that have personal entries, with how many in each list. */
+  async personalLists(domain: string): Promise<{ mailbox: string; allow: number; block: number }[]> {
+    const rows = await this.db
+      .selectFrom('scan_lists')
+      .select((eb) => ['domain', 'list', eb.fn.countAll<number>().as('n')])
+      .where(sql<boolean>`domain like ${`%@${escapeLike(policyDomain(domain))}`} escape '\\'`)
+      .groupBy(['domain', 'list'])
+      .orderBy('domain')
+      .execute();
+    const out = new Map<string, { mailbox: string; allow: number; block: number }>();
+    for (const r of rows) {
+      const m = out.get(r.domain) ?? { mailbox: r.domain, allow: 0, block: 0 };
+      m[r.list] = Number(r.n);
+      out.set(r.domain, m);
+    }
+    return [...out.values()];
   }
 
   async snapshot(): Promise<PolicySnapshot> {

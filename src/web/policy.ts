@@ -38,6 +38,7 @@ async function view(ctx: WebContext, domain: string) {
     actions: CATEGORIES.map((c) => ({ category: c, ...snap.actionFor(domain, c) })),
     monitors: FAMILIES.map((f) => ({ family: f, until: snap.monitorFor(domain, f)?.until ?? null, source: snap.monitorFor(domain, f)?.domain ?? null })),
     lists: entries.map((e) => ({ list: e.list, kind: e.kind, value: e.value, comment: e.comment })),
+    personal: domain === GLOBAL ? [] : await repo.personalLists(domain),
   };
 }
 
@@ -77,7 +78,10 @@ function policyPage(v: Awaited<ReturnType<typeof view>>, p: Principal, csrf: str
 <tbody>${v.monitors.map((m) => html`<tr><th scope="row">${m.family}</th><td>${m.until ?? 'enforced'}${m.until && m.source === GLOBAL && v.domain !== GLOBAL ? ' (global)' : ''}</td>${edit ? html`<td>${form('monitor', html`<input type="hidden" name="family" value="${m.family}"><label class="muted" for="mon-${m.family}">Go-live for ${m.family}</label><input id="mon-${m.family}" type="datetime-local" name="until" value="${m.until && m.source === v.domain ? m.until.slice(0, 16) : ''}"> <button type="submit">Save</button>`, `Monitor mode for ${m.family}`)}</td>` : ''}</tr>`)}</tbody></table></div></section>
 <section class="card" aria-labelledby="lists-h"><h2 id="lists-h">Allow and block lists</h2>
 ${v.lists.length ? html`<ul>${v.lists.map((e) => html`<li>${e.list}: ${e.value} <span class="muted">(${e.kind})</span>${edit ? form('list', html`<input type="hidden" name="list" value="${e.list}"><input type="hidden" name="value" value="${e.value}"><input type="hidden" name="remove" value="1"><button type="submit" class="secondary">Remove</button>`, `Remove ${e.value}`) : ''}</li>`)}</ul>` : html`<p class="muted">No entries.</p>`}
-${edit ? form('list', html`<div class="filters"><div><label for="list-name">List</label><select id="list-name" name="list"><option>allow</option><option>block</option></select></div><div><label for="list-value">Sender address, domain, IP or CIDR</label><input id="list-value" name="value" type="text" required></div><div><button type="submit">Add</button></div></div>`, 'Add a list entry') : ''}</section>`;
+${edit ? form('list', html`<div class="filters"><div><label for="list-name">List</label><select id="list-name" name="list"><option>allow</option><option>block</option></select></div><div><label for="list-value">Sender address, domain, IP or CIDR</label><input id="list-value" name="value" type="text" required></div><div><button type="submit">Add</button></div></div>`, 'Add a list entry') : ''}</section>
+${v.domain === GLOBAL ? '' : html`<section class="card" aria-labelledby="personal-h"><h2 id="personal-h">Personal lists</h2><p class="muted">Senders that mailboxes of ${v.domain} allow or block for themselves.</p>
+${v.personal.length ? html`<ul data-personal>${v.personal.map((m) => html`<li><a href="/senders?mailbox=${encodeURIComponent(m.mailbox)}">${m.mailbox}</a> <span class="muted">(${m.allow} allowed, ${m.block} blocked)</span></li>`)}</ul>` : html`<p class="muted" data-personal>None.</p>`}
+<form class="filters" method="get" action="/senders" aria-label="Open a mailbox's senders"><div><label for="personal-mailbox">Mailbox</label><input id="personal-mailbox" name="mailbox" type="email" required placeholder="someone@${v.domain}"></div><div><button type="submit">Open</button></div></form></section>`}`;
 }
 
 export function registerPolicy(app: FastifyInstance, ctx: WebContext): void {

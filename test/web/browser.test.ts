@@ -223,7 +223,7 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     await admin.context().close();
   });
 
-  it("mailbox owner: their own allowed and blocked senders; nobody else's", async () => {
+  it("personal lists: a mailbox owner's own senders; a domain admin's view of their domain's mailboxes, not another's", async () => {
     const page = await logIn('alice');
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('link', { name: 'My allowed and blocked senders' }).click();
@@ -236,7 +236,7 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     };
     await add('allow', 'News@Shop.Example');
     await page.waitForURL(/\/senders\?done=/);
-    assert.equal(await page.locator('p.notice').textContent(), 'News@Shop.Example added to your allowed senders.');
+    assert.equal(await page.locator('p.notice').textContent(), 'News@Shop.Example added to the allowed senders.');
     await add('block', 'pushy.example');
     await page.waitForURL(/\/senders\?done=.*blocked/);
     assert.match((await page.locator('[data-list="allow"]').textContent())!, /news@shop\.example\s*\(address\)/);
@@ -252,10 +252,28 @@ describe('console in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMI
     const audited = await store.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', 'like', 'senders.%').orderBy('id').execute();
     assert.deepEqual(audited.map((a) => `${a.actor} ${a.action} ${a.target}`), ['alice senders.add alice@a.example', 'alice senders.add alice@a.example', 'alice senders.remove alice@a.example']);
     await page.context().close();
-    // A domain admin has no personal list here: the page is refused, and so is the API.
+    // Another mailbox is not hers to see.
+    const other = await logIn('alice');
+    assert.equal((await other.goto(`${base}/senders?mailbox=bob@a.example`))?.status(), 404);
+    await other.context().close();
+    // a.example's admin: the domain's Policy page lists the mailboxes with personal lists, and
+    // opens one; a mailbox of b.example is not found (page and API).
     const admin = await logIn('admin-a');
-    assert.equal((await admin.goto(`${base}/senders`))?.status(), 403);
-    assert.equal((await admin.request.get(`${base}/api/senders`)).status(), 403);
+    await admin.goto(`${base}/policy/a.example`);
+    assert.match((await admin.locator('[data-personal]').textContent())!, /alice@a\.example\s*\(0 allowed, 1 blocked\)/);
+    await admin.getByRole('link', { name: 'alice@a.example' }).click();
+    assert.equal(await admin.locator('h1').textContent(), 'Senders of alice@a.example');
+    await admin.getByLabel('List').selectOption('allow');
+    await admin.getByLabel('Sender address or domain').fill('library.example');
+    await admin.getByRole('button', { name: 'Add', exact: true }).click();
+    await admin.waitForURL(/\/senders\?mailbox=alice%40a\.example&done=/);
+    assert.equal(await admin.locator('p.notice').textContent(), 'library.example added to the allowed senders of alice@a.example.');
+    assert.deepEqual(await stored(), ['allow library.example', 'block pushy.example']);
+    assert.equal((await admin.goto(`${base}/senders?mailbox=dave@b.example`))?.status(), 404);
+    assert.equal((await admin.request.get(`${base}/api/senders?mailbox=dave@b.example`)).status(), 404);
+    assert.equal((await admin.request.get(`${base}/api/senders`)).status(), 400, 'which mailbox must be said');
+    const adminAudit = await store.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', '=', 'senders.add').where('actor', '=', 'admin-a').execute();
+    assert.deepEqual(adminAudit, [{ actor: 'admin-a', action: 'senders.add', target: 'alice@a.example' }]);
     await admin.context().close();
   });
 
