@@ -120,7 +120,7 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   let learned = false;
   // The sender as the owner saw it (the header From), else the envelope sender; added before the
   // release reads nothing more from the file.
-  const allowed = action === 'release_allow' ? await allowSender(db, p, m) : undefined;
+  const allowed = action === 'release_allow' ? await allowSender(db, p.mailbox!, m) : undefined;
   // Learning reads the file: before a release hands it to delivery (which removes it once the
   // message is delivered) and before a report discards it.
   const judged = JUDGED[action];
@@ -137,13 +137,16 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   return { id, action, released, learned, ...(allowed ? { allowed } : {}) };
 }
 
-/** Adds the held message's sender to the mailbox owner's allowed senders; returns it. */
-async function allowSender(db: Kysely<Database>, p: Principal, m: { id: string; spool_path: string; mail_from: string }): Promise<string> {
+/**
+ * Adds a held message's sender — the header From, as its recipient saw it, else the envelope
+ * sender — to a mailbox's allowed senders; returns it.
+ */
+export async function allowSender(db: Kysely<Database>, mailbox: string, m: { id: string; spool_path: string; mail_from: string }): Promise<string> {
   const raw = await readFile(m.spool_path).catch(() => null);
   const from = (raw && (await parseMessage(raw)).from?.address) || m.mail_from;
-  if (!from || !p.mailbox) throw new ApiError('conflict', `message ${m.id} has no sender address to allow`);
+  if (!from || !mailbox) throw new ApiError('conflict', `message ${m.id} has no sender address to allow`);
   try {
-    return (await new PolicyRepository(db).addListEntry(p.mailbox, 'allow', from)).value;
+    return (await new PolicyRepository(db).addListEntry(mailbox, 'allow', from)).value;
   } catch (err) {
     if (err instanceof PolicyError) throw new ApiError('conflict', `message ${m.id}: its sender cannot be allowed (${err.message})`);
     throw err;

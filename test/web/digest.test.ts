@@ -110,6 +110,19 @@ describe('quarantine digests with signed release links', () => {
     const audit = await store.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', '=', 'quarantine.release_link').execute();
     assert.deepEqual(audit.map((a) => [a.actor, a.target]), [['link:alice@a.example', s.quarantined.a[0]], ['link:alice@a.example', s.quarantined.a[0]]]);
 
+    // Bob's link, second button: released, and the sender joins bob's allowed senders (his link,
+    // his list); used again it adds nothing more.
+    assert.match((await app.inject({ url: bobLink })).body, /<input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender<\/button>/);
+    const allow = () => app.inject({ method: 'POST', url: bobLink, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'allow=1' });
+    assert.match((await allow()).body, /Released to bob@a\.example; it is on its way to your mailbox\. Mail from mallory@evil\.test will reach you from now on, unless it is a threat\./);
+    assert.match((await allow()).body, /already been released/);
+    const lists = await store.db.selectFrom('scan_lists').select(['domain', 'list', 'value']).execute();
+    assert.deepEqual(lists, [{ domain: 'bob@a.example', list: 'allow', value: 'mallory@evil.test' }]);
+    const bobAudit = await store.db.selectFrom('audit_log').select(['actor', 'detail']).where('action', '=', 'quarantine.release_link').where('target', '=', s.quarantined.a[1]!).orderBy('id').execute();
+    assert.equal(bobAudit[0]!.actor, 'link:bob@a.example');
+    assert.match(String(bobAudit[0]!.detail), /"allowed":"mallory@evil\.test"/);
+    assert.doesNotMatch(String(bobAudit[1]!.detail), /allowed/);
+
     // Nothing new is held since: the next run sends no digest.
     const again = (await op.post('/api/digests/send')).json();
     assert.deepEqual(again.addresses, []);

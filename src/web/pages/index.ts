@@ -14,7 +14,7 @@ import { ApiError } from '../errors.js';
 import { compact, ConnectionFilterSchema, MessageFilterSchema, PageSchema, parseOrThrow, filterQuery } from '../filters.js';
 import { html, type Html } from '../html.js';
 import { logIn, logOut } from '../login.js';
-import { actionsFor, QUARANTINE_ACTIONS, quarantineAction, releaseHeldRecipients, safeView } from '../quarantine.js';
+import { actionsFor, allowSender, QUARANTINE_ACTIONS, quarantineAction, releaseHeldRecipients, safeView } from '../quarantine.js';
 import { buildReport } from '../report.js';
 import { domainVisible } from '../scope.js';
 import { getMessage, searchConnections, searchMessages } from '../trace.js';
@@ -199,15 +199,22 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const held = await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst();
     if (!m || !held) throw new ApiError('bad_link');
     const body = held.status === 'held'
-      ? html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form>`
+      ? html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`
       : html`<p class="notice" role="status">This message has already been released or removed.</p>`;
     return send(reply, page('Quarantined message', null, body));
   });
   app.post('/r/:token', async (req, reply) => {
     const { c } = claimsOf(req);
+    // "Always allow": the link is the recipient's, so is the personal list the sender joins — only
+    // while the message is still held for them (a used link adds nothing).
+    const wantsAllow = (req.body as { allow?: string } | undefined)?.allow === '1';
+    const m = await db.selectFrom('messages').select(['id', 'spool_path', 'mail_from']).where('id', '=', c.id).executeTakeFirst();
+    const held = await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst();
+    const allowed = wantsAllow && m && held?.status === 'held' ? await allowSender(db, c.rcpt, m) : undefined;
     const released = await releaseHeldRecipients(db, c.id, { address: c.rcpt }, ctx.now());
-    await audit(db, { actor: `link:${c.rcpt}`, action: 'quarantine.release_link', target: c.id, detail: { released }, ip: req.ip }, ctx.now());
-    return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">${released.length ? `Released to ${c.rcpt}; it is on its way to your mailbox.` : 'This message had already been released or removed.'}</p>`));
+    await audit(db, { actor: `link:${c.rcpt}`, action: 'quarantine.release_link', target: c.id, detail: { released, ...(allowed ? { allowed } : {}) }, ip: req.ip }, ctx.now());
+    const said = released.length ? `Released to ${c.rcpt}; it is on its way to your mailbox.${allowed ? ` Mail from ${allowed} will reach you from now on, unless it is a threat.` : ''}` : 'This message had already been released or removed.';
+    return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">${said}</p>`));
   });
 }
 
