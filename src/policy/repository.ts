@@ -32,6 +32,12 @@ export function listScope(raw: string | undefined | null): string {
   return policyDomain(raw);
 }
 
+/**
+ * Entries one personal list may hold: every scanner keeps every list in memory, and a mailbox
+ * owner adding entries through the API must not be able to grow that without bound.
+ */
+export const MAX_PERSONAL_ENTRIES = 1000;
+
 export const isMailbox = (scope: string): boolean => /^[^\s@]+@([a-z0-9-]+\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/.test(scope);
 
 export interface StoredListEntry extends ListEntry {
@@ -109,7 +115,12 @@ export class PolicyRepository {
     } catch (err) {
       throw new PolicyError(`value: ${(err as Error).message}`);
     }
-    if (parsed.kind === 'ip' && isMailbox(d)) throw new PolicyError(`value: ${parsed.value}: a mailbox's list holds sender addresses and domains, not client IP addresses`);
+    if (isMailbox(d)) {
+      if (parsed.kind === 'ip') throw new PolicyError(`value: ${parsed.value}: a mailbox's list holds sender addresses and domains, not client IP addresses`);
+      const held = await this.db.selectFrom('scan_lists').select((eb) => eb.fn.countAll<number>().as('n')).where('domain', '=', d).executeTakeFirstOrThrow();
+      const listed = await this.db.selectFrom('scan_lists').select('id').where('domain', '=', d).where('list', '=', list).where('value', '=', parsed.value).executeTakeFirst();
+      if (!listed && Number(held.n) >= MAX_PERSONAL_ENTRIES) throw new PolicyError(`mailbox: ${d} already has ${MAX_PERSONAL_ENTRIES} entries, the most a personal list holds (remove some first)`);
+    }
     await this.db
       .insertInto('scan_lists')
       .values({ domain: d, list, kind: parsed.kind, value: parsed.value, comment: opts.comment ?? null, created_at: nowIso(opts.now) })

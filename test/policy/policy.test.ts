@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DnsConfig } from '../../src/config/schema.js';
-import { PolicyError, PolicyRepository } from '../../src/policy/repository.js';
+import { MAX_PERSONAL_ENTRIES, PolicyError, PolicyRepository } from '../../src/policy/repository.js';
 import { ScanConfig } from '../../src/scan/config.js';
 import { ScanEngine } from '../../src/scan/engine.js';
 import type { Envelope } from '../../src/scan/types.js';
@@ -143,6 +143,11 @@ for (const kind of DATABASES) {
         ['allow', 'domain', 'cheap.test'],
         ['allow', 'address', 'security@bank-alerts.test'],
       ]);
+      // A personal list holds at most MAX_PERSONAL_ENTRIES: one more is refused, naming the mailbox; one already there is not "more".
+      await store.db.insertInto('scan_lists').values(Array.from({ length: MAX_PERSONAL_ENTRIES - 2 }, (_, i) => ({ domain: 'kim@example.org', list: 'block' as const, kind: 'domain' as const, value: `s${i}.example`, comment: null, created_at: now.toISOString() }))).execute();
+      await assert.rejects(repo.addListEntry('kim@example.org', 'block', 'one-more.example'), /mailbox: kim@example\.org already has 1000 entries, the most a personal list holds/);
+      await repo.addListEntry('kim@example.org', 'block', 's1.example');
+      await repo.addListEntry('lee@example.org', 'block', 'one-more.example');
       for (const x of await repo.listEntries()) if (x.domain.includes('@')) await repo.removeListEntry(x.domain, x.list, x.value);
     });
 
