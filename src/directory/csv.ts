@@ -1,6 +1,6 @@
 // CSV import and export of domains (one row per route) and recipients. An import is validated as a
 // whole first: any bad row means nothing is written, and every error names its line and field.
-import { parse } from 'csv-parse/sync';
+import { csvRecords } from '../csv.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { Database, TlsMode } from '../store/schema.js';
@@ -35,22 +35,13 @@ function bool(v: string | undefined, field: string, line: number, errors: string
   return false;
 }
 
-function records(text: string): { line: number; rec: Record<string, string> }[] {
-  const rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true, relax_column_count: true }) as { record: Record<string, string>; info: { lines: number } }[];
-  return rows.map((r) => ({ line: r.info.lines, rec: r.record }));
-}
-
 /** Parses a domains CSV into one entry per domain (routes grouped), with per-line errors. */
 export function parseDomainsCsv(text: string): ImportPlan<DomainRow> {
   const errors: string[] = [];
   const byDomain = new Map<string, DomainRow>();
-  let recs: { line: number; rec: Record<string, string> }[];
-  try {
-    recs = records(text);
-  } catch (err) {
-    return { rows: [], errors: [`not valid CSV: ${(err as Error).message}`] };
-  }
-  for (const { line, rec } of recs) {
+  const csv = csvRecords(text);
+  if ('error' in csv) return { rows: [], errors: [csv.error] };
+  for (const { line, rec } of csv.records) {
     if (!('domain' in rec)) {
       errors.push(`line ${line}: missing column "domain" (columns: ${DOMAIN_COLUMNS.join(', ')})`);
       break;
@@ -129,14 +120,10 @@ export interface RecipientRow {
 export function parseRecipientsCsv(text: string): ImportPlan<RecipientRow> {
   const errors: string[] = [];
   const rows: RecipientRow[] = [];
-  let recs: { line: number; rec: Record<string, string> }[];
-  try {
-    recs = records(text);
-  } catch (err) {
-    return { rows: [], errors: [`not valid CSV: ${(err as Error).message}`] };
-  }
+  const csv = csvRecords(text);
+  if ('error' in csv) return { rows: [], errors: [csv.error] };
   const seen = new Set<string>();
-  for (const { line, rec } of recs) {
+  for (const { line, rec } of csv.records) {
     if (!('address' in rec)) {
       errors.push(`line ${line}: missing column "address" (columns: ${RECIPIENT_COLUMNS.join(', ')})`);
       break;

@@ -1,7 +1,7 @@
 // CSV import of programme domains and their IT contacts (one row per contact), validated as a
 // whole: a preview of what would change, every bad row named with its line and field, and nothing
 // written when any row is bad.
-import { parse } from 'csv-parse/sync';
+import { csvRecords } from '../csv.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { canonicalAddress, canonicalDomain } from '../directory/names.js';
@@ -26,17 +26,12 @@ export interface ImportPreview {
 }
 
 export function parseProgrammeCsv(text: string): { rows: ProgrammeRow[]; errors: string[] } {
-  let recs: { record: Record<string, string>; info: { lines: number } }[];
-  try {
-    recs = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true, relax_column_count: true });
-  } catch (err) {
-    return { rows: [], errors: [`not valid CSV: ${(err as Error).message}`] };
-  }
+  const csv = csvRecords(text);
+  if ('error' in csv) return { rows: [], errors: [csv.error] };
   const rows: ProgrammeRow[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
-  for (const { record: rec, info } of recs) {
-    const line = info.lines;
+  for (const { line, rec } of csv.records) {
     if (!('domain' in rec)) {
       errors.push(`line ${line}: missing column "domain" (columns: ${PROGRAMME_COLUMNS.join(', ')})`);
       break;

@@ -3,7 +3,7 @@
 // senders, every user's approved senders). As the directory's import (directory/csv.ts): the
 // file is validated as a whole first, any bad row means nothing is written, and every error names
 // its line and field; then one transaction.
-import { parse } from 'csv-parse/sync';
+import { csvRecords } from '../csv.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
@@ -29,16 +29,11 @@ export interface ListRow {
  * list that never applies — so the known domain names are passed in.
  */
 export function parseListsCsv(text: string, protectedDomains: ReadonlySet<string>): { rows: ListRow[]; errors: string[] } {
-  let recs: { record: Record<string, string>; info: { lines: number } }[];
-  try {
-    recs = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true, relax_column_count: true });
-  } catch (err) {
-    return { rows: [], errors: [`not valid CSV: ${(err as Error).message}`] };
-  }
+  const csv = csvRecords(text);
+  if ('error' in csv) return { rows: [], errors: [csv.error] };
   const rows: ListRow[] = [];
   const errors: string[] = [];
-  for (const { record: rec, info } of recs) {
-    const line = info.lines;
+  for (const { line, rec } of csv.records) {
     const missing = ['scope', 'list', 'value'].filter((c) => !(c in rec));
     if (missing.length) {
       errors.push(`line ${line}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (columns: ${LIST_COLUMNS.join(', ')})`);
