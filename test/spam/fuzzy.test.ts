@@ -86,6 +86,15 @@ describe('fuzzy index', () => {
     assert.deepEqual(found([]), []);
   });
 
+  it('full, an index keeps the most recently judged text entries instead of failing', () => {
+    const texts = [1, 2, 3].map((n) => Array.from({ length: 32 }, (_, k) => n * 100_000 + k));
+    const idx = new FuzzyIndex(texts.map((sh, i) => entry(i + 1, sh, 'spam', { judgedAt: `2026-11-0${[5, 1, 9][i]}T00:00:00Z` })), 2);
+    assert.equal(idx.leftOut, 1);
+    const hit = (sh: number[]) => idx.match({ shingles: sh, files: [], domains: [] }, 16, now).get('spam')?.entry.id ?? null;
+    assert.deepEqual(texts.map(hit), [1, null, 3], 'entry 2, judged first, is left out');
+    assert.equal(new FuzzyIndex(texts.map((sh, i) => entry(i + 1, sh)), 3).leftOut, 0);
+  });
+
   it('of a ham entry and spam or phishing ones that a message matches, the later judgement counts', () => {
     const a = Array.from({ length: 32 }, (_, k) => k * 1000 + 7);
     const chem = domainsScope(['chem.example.edu']);

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, MAX_TEXT_ENTRIES, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { describeScope, namedScope } from '../../scan/analyzers/fuzzy/scope.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, collect, printJson, UsageError, withStore } from '../context.js';
@@ -114,6 +114,8 @@ export function registerFuzzyCommands(program: Command): void {
             for (const r of page.items) printEntry(r, entryRecord(r, now), opts.json);
             before = page.next ?? undefined;
           } while (before !== undefined);
+          const texts = Number((await db.selectFrom('fuzzy_hashes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'text').executeTakeFirstOrThrow()).n);
+          if (texts > MAX_TEXT_ENTRIES) process.stderr.write(`rampart: warning: ${texts} text entries, more than the ${MAX_TEXT_ENTRIES} a scanner's index holds: the ${texts - MAX_TEXT_ENTRIES} judged longest ago are not matched (delete old ones)\n`);
         });
       }),
     );

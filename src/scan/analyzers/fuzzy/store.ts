@@ -335,12 +335,20 @@ export class FuzzyIndex {
   readonly hasText: boolean;
   /** Whether any picture entry exists: without one, a message's pictures need not be decoded. */
   readonly hasImage: boolean;
+  /** Text entries left out because the index was full (the least recently judged ones). */
+  readonly leftOut: number;
 
-  constructor(readonly entries: readonly FuzzyEntry[]) {
+  constructor(
+    readonly entries: readonly FuzzyEntry[],
+    maxText = MAX_TEXT_ENTRIES,
+  ) {
     this.images = entries.filter((e): e is ImageEntry => e.kind === 'image').map((entry) => ({ entry, halves: hashHalves(entry.phash) }));
     this.hasImage = this.images.length > 0;
-    this.texts = entries.filter((e): e is TextEntry => e.kind === 'text');
-    if (this.texts.length > MAX_TEXT_ENTRIES) throw new Error(`fuzzy hashes: ${this.texts.length} text entries, more than the ${MAX_TEXT_ENTRIES} an index holds (delete old ones: rampart fuzzy list / delete)`);
+    const texts = entries.filter((e): e is TextEntry => e.kind === 'text');
+    // Full: the most recently judged entries stay — a campaign still being reported is the one
+    // worth catching — rather than the analyzer failing for every message.
+    this.texts = texts.length > maxText ? [...texts].sort((a, b) => (a.judgedAt < b.judgedAt ? 1 : a.judgedAt > b.judgedAt ? -1 : b.id - a.id)).slice(0, maxText) : texts;
+    this.leftOut = texts.length - this.texts.length;
     this.hasText = this.texts.length > 0;
     this.bySlot = Array.from({ length: SHINGLES }, (_, k) => {
       const keys = new Float64Array(this.texts.length);
