@@ -77,9 +77,15 @@ export class PolicySnapshot {
     return this.monitors.get(`${domain}\0${family}`) ?? this.monitors.get(`${GLOBAL}\0${family}`);
   }
 
-  /** A mailbox's personal entries (its owner's allowed or blocked senders). */
+  /**
+   * A mailbox's personal entries (its owner's allowed or blocked senders). Mail to a sub-address
+   * (kim+lists@…) uses the mailbox's list (kim@…) unless the sub-address has one of its own.
+   */
   personal(mailbox: string, list: 'allow' | 'block'): ListEntry[] {
-    return (this.lists.get(mailbox) ?? []).filter((e) => e.list === list);
+    const plus = mailbox.indexOf('+');
+    const at = mailbox.lastIndexOf('@');
+    const own = this.lists.get(mailbox) ?? (plus > 0 && plus < at ? this.lists.get(mailbox.slice(0, plus) + mailbox.slice(at)) : undefined);
+    return (own ?? []).filter((e) => e.list === list);
   }
 
   /** The domain's list entries followed by the global ones. */

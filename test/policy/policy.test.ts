@@ -119,6 +119,9 @@ for (const kind of DATABASES) {
       const allowed = await spamTo(['kim@example.org']);
       assert.deepEqual([allowed.verdict.category, allowed.verdict.action], ['spam', 'deliver']);
       assert.equal(allowed.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST')?.detail, 'kim@example.org allow list: cheap.test');
+      // Mail to Kim's sub-address uses Kim's list.
+      assert.equal((await spamTo(['kim+offers@example.org'])).verdict.action, 'deliver');
+      assert.equal((await spamTo(['kimberly@example.org'])).verdict.action, 'tag');
       // To Kim and Lee: Lee has not allowed it, so it is tagged for both (one reply, one action).
       assert.equal((await spamTo(['kim@example.org', 'lee@example.org'])).verdict.action, 'tag');
       // A threat is not the owner's to let through: the phishing stays quarantined, the entry named as ignored.
