@@ -1,7 +1,8 @@
 // Policy: turns the pipeline's symbols into the message's verdict and the ScanDecision the SMTP
 // layer acts on. Per recipient domain: monitor mode (families before their go-live do not count),
-// allow/block lists (global, the domain's, and the recipients' personal ones), category → action. A message to several domains gets the strictest action
-// of its domains, because one SMTP transaction has one reply for all of them.
+// allow/block lists (global, the domain's, and the recipients' personal ones), category → action.
+// A message to several domains gets the strictest action of its domains, because one SMTP
+// transaction has one reply for all of them.
 import type { PipelineResult } from '../scan/pipeline.js';
 import { failSymbolName, type SymbolRegistry } from '../scan/registry.js';
 import { scoreHits, type Scored } from '../scan/scoring.js';
@@ -76,11 +77,15 @@ export function decide(input: DecideInput): Decided {
     if (allow && scored.category !== 'malware') {
       return { domain, category: scored.category, score: scored.score, action: 'deliver', subjectPrefix: null, listHit: { name: 'POLICY_ALLOWLIST', score: 0, detail: where } };
     }
-    if (!allow && personalAllow && PERSONAL_ALLOW.has(scored.category)) {
-      return { domain, category: scored.category, score: scored.score, action: 'deliver', subjectPrefix: null, listHit: { name: 'POLICY_ALLOWLIST', score: 0, detail: `${personalAllow.domain} allow list: ${personalAllow.value}` } };
+    const mine = personalAllow && `${personalAllow.domain} allow list: ${personalAllow.value}`;
+    if (!allow && mine && PERSONAL_ALLOW.has(scored.category)) {
+      return { domain, category: scored.category, score: scored.score, action: 'deliver', subjectPrefix: null, listHit: { name: 'POLICY_ALLOWLIST', score: 0, detail: mine } };
     }
     const eff = policy.actionFor(domain, scored.category);
-    const ignored = allow ? `${where} (ignored for malware)` : personalAllow && scored.category !== 'clean' ? `${personalAllow.domain} allow list: ${personalAllow.value} (ignored for ${scored.category})` : null;
+    // An allow entry that matched but could not decide is shown, so the trace explains why not.
+    let ignored: string | null = null;
+    if (allow) ignored = `${where} (ignored for malware)`;
+    else if (mine && scored.category !== 'clean') ignored = `${mine} (ignored for ${scored.category})`;
     const listHit = ignored ? { name: 'POLICY_ALLOWLIST', score: 0, detail: ignored } : null;
     return { domain, category: scored.category, score: scored.score, action: eff.action, subjectPrefix: eff.subjectPrefix, listHit };
   };

@@ -7,8 +7,8 @@ import { csvRecords } from '../csv.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { parseListValue, type ListKind, type ListName } from './lists.js';
-import { isMailbox, listScope, PolicyError, PolicyRepository } from './repository.js';
+import type { ListKind, ListName } from './lists.js';
+import { isMailbox, parseScopedValue, PolicyRepository, type ListEntryValue, type PolicyError } from './repository.js';
 import { GLOBAL } from './snapshot.js';
 
 export const LIST_COLUMNS = ['scope', 'list', 'value', 'comment'] as const;
@@ -40,15 +40,17 @@ export function parseListsCsv(text: string, protectedDomains: ReadonlySet<string
       break;
     }
     const bad = (field: string, why: string) => errors.push(`line ${line}: ${field}: ${why}`);
-    let scope: string;
+    let entry: ListEntryValue;
     try {
-      scope = listScope(rec.scope || GLOBAL);
+      entry = parseScopedValue(rec.scope || GLOBAL, rec.value ?? '');
     } catch (err) {
-      bad('scope', (err as PolicyError).message.replace(/^\w+: /, ''));
+      // "mailbox: …" and "domain: …" are the scope column's, "value: …" the value's.
+      const [field, ...why] = (err as PolicyError).message.split(': ');
+      bad(field === 'value' ? 'value' : 'scope', why.join(': '));
       continue;
     }
-    const domain = isMailbox(scope) ? scope.slice(scope.lastIndexOf('@') + 1) : scope;
-    if (scope !== GLOBAL && !protectedDomains.has(domain)) {
+    const domain = isMailbox(entry.scope) ? entry.scope.slice(entry.scope.lastIndexOf('@') + 1) : entry.scope;
+    if (entry.scope !== GLOBAL && !protectedDomains.has(domain)) {
       bad('scope', `${domain} is not a protected domain (see rampart domains list)`);
       continue;
     }
@@ -57,18 +59,7 @@ export function parseListsCsv(text: string, protectedDomains: ReadonlySet<string
       bad('list', `expected allow or block, got ${JSON.stringify(rec.list)}`);
       continue;
     }
-    let parsed: { kind: ListKind; value: string };
-    try {
-      parsed = parseListValue(rec.value ?? '');
-    } catch (err) {
-      bad('value', (err as Error).message);
-      continue;
-    }
-    if (parsed.kind === 'ip' && isMailbox(scope)) {
-      bad('value', `${parsed.value}: a mailbox's list holds sender addresses and domains, not client IP addresses`);
-      continue;
-    }
-    rows.push({ line, scope, list, ...parsed, comment: rec.comment || null });
+    rows.push({ line, list, ...entry, comment: rec.comment || null });
   }
   return { rows, errors };
 }

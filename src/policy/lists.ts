@@ -83,13 +83,16 @@ export function parseListValue(raw: string): { kind: ListKind; value: string } {
     if (v.includes('/')) throw new ListValueError(`"${raw.trim()}" is not a valid CIDR network`);
   }
   if (at > 0) {
-    if (!/^[^\s@]+@([a-z0-9-]+\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/.test(v)) throw new ListValueError(`"${raw.trim()}" is not a valid address`);
+    if (!isAddress(v)) throw new ListValueError(`"${raw.trim()}" is not a valid address`);
     return { kind: 'address', value: v };
   }
   const dom = at === 0 ? v.slice(1) : v;
   if (!/^([a-z0-9-]+\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/.test(dom)) throw new ListValueError(`"${raw.trim()}" is not an address, domain, IP address or CIDR network`);
   return { kind: 'domain', value: dom };
 }
+
+/** A lower-cased mail address as list values and personal lists' scopes are written. */
+export const isAddress = (v: string): boolean => /^[^\s@]+@([a-z0-9-]+\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/.test(v);
 
 export interface ListSubject {
   /** Envelope sender and header From address (lower-case); either may be empty. */

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { escapeLike, nowIso } from '../store/dialect.js';
 import type { Database } from '../store/schema.js';
 import { ACTIONS, CATEGORIES, FAMILIES, type Action, type Category, type Family } from '../scan/types.js';
-import { parseListValue, type ListEntry, type ListName } from './lists.js';
+import { isAddress, parseListValue, type ListEntry, type ListName } from './lists.js';
 import { GLOBAL, isAction, isCategory, isFamily, PolicySnapshot, type MonitorRow, type PolicyRow } from './snapshot.js';
 
 export class PolicyError extends Error {
@@ -38,7 +38,30 @@ export function listScope(raw: string | undefined | null): string {
  */
 export const MAX_PERSONAL_ENTRIES = 1000;
 
-export const isMailbox = (scope: string): boolean => /^[^\s@]+@([a-z0-9-]+\.)+[a-z0-9-]*[a-z-][a-z0-9-]*$/.test(scope);
+export const isMailbox = isAddress;
+
+/**
+ * A list value for a scope (listScope), normalised, with its kind; a PolicyError names the field
+ * ("mailbox: …", "domain: …", "value: …"). A personal list holds sender addresses and domains: a
+ * client IP is the domain's or the operators' decision.
+ */
+export function parseScopedValue(scope: string, raw: string): ListEntryValue {
+  const d = listScope(scope);
+  let parsed;
+  try {
+    parsed = parseListValue(raw);
+  } catch (err) {
+    throw new PolicyError(`value: ${(err as Error).message}`);
+  }
+  if (parsed.kind === 'ip' && isMailbox(d)) throw new PolicyError(`value: ${parsed.value}: a mailbox's list holds sender addresses and domains, not client IP addresses`);
+  return { scope: d, ...parsed };
+}
+
+export interface ListEntryValue {
+  scope: string;
+  kind: ListEntry['kind'];
+  value: string;
+}
 
 export interface StoredListEntry extends ListEntry {
   id: number;
@@ -103,30 +126,26 @@ export class PolicyRepository {
   }
 
   /**
-   * Adds an entry to a global, domain or personal list (scope: see listScope); adding an existing
-   * one is not an error. Returns the normalised entry. A personal list holds sender addresses and
-   * domains: a client IP is the domain's or the operators' decision.
+   * Adds an entry to a global, domain or personal list (see parseScopedValue); adding an existing
+   * one is not an error. Returns the normalised entry.
    */
   async addListEntry(scope: string, list: ListName, raw: string, opts: { comment?: string; now?: Date } = {}): Promise<ListEntry> {
-    const d = listScope(scope);
-    let parsed;
-    try {
-      parsed = parseListValue(raw);
-    } catch (err) {
-      throw new PolicyError(`value: ${(err as Error).message}`);
-    }
-    if (isMailbox(d)) {
-      if (parsed.kind === 'ip') throw new PolicyError(`value: ${parsed.value}: a mailbox's list holds sender addresses and domains, not client IP addresses`);
-      const held = await this.db.selectFrom('scan_lists').select((eb) => eb.fn.countAll<number>().as('n')).where('domain', '=', d).executeTakeFirstOrThrow();
-      const listed = await this.db.selectFrom('scan_lists').select('id').where('domain', '=', d).where('list', '=', list).where('value', '=', parsed.value).executeTakeFirst();
-      if (!listed && Number(held.n) >= MAX_PERSONAL_ENTRIES) throw new PolicyError(`mailbox: ${d} already has ${MAX_PERSONAL_ENTRIES} entries, the most a personal list holds (remove some first)`);
-    }
+    const { scope: d, kind, value } = parseScopedValue(scope, raw);
+    if (isMailbox(d)) await this.roomInPersonalList(d, list, value);
     await this.db
       .insertInto('scan_lists')
-      .values({ domain: d, list, kind: parsed.kind, value: parsed.value, comment: opts.comment ?? null, created_at: nowIso(opts.now) })
+      .values({ domain: d, list, kind, value, comment: opts.comment ?? null, created_at: nowIso(opts.now) })
       .onConflict((oc) => oc.columns(['domain', 'list', 'value']).doNothing())
       .execute();
-    return { domain: d, list, ...parsed };
+    return { domain: d, list, kind, value };
+  }
+
+  /** A full personal list takes no new entry (one it holds already is not new). */
+  private async roomInPersonalList(mailbox: string, list: ListName, value: string): Promise<void> {
+    const held = await this.db.selectFrom('scan_lists').select((eb) => eb.fn.countAll<number>().as('n')).where('domain', '=', mailbox).executeTakeFirstOrThrow();
+    if (Number(held.n) < MAX_PERSONAL_ENTRIES) return;
+    const listed = await this.db.selectFrom('scan_lists').select('id').where('domain', '=', mailbox).where('list', '=', list).where('value', '=', value).executeTakeFirst();
+    if (!listed) throw new PolicyError(`mailbox: ${mailbox} already has ${MAX_PERSONAL_ENTRIES} entries, the most a personal list holds (remove some first)`);
   }
 
   async removeListEntry(domain: string, list: ListName, raw: string): Promise<boolean> {

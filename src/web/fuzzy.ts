@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, isAttachedMessage, pageFuzzy, takeBackFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, isAttachedMessage, NO_FILE_OR_PICTURE, pageFuzzy, takeBackFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
 import { canonicalNames, describeScope, domainsScope, namedScope, scopeRecord, type FuzzyScope } from '../scan/analyzers/fuzzy/scope.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
@@ -84,7 +84,7 @@ async function add(ctx: WebContext, m: Manager, b: AddBody, actor: string, ip: s
   }
   const ids = out.flatMap((o) => entriesOf(o.result).map((e) => e.id));
   if (!ids.length) {
-    const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and no attachment or picture to fingerprint${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
+    const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and ${NO_FILE_OR_PICTURE}${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
     throw new ApiError('validation_failed', why, [why]);
   }
   await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached, scope: describeScope(scope) }, ip }, ctx.now());

@@ -1,7 +1,7 @@
 // Fuzzy hashes: the fingerprint (near-copies agree, unrelated texts do not), the store (added,
 // known, lifetime, expiry, delete) and the analyzer over it, on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
@@ -128,11 +128,20 @@ describe('fuzzy index', () => {
 for (const kind of DATABASES) {
   describe(`fuzzy hashes on ${kind}`, () => {
     const ref = useStore(kind);
+    /** The suite's store emptied of entries; null, the test skipped, when PostgreSQL is unreachable. */
+    const emptied = async (t: TestContext) => {
+      if (!ref.store) {
+        t.skip('PostgreSQL not reachable');
+        return null;
+      }
+      const db = ref.store.db;
+      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      return db;
+    };
 
     it('adds once per class, extends the lifetime, refuses short texts, deletes and expires', async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
+      const db = await emptied(t);
+      if (!db) return;
       const msg = await parse('Mailbox', campaign('Alice', 500, 24, 'http://a.example/x'));
       const t0 = new Date('2026-12-01T10:00:00Z');
       const first = await addFuzzy(db, msg, { ...opts, class: 'phishing', note: 'INC-1', now: t0 });
@@ -163,9 +172,8 @@ for (const kind of DATABASES) {
     });
 
     it('the analyzer flags near-copies by class and weight, and sees additions and deletions after its refresh', async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
+      const db = await emptied(t);
+      if (!db) return;
       const config = { refresh_interval: 0 };
       const copy = await parse('Your mailbox', campaign('Professor Wong', 750, 48, 'http://b.example/y?id=9'));
       const unrelated = await parse('Library hours', NEWSLETTER);
@@ -192,10 +200,8 @@ for (const kind of DATABASES) {
     });
 
     it('a report whose payload is an attachment: the file is an entry (no images), a copy carrying it matches', async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
-      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const db = await emptied(t);
+      if (!db) return;
       const config = { refresh_interval: 0 };
       const logo = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(2000, 7)]);
       const files = [
@@ -224,10 +230,8 @@ for (const kind of DATABASES) {
     });
 
     it("a report from another domain widens an entry's scope; an operator's makes it every domain's; named scopes are protected domains", async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
-      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const db = await emptied(t);
+      if (!db) return;
       const msg = await parse('Draw', campaign('Alice', 500, 24, 'x'));
       const add = (scope: FuzzyScope) => addFuzzy(db, msg, { ...opts, class: 'spam', scope });
       const first = await add(domainsScope(['b.example']));
@@ -252,10 +256,8 @@ for (const kind of DATABASES) {
     });
 
     it('pages newest first with filters; a domain admin sees and takes back only entries for their domains', async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
-      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const db = await emptied(t);
+      if (!db) return;
       const add = async (subject: string, cls: 'spam' | 'ham', scope: FuzzyScope) => (await addFuzzy(db, await parse(subject, campaign(subject, 100, 1, subject)), { ...opts, class: cls, scope })).text!.id;
       // Each campaign() text with another name/amount is a near-copy, but an entry is per exact digest: five entries.
       const all = await add('Global 100%_off', 'spam', ALL_DOMAINS);
@@ -296,10 +298,8 @@ for (const kind of DATABASES) {
     });
 
     it('a cached index notices a delete of the newest entry followed by an insert (an id SQLite reuses)', async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
-      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const db = await emptied(t);
+      if (!db) return;
       const cache = new CachedFuzzyIndex(db);
       const a = await parse('A', campaign('Alice', 500, 24, 'x'));
       const b = await parse('B', NEWSLETTER);
@@ -313,10 +313,8 @@ for (const kind of DATABASES) {
     });
 
     it('a cached index notices an entry widened, judged again or taken back (no row added or deleted)', async (t) => {
-      const store = ref.store;
-      if (!store) return t.skip('PostgreSQL not reachable');
-      const db = store.db;
-      for (const e of await listFuzzy(db)) await deleteFuzzy(db, [e.id]);
+      const db = await emptied(t);
+      if (!db) return;
       const cache = new CachedFuzzyIndex(db);
       const msg = await parse('A', campaign('Alice', 500, 24, 'x'));
       const add = (scope: FuzzyScope, at: string) => addFuzzy(db, msg, { ...opts, class: 'spam', scope, now: new Date(at) });

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { analyzerConfig } from '../../files/config.js';
 import { parseMessage } from '../../message/parse.js';
 import { FuzzyConfig } from '../../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, MAX_TEXT_ENTRIES, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, isAttachedMessage, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, MAX_TEXT_ENTRIES, NO_FILE_OR_PICTURE, pageFuzzy, type FuzzyClass, type FuzzyEntry } from '../../scan/analyzers/fuzzy/store.js';
 import { describeScope, namedScope } from '../../scan/analyzers/fuzzy/scope.js';
 import { readInputs } from '../../scan/inputs.js';
 import { action, collect, printJson, UsageError, withStore } from '../context.js';
@@ -84,7 +84,7 @@ export function registerFuzzyCommands(program: Command): void {
               for (const e of entries) total[e.status]++;
               if (!entries.length) total.nothing++;
               if (opts.json) printJson({ file: t.file, ...r });
-              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and no attachment or picture to fingerprint)${!opts.attached && carries ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
+              else if (!entries.length) process.stderr.write(`rampart: ${t.file}: nothing to fingerprint (${r.words} words, fewer than scan.analyzers.fuzzy.min_words ${cfg.min_words}, and ${NO_FILE_OR_PICTURE})${!opts.attached && carries ? ' — it carries an attached message: --attached adds that one' : ''}: not added\n`);
               else process.stdout.write(`${t.file}: ${describeAdded(r, cfg.min_words)}\n`);
             }
           }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { Option, type Command } from 'commander';
 import { formatDuration } from '../../config/schema.js';
 import { expireQuarantine, heldUntil } from '../../spool/quarantine-expiry.js';
-import { entriesOf } from '../../scan/analyzers/fuzzy/store.js';
+import { entriesOf, NO_FILE_OR_PICTURE } from '../../scan/analyzers/fuzzy/store.js';
 import { teachSpooled, type Taught } from '../../scan/feedback.js';
 import { discardHeld, releaseHeld } from '../../spool/release.js';
 import type { Database } from '../../store/schema.js';
@@ -24,7 +24,7 @@ async function held(db: Kysely<Database>, id: string) {
 function learnedText(t: Taught): string {
   const bayes = t.bayes.learned ? 'Bayes learned it' : t.bayes.relearned ? 'Bayes moved it to this class' : 'Bayes already knew it';
   const ids = t.fuzzy ? entriesOf(t.fuzzy).map((e) => `#${e.id}`) : [];
-  const fuzzy = ids.length ? `fuzzy hash ${ids.join(' ')}` : `no fuzzy hash (${t.fuzzy?.words ?? 0} words, no attachment or picture to fingerprint)`;
+  const fuzzy = ids.length ? `fuzzy hash ${ids.join(' ')}` : `no fuzzy hash (${t.fuzzy?.words ?? 0} words, ${NO_FILE_OR_PICTURE})`;
   return `${bayes}, ${fuzzy}`;
 }
 

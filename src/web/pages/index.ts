@@ -193,10 +193,14 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     if (!c) throw new ApiError('bad_link');
     return { token, c };
   };
+  /** The message a link names and the state of its recipient's copy; either may be gone. */
+  const linked = async (c: { id: string; rcpt: string }) => ({
+    m: await db.selectFrom('messages').select(['id', 'subject', 'mail_from', 'spool_path']).where('id', '=', c.id).executeTakeFirst(),
+    held: await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst(),
+  });
   app.get('/r/:token', async (req, reply) => {
     const { token, c } = claimsOf(req);
-    const m = await db.selectFrom('messages').select(['subject', 'mail_from', 'status']).where('id', '=', c.id).executeTakeFirst();
-    const held = await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst();
+    const { m, held } = await linked(c);
     if (!m || !held) throw new ApiError('bad_link');
     const body = held.status === 'held'
       ? html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`
@@ -208,9 +212,8 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     // "Always allow": the link is the recipient's, so is the personal list the sender joins — only
     // while the message is still held for them (a used link adds nothing).
     const wantsAllow = (req.body as { allow?: string } | undefined)?.allow === '1';
-    const m = await db.selectFrom('messages').select(['id', 'spool_path', 'mail_from']).where('id', '=', c.id).executeTakeFirst();
-    const held = await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst();
-    const allowed = wantsAllow && m && held?.status === 'held' ? await allowSender(db, c.rcpt, m) : undefined;
+    const { m, held } = wantsAllow ? await linked(c) : {};
+    const allowed = m && held?.status === 'held' ? await allowSender(db, c.rcpt, m) : undefined;
     const released = await releaseHeldRecipients(db, c.id, { address: c.rcpt }, ctx.now());
     await audit(db, { actor: `link:${c.rcpt}`, action: 'quarantine.release_link', target: c.id, detail: { released, ...(allowed ? { allowed } : {}) }, ip: req.ip }, ctx.now());
     const said = released.length ? `Released to ${c.rcpt}; it is on its way to your mailbox.${allowed ? ` Mail from ${allowed} will reach you from now on, unless it is a threat.` : ''}` : 'This message had already been released or removed.';

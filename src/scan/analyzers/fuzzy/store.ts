@@ -144,6 +144,9 @@ export interface AddResult {
   files: (Added & { kind: 'file' | 'image'; filename: string | null })[];
 }
 
+/** What a report without entries lacked besides a long enough text, as every surface says it. */
+export const NO_FILE_OR_PICTURE = 'no attachment or picture to fingerprint';
+
 /** Entries a report made or found: none means the message had nothing to fingerprint. */
 export const entriesOf = (r: AddResult): Added[] => [...(r.text ? [r.text] : []), ...r.files];
 
