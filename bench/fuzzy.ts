@@ -58,7 +58,7 @@ console.log(`index of ${index.size} entries built in ${built.toFixed(0)} ms${glo
 
 const scanned = items.filter((i) => i.sh);
 t = performance.now();
-for (const i of scanned) index.match({ shingles: i.sh, files: [], domains: [] }, minAgree, now);
+for (const i of scanned) index.match({ shingles: i.sh, files: [], domain: null }, minAgree, now);
 console.log(`lookups: ${((performance.now() - t) / scanned.length * 1000).toFixed(1)} µs each over ${scanned.length} messages`);
 
 console.log(`\nevery training spam (${reported.length}) reported; matches at ${minAgree}/${SHINGLES} (threshold ${threshold}):`);
@@ -67,7 +67,7 @@ for (const half of ['train', 'eval']) {
     const sel = items.filter((i) => i.half === half && i.set === set);
     // A training spam matches itself: for those, the near-copies among the other reported spam.
     const matched = (i: Item) =>
-      i.sh !== null && (half === 'train' && set === 'spam' ? reported.some((r) => r !== i && agreement(r.sh!, i.sh!) >= minAgree) : index.match({ shingles: i.sh, files: [], domains: [] }, minAgree, now).size > 0);
+      i.sh !== null && (half === 'train' && set === 'spam' ? reported.some((r) => r !== i && agreement(r.sh!, i.sh!) >= minAgree) : index.match({ shingles: i.sh, files: [], domain: null }, minAgree, now).size > 0);
     const n = sel.filter(matched).length;
     console.log(`  ${half === 'train' ? 'training' : 'evaluation'} ${set}: ${n} of ${sel.length}`);
   }

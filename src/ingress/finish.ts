@@ -13,15 +13,19 @@ import { runScan, type ScanHook, type ScanRecipient } from './scan-hook.js';
 
 export interface Finisher {
   db: Kysely<Database>;
-  /** Makes a message durable (spool.accept, possibly batched); resolves with the queue id. */
-  accept(input: AcceptInput): Promise<string>;
+  /**
+   * Makes the message durable (spool.accept, possibly batched) — a split message's copies all or
+   * none; resolves with their queue ids.
+   */
+  accept(inputs: AcceptInput[]): Promise<string[]>;
   scan: RampartConfig['scan'];
   node: string;
   log: Logger;
 }
 
 type Refused = { kind: 'refused' | 'tempfail'; code: number; enhanced: string; message: string; reason: string; reply: string };
-export type FinishResult = { kind: 'accepted'; id: string } | Refused;
+/** ids: the queue id of each copy (one unless the recipients' policies split the message). */
+export type FinishResult = { kind: 'accepted'; ids: string[] } | Refused;
 
 function refusal(kind: 'refused' | 'tempfail', code: number, enhanced: string, message: string, reason: string): Refused {
   return { kind, code, enhanced, message, reason, reply: `${code} ${enhanced} ${message}` };
@@ -45,15 +49,20 @@ export async function finishMessage(input: { raw: Buffer; envelope: Envelope; re
   const trace = traceHeaders(raw);
   const outcome = await runScan(input.hook, { raw, envelope, domains, recipients }, deps.scan.timeout);
 
-  let accept: Omit<AcceptInput, 'envelope' | 'recipients' | 'messageId' | 'subject'>;
+  const common = { envelope, messageId: trace.messageId, subject: trace.subject };
+  let copies: AcceptInput[];
   if (!outcome.ok) {
     deps.log.warn({ reason: outcome.reason, ip: envelope.clientIp }, 'scan failed');
     if (deps.scan.on_failure === 'tempfail') return refusal('tempfail', 451, '4.7.0', 'Message could not be scanned, try again later', 'scan_failed');
-    accept = {
-      chunks: [raw],
-      status: 'quarantined',
-      verdict: { category: 'other_threat', score: 0, action: 'quarantine', symbols: JSON.stringify([{ name: 'SCAN_FAIL', score: 0, detail: outcome.reason }]) },
-    };
+    copies = [
+      {
+        ...common,
+        recipients: spoolRecipients,
+        chunks: [raw],
+        status: 'quarantined',
+        verdict: { category: 'other_threat', score: 0, action: 'quarantine', symbols: JSON.stringify([{ name: 'SCAN_FAIL', score: 0, detail: outcome.reason }]) },
+      },
+    ];
   } else {
     const d = outcome.decision;
     if (d.kind === 'tempfail') return refusal('tempfail', 451, '4.7.0', d.reason || 'Try again later', 'scan_tempfail');
@@ -67,16 +76,37 @@ export async function finishMessage(input: { raw: Buffer; envelope: Envelope; re
       }
       return r;
     }
-    accept = {
-      // d.message: policy rewrote a header (subject prefix); the verdict headers still go first.
-      chunks: d.verdict?.addHeaders.length ? [headerLines(d.verdict.addHeaders), d.message ?? raw] : [d.message ?? raw],
-      status: d.quarantine ? 'quarantined' : 'queued',
-      ...(d.verdict ? { verdict: verdictColumns(d.verdict) } : {}),
-    };
+    if (d.kind === 'split') {
+      const byAddress = new Map(spoolRecipients.map((r) => [r.address.toLowerCase(), r]));
+      copies = d.copies.map((c) => ({
+        ...common,
+        recipients: c.recipients.map((a) => byAddress.get(a.toLowerCase())).filter((r) => r !== undefined),
+        chunks: [headerLines(c.verdict.addHeaders), c.message ?? raw],
+        status: c.quarantine ? 'quarantined' : 'queued',
+        verdict: verdictColumns(c.verdict),
+      }));
+      // Every recipient in exactly one copy, or the scan answered for another message.
+      const counted = copies.reduce((n, c) => n + c.recipients.length, 0);
+      if (counted !== spoolRecipients.length || copies.some((c) => !c.recipients.length)) {
+        deps.log.error({ copies: d.copies.map((c) => c.recipients) }, 'split decision does not match the recipients');
+        return refusal('tempfail', 451, '4.3.0', 'Local error while scanning, try again later', 'scan_split_mismatch');
+      }
+    } else {
+      copies = [
+        {
+          ...common,
+          recipients: spoolRecipients,
+          // d.message: policy rewrote a header (subject prefix); the verdict headers still go first.
+          chunks: d.verdict?.addHeaders.length ? [headerLines(d.verdict.addHeaders), d.message ?? raw] : [d.message ?? raw],
+          status: d.quarantine ? 'quarantined' : 'queued',
+          ...(d.verdict ? { verdict: verdictColumns(d.verdict) } : {}),
+        },
+      ];
+    }
   }
   try {
-    const id = await deps.accept({ ...accept, envelope, recipients: spoolRecipients, messageId: trace.messageId, subject: trace.subject });
-    return { kind: 'accepted', id };
+    const ids = await deps.accept(copies);
+    return { kind: 'accepted', ids };
   } catch (err) {
     deps.log.error({ err }, err instanceof SpoolError ? 'spool refused the message' : 'unexpected error while spooling');
     return refusal('tempfail', 451, '4.3.0', 'Local error while queueing, try again later', 'spool_error');

@@ -15,13 +15,24 @@ import type { Database } from '../store/schema.js';
 /** A message whose file is in queue/ (fsync'd) and whose rows are still to be committed. */
 export type SpooledMessage = MessageRows;
 
-/** Writes the file (its directory entry is fsync'd by the commit). Throws SpoolError, leaving nothing behind. */
-export async function writeSpoolFile(spool: Spool, input: AcceptInput): Promise<SpooledMessage> {
-  return spooledRows(await spool.writeFile(input.chunks), input);
+/**
+ * Writes the files of a message's copies (their directory entries are fsync'd by the commit).
+ * Throws SpoolError, leaving nothing behind.
+ */
+export async function writeSpoolFiles(spool: Spool, inputs: readonly AcceptInput[]): Promise<SpooledMessage[]> {
+  const written: SpooledMessage[] = [];
+  try {
+    for (const input of inputs) written.push(spooledRows(await spool.writeFile(input.chunks), input));
+  } catch (err) {
+    await Promise.all(written.map((m) => unlink(m.file).catch(() => {})));
+    throw err;
+  }
+  return written;
 }
 
+/** One accepted message: its copies, committed together or not at all. */
 interface Pending {
-  msg: SpooledMessage;
+  msgs: SpooledMessage[];
   resolve(): void;
   reject(err: Error): void;
 }
@@ -39,10 +50,10 @@ export class RowCommitter {
     private readonly maxBatch = 500,
   ) {}
 
-  /** Resolves once the message's rows are committed; on failure its file is removed. */
-  commit(msg: SpooledMessage): Promise<void> {
+  /** Resolves once the rows of the message's copies are committed; on failure their files are removed. */
+  commit(msgs: SpooledMessage[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ msg, resolve, reject });
+      this.queue.push({ msgs, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -59,7 +70,7 @@ export class RowCommitter {
           continue;
         }
         try {
-          await this.insert(batch.map((p) => p.msg));
+          await this.insert(batch.flatMap((p) => p.msgs));
           for (const p of batch) p.resolve();
         } catch (err) {
           if (batch.length === 1) {
@@ -70,7 +81,7 @@ export class RowCommitter {
           this.log?.warn({ err, batch: batch.length }, 'group commit failed; committing one by one');
           for (const p of batch) {
             try {
-              await this.insert([p.msg]);
+              await this.insert(p.msgs);
               p.resolve();
             } catch (e) {
               await fail([p], new SpoolError(`cannot record message: ${(e as Error).message}`, e));
@@ -90,16 +101,16 @@ export class RowCommitter {
 
 async function fail(batch: Pending[], err: SpoolError): Promise<void> {
   for (const p of batch) {
-    await unlink(p.msg.file).catch(() => {});
+    for (const m of p.msgs) await unlink(m.file).catch(() => {});
     p.reject(err);
   }
 }
 
 /** The accept function of a process that commits its own rows (in-process mode). */
-export function localAccept(spool: Spool, committer: RowCommitter): (input: AcceptInput) => Promise<string> {
-  return async (input) => {
-    const msg = await writeSpoolFile(spool, input);
-    await committer.commit(msg);
-    return msg.id;
+export function localAccept(spool: Spool, committer: RowCommitter): (inputs: AcceptInput[]) => Promise<string[]> {
+  return async (inputs) => {
+    const msgs = await writeSpoolFiles(spool, inputs);
+    await committer.commit(msgs);
+    return msgs.map((m) => m.id);
   };
 }

@@ -37,7 +37,7 @@ export async function startIngressProcess(opts: {
   tls: TlsMaterial;
   limiter: Limiter;
   /** Makes the accept function: local group commit, or rows sent to the primary. */
-  accept: (spool: Spool) => (input: AcceptInput) => Promise<string>;
+  accept: (spool: Spool) => (inputs: AcceptInput[]) => Promise<string[]>;
   log: Logger;
   overrides?: IngressOverrides;
 }): Promise<IngressProcess> {

@@ -249,7 +249,7 @@ export class Ingress {
     });
     const raw = Buffer.concat([received, ...collected.chunks]);
     const result = await finishMessage({ raw, envelope, recipients: s.recipients, hook: this.scanHook, deps: this.deps.finisher });
-    if (result.kind === 'accepted') return `2.0.0 queued as ${result.id}`;
+    if (result.kind === 'accepted') return `2.0.0 queued as ${result.ids.join(' ')}`;
     this.deps.log.info({ ip: s.ip, reply: result.reply, reason: result.reason }, 'message refused at end of data');
     if (result.kind === 'tempfail') this.deps.events.record({ client_ip: s.ip, helo: envelope.helo, stage: 'data', reason: result.reason, detail: result.reply, domain });
     throw smtpError(result.code, result.enhanced, result.message);

@@ -185,8 +185,23 @@ export class PolicyRepository {
   }
 
   async snapshot(): Promise<PolicySnapshot> {
-    const [p, m, l] = await Promise.all([this.policies(), this.monitors(), this.listEntries()]);
-    return new PolicySnapshot(p, m, l);
+    const [p, m, l, a] = await Promise.all([this.policies(), this.monitors(), this.listEntries(), this.listedAliases()]);
+    return new PolicySnapshot(p, m, l, a);
+  }
+
+  /**
+   * The directory's aliases whose target mailbox has a personal list: mail to the alias is the
+   * target owner's mail. Only those, so a directory of tens of thousands of addresses is not read
+   * into every scanner's snapshot.
+   */
+  private async listedAliases(): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('recipients')
+      .select(['address', 'target'])
+      .where('kind', '=', 'alias')
+      .where('target', 'in', this.db.selectFrom('scan_lists').select('domain').where('domain', 'like', '%@%'))
+      .execute();
+    return new Map(rows.flatMap((r) => (r.target ? [[r.address, r.target] as const] : [])));
   }
 }
 

@@ -46,8 +46,11 @@ export class PolicySnapshot {
   private readonly actions = new Map<string, PolicyRow>();
   private readonly monitors = new Map<string, MonitorRow>();
   private readonly lists = new Map<string, ListEntry[]>();
+  private readonly aliases: ReadonlyMap<string, string>;
 
-  constructor(policies: readonly PolicyRow[] = [], monitors: readonly MonitorRow[] = [], entries: readonly ListEntry[] = []) {
+  /** aliases: alias address → its target mailbox, for the targets that have a personal list. */
+  constructor(policies: readonly PolicyRow[] = [], monitors: readonly MonitorRow[] = [], entries: readonly ListEntry[] = [], aliases: ReadonlyMap<string, string> = new Map()) {
+    this.aliases = aliases;
     for (const p of policies) if (isCategory(p.category) && isAction(p.action)) this.actions.set(`${p.domain}\0${p.category}`, p);
     for (const m of monitors) if (isFamily(m.family)) this.monitors.set(`${m.domain}\0${m.family}`, m);
     for (const e of entries) {
@@ -79,13 +82,15 @@ export class PolicySnapshot {
 
   /**
    * A mailbox's personal entries (its owner's allowed or blocked senders). Mail to a sub-address
-   * (kim+lists@…) uses the mailbox's list (kim@…) unless the sub-address has one of its own.
+   * (kim+lists@…) uses the mailbox's list (kim@…), and mail to an alias its target's (the
+   * directory's alias k.lee@… → kim@…), unless the address has a list of its own.
    */
   personal(mailbox: string, list: 'allow' | 'block'): ListEntry[] {
+    const own = this.lists.get(mailbox) ?? this.lists.get(this.aliases.get(mailbox) ?? '');
+    if (own) return own.filter((e) => e.list === list);
     const plus = mailbox.indexOf('+');
     const at = mailbox.lastIndexOf('@');
-    const own = this.lists.get(mailbox) ?? (plus > 0 && plus < at ? this.lists.get(mailbox.slice(0, plus) + mailbox.slice(at)) : undefined);
-    return (own ?? []).filter((e) => e.list === list);
+    return plus > 0 && plus < at ? this.personal(mailbox.slice(0, plus) + mailbox.slice(at), list) : [];
   }
 
   /** The domain's list entries followed by the global ones. */

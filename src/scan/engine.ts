@@ -25,8 +25,11 @@ export interface EngineOptions {
 export interface ScanRequest {
   raw: Uint8Array;
   envelope: Envelope;
-  /** Recipient domains; when empty they are taken from the envelope recipients. */
-  domains?: string[];
+  /**
+   * The canonical domain of each envelope recipient, in the envelope's order (the ingress knows
+   * alias domains); when absent, each recipient address's own domain.
+   */
+  rcptDomains?: string[];
   id?: string | null;
 }
 
@@ -79,7 +82,8 @@ export class ScanEngine {
     const message = await parseMessage(req.raw, req.envelope, req.id ?? null);
     lap('parse');
     const protectedDomains = state.domains;
-    const domains = req.domains?.length ? req.domains : [...new Set(req.envelope.rcptTo.map((r) => r.slice(r.lastIndexOf('@') + 1).toLowerCase()).filter(Boolean))];
+    const recipients = req.envelope.rcptTo.map((address, i) => ({ address, domain: req.rcptDomains?.[i] ?? address.slice(address.lastIndexOf('@') + 1).toLowerCase() }));
+    const domains = [...new Set(recipients.map((r) => r.domain).filter(Boolean))];
     const result = await this.pipeline.run(message, { resolve: this.resolve, now: this.now, db: this.opts.db, protectedDomains, recipientDomains: domains, timer });
     lap('pipeline');
     const decided = decide({
@@ -88,7 +92,7 @@ export class ScanEngine {
       policy: state.policy,
       envelope: req.envelope,
       fromAddress: message.from?.address ?? null,
-      domains,
+      recipients,
       now: this.now(),
       onFailure: this.opts.config.scan.on_failure,
       raw: req.raw,

@@ -122,6 +122,7 @@ export class Pipeline {
       const hit: SymbolHit = { name: e.name, score: round(def.score * (e.weight ?? 1)), family: def.family ?? a.family };
       if (e.detail) hit.detail = e.detail;
       if (def.category) hit.category = def.category;
+      if (e.domains) hit.domains = e.domains;
       into.hits.push(hit);
     }
     if (out.headers) into.headers.push(...out.headers);

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
         void (store?.close() ?? Promise.resolve()).finally(() => port.close());
         return;
       }
-      engine.scan({ raw: req.raw, envelope: req.envelope, domains: req.domains, id: req.id }).then(
+      engine.scan({ raw: req.raw, envelope: req.envelope, rcptDomains: req.rcptDomains, id: req.id }).then(
         (decided) => {
           const m = decided.decision.kind === 'accept' ? decided.decision.message : undefined;
           outbox.send({ seq: req.seq, ok: true, decided }, m?.buffer as ArrayBuffer | undefined);

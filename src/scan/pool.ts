@@ -18,7 +18,7 @@ export interface WorkerRequest {
   seq: number;
   raw: Uint8Array;
   envelope: Envelope;
-  domains?: string[];
+  rcptDomains?: string[];
   id?: string | null;
 }
 
@@ -280,7 +280,9 @@ export class ScanPool {
           clearTimeout(t.timer);
           if (reply.ok) {
             const d = reply.decided.decision;
-            if (d.kind === 'accept' && d.message) d.message = Buffer.from(d.message.buffer, d.message.byteOffset, d.message.byteLength);
+            // Buffers arrive as plain Uint8Arrays.
+            if (d.kind === 'accept' && d.message) d.message = asBuffer(d.message);
+            if (d.kind === 'split') for (const c of d.copies) if (c.message) c.message = asBuffer(c.message);
             t.resolve(reply.decided);
           } else t.reject(new Error(reply.error));
         }
@@ -298,3 +300,5 @@ export class ScanPool {
     });
   }
 }
+
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

@@ -26,6 +26,7 @@ export interface Composite {
 export const POLICY_SYMBOLS: readonly SymbolDef[] = [
   { name: 'POLICY_ALLOWLIST', description: 'Sender or client is on an allow list', group: 'policy', score: 0 },
   { name: 'POLICY_BLOCKLIST', description: 'Sender or client is on a block list', group: 'policy', score: 0 },
+  { name: 'POLICY_SPLIT', description: "Recipients' policies disagreed: this copy is for some of them only", group: 'policy', score: 0 },
 ];
 
 /** AUTH_FAIL for analyzer "auth", URL_REPUTATION_FAIL for "url-reputation". */

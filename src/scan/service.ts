@@ -36,7 +36,7 @@ export async function createScanService(opts: ScanServiceOptions): Promise<ScanS
   const pool = await ScanPool.start({ config: opts.config, size: opts.threads ?? defaultThreads(opts.config), analyzersModule: opts.analyzersModule });
   const log = opts.logger?.child({ name: 'scan' });
   const hook: ScanHook = async (input) => {
-    const { decision, verdict } = await pool.scan({ raw: input.raw, envelope: input.envelope, domains: input.domains });
+    const { decision, verdict } = await pool.scan({ raw: input.raw, envelope: input.envelope, rcptDomains: input.recipients.map((r) => r.domain) });
     log?.debug({ category: verdict.category, score: verdict.score, action: verdict.action, decision: decision.kind }, 'scanned');
     return decision;
   };

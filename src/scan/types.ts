@@ -139,6 +139,11 @@ export interface Emit {
   detail?: string;
   /** Multiplier for the configured score (e.g. Bayes probability); default 1. */
   weight?: number;
+  /**
+   * The recipient domains it counts for (a fuzzy entry of some domains' judgement); absent: the
+   * whole message. Policy scores each recipient domain's copy with its own symbols.
+   */
+  domains?: readonly string[];
 }
 
 /** A symbol in a verdict: name, final score and the explanation. */
@@ -148,6 +153,8 @@ export interface SymbolHit {
   detail?: string;
   category?: Category;
   family?: Family;
+  /** See Emit.domains. */
+  domains?: readonly string[];
 }
 
 export type Stage = 'connect' | 'prefilter' | 'normal' | 'postfilter';
@@ -227,5 +234,16 @@ export type ScanDecision =
       /** The message to spool instead of the received bytes, when policy rewrote a header (subject prefix). */
       message?: Buffer;
     }
+  /** Recipients whose policies disagree: accepted, one copy per group of recipients that agree. */
+  | { kind: 'split'; copies: AcceptedCopy[] }
   | { kind: 'reject'; verdict: Verdict; reason: string }
   | { kind: 'tempfail'; reason: string };
+
+/** One copy of a split message: the envelope recipients it is for and what their policy does with it. */
+export interface AcceptedCopy {
+  recipients: string[];
+  verdict: Verdict;
+  quarantine: boolean;
+  /** The copy's bytes instead of the received ones, when its policy rewrote the subject. */
+  message?: Buffer;
+}

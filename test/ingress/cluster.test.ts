@@ -1,12 +1,16 @@
 // The process model with two SMTP worker processes sharing one port: per-IP and total connection
 // limits and the message rate hold across workers (counters in the primary), a dead worker is
-// replaced and its slots freed, and a load from Postfix's smtp-source is recorded exactly once.
+// replaced and its slots freed, a load from Postfix's smtp-source is recorded exactly once, and a
+// message split by its recipients' policies has all its copies committed by the primary.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
+import { sendWithNodemailer } from '../helpers/nodemailer.js';
+import { PolicyRepository } from '../../src/policy/repository.js';
+import { SHIPPED_BUT_LIMITS } from '../scan/fake-analyzers.js';
 
 const run = promisify(execFile);
 
@@ -133,5 +137,39 @@ describe('message rate and total connections across workers', () => {
       c.close();
     }
     assert.deepEqual(codes, [250, 250, 250, 250, 250, 250, 451, 451]);
+  });
+});
+
+describe('a split message from an SMTP worker process', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({
+      workers: 1,
+      domains: [
+        { name: 'open.test', catchAll: true },
+        { name: 'held.test', catchAll: true },
+      ],
+      config: { scan: { enabled: true, threads: 1, disabled: SHIPPED_BUT_LIMITS } },
+    });
+    await new PolicyRepository(gw.db).setAction('held.test', 'clean', 'quarantine');
+  });
+  after(() => gw?.stop());
+
+  it("commits the copies the worker wrote, each with its recipients and status", async () => {
+    // The worker's policy cache may predate the action above for a moment.
+    await eventually(async () => {
+      const r = await sendWithNodemailer(gw.port, { from: 'a@outside.test', to: 'x@open.test, y@held.test', subject: 'two copies', text: 'hello\n' });
+      assert.ok(r.ok, JSON.stringify(r));
+      return r.response.split(' ').length === 6;
+    }, 'a split reply: queued as ID ID');
+    const rows = await gw.db
+      .selectFrom('messages')
+      .innerJoin('message_recipients', 'message_recipients.message_id', 'messages.id')
+      .select(['messages.status', 'message_recipients.address'])
+      .where('messages.subject', '=', 'two copies')
+      .orderBy('messages.received_at', 'desc')
+      .limit(2)
+      .execute();
+    assert.deepEqual(rows.map((r) => `${r.address} ${r.status}`).sort(), ['x@open.test queued', 'y@held.test quarantined']);
   });
 });

@@ -1,6 +1,6 @@
 // Stored policy on SQLite and PostgreSQL: actions per domain over the global default, monitor
-// mode before and after go-live, allow/block lists (allow never overrides malware), and the
-// strictest-domain rule for messages to several domains.
+// mode before and after go-live, allow/block lists (allow never overrides malware), and messages
+// to recipients whose policies disagree: split into one copy per outcome.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +8,8 @@ import { DnsConfig } from '../../src/config/schema.js';
 import { MAX_PERSONAL_ENTRIES, PolicyError, PolicyRepository } from '../../src/policy/repository.js';
 import { ScanConfig } from '../../src/scan/config.js';
 import { ScanEngine } from '../../src/scan/engine.js';
+import { Directory } from '../../src/directory/repository.js';
+import { formatText, toReport } from '../../src/scan/report.js';
 import type { Envelope } from '../../src/scan/types.js';
 import type { Store } from '../../src/store/db.js';
 import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
@@ -71,10 +73,27 @@ for (const kind of DATABASES) {
       now = new Date('2026-11-28T07:00:00Z');
       const other = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env({ rcptTo: ['x@other.org'] }) });
       assert.equal(other.decision.kind, 'reject');
-      // Mixed: the monitored domain cannot make mail to the enforced one pass (strictest wins).
+      // Mixed: each domain gets its own outcome. The enforced domain's refusal cannot be the reply
+      // (the monitored one accepts the message), so its copy is held, not delivered.
       const mixed = await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env({ rcptTo: ['bob@example.org', 'x@other.org'] }) });
-      assert.equal(mixed.decision.kind, 'reject');
-      assert.deepEqual(mixed.verdict.would, { category: 'malware', action: 'reject' });
+      assert.deepEqual([mixed.verdict.category, mixed.verdict.action], ['malware', 'reject'], 'the message verdict: the strictest');
+      assert.equal(mixed.decision.kind, 'split');
+      const copies = mixed.decision.kind === 'split' ? mixed.decision.copies : [];
+      assert.deepEqual(
+        copies.map((c) => [c.recipients, c.verdict.category, c.verdict.action, c.quarantine, c.verdict.would ?? null]),
+        [
+          [['bob@example.org'], 'phishing', 'quarantine', true, { category: 'malware', action: 'reject' }],
+          [['x@other.org'], 'malware', 'quarantine', true, null],
+        ],
+      );
+      assert.equal(copies[1]!.verdict.symbols.find((s) => s.name === 'POLICY_SPLIT')?.detail, 'copy 2 of 2, for x@other.org: refused by their policy, held because the message was accepted for its other recipients');
+      assert.equal(copies[0]!.verdict.addHeaders.find((h) => h.key === 'x-rampart-category')?.value, 'phishing', "each copy's headers carry its own verdict");
+      // rampart scan shows each copy under the message's (strictest) verdict.
+      const report = formatText('m.eml', toReport(mixed));
+      assert.match(report, /^Action: reject\nWould \(monitor mode\): malware → reject\nCopy for bob@example\.org: phishing → quarantine\nCopy for x@other\.org: malware → quarantine\n/m);
+      // Both enforced and both refusing: one refusal, no split.
+      now = new Date('2026-11-28T08:00:01Z');
+      assert.equal((await e.scan({ raw: fixture('malware-and-phish.eml'), envelope: env({ rcptTo: ['bob@example.org', 'x@other.org'] }) })).decision.kind, 'reject');
     });
 
     it('allow lists deliver anything but malware; block lists refuse', async (t) => {
@@ -105,7 +124,7 @@ for (const kind of DATABASES) {
       assert.equal(await repo.removeListEntry('example.org', 'block', 'cheap.test'), false);
     });
 
-    it("a mailbox's personal lists: its allowed senders lift spam and graymail, never a threat; its blocked senders are refused; both only when every recipient's list says so", async (t) => {
+    it("a mailbox's personal lists (also for its sub-addresses and aliases): its allowed senders lift spam and graymail, never a threat; its blocked senders are refused; with other recipients, each gets its own copy", async (t) => {
       if (!tdb) return t.skip('PostgreSQL unreachable');
       now = new Date('2026-12-01T00:00:00Z');
       const e = () => engine();
@@ -122,19 +141,45 @@ for (const kind of DATABASES) {
       // Mail to Kim's sub-address uses Kim's list.
       assert.equal((await spamTo(['kim+offers@example.org'])).verdict.action, 'deliver');
       assert.equal((await spamTo(['kimberly@example.org'])).verdict.action, 'tag');
-      // To Kim and Lee: Lee has not allowed it, so it is tagged for both (one reply, one action).
-      assert.equal((await spamTo(['kim@example.org', 'lee@example.org'])).verdict.action, 'tag');
+      // Mail to the directory's alias of Kim's mailbox (and to its sub-address) is Kim's mail.
+      const dir = new Directory(store.db);
+      await dir.addDomain('example.org');
+      await dir.addRecipient('kim@example.org');
+      await dir.addRecipient('k.lee@example.org', { alias: 'kim@example.org' });
+      await dir.addRecipient('office@example.org', { alias: 'lee@example.org' });
+      assert.equal((await spamTo(['K.Lee@example.org'])).verdict.action, 'deliver');
+      assert.equal((await spamTo(['k.lee+shop@example.org'])).verdict.action, 'deliver');
+      assert.equal((await spamTo(['office@example.org'])).verdict.action, 'tag', "an alias of a mailbox with no list: the domain's policy");
+      // To Kim and Lee: Lee has not allowed it, so Kim's copy is delivered and Lee's tagged.
+      const both = await spamTo(['kim@example.org', 'lee@example.org']);
+      assert.equal(both.verdict.action, 'tag');
+      assert.equal(both.decision.kind, 'split');
+      const copies = both.decision.kind === 'split' ? both.decision.copies : [];
+      assert.deepEqual(
+        copies.map((c) => [c.recipients, c.verdict.action, c.quarantine, c.message ? /\[SPAM\]|=\?UTF-8\?B\?/.test(c.message.toString('latin1')) : null]),
+        [
+          [['kim@example.org'], 'deliver', false, null],
+          [['lee@example.org'], 'tag', false, true],
+        ],
+      );
+      assert.equal(copies[0]!.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST')?.detail, 'kim@example.org allow list: cheap.test');
+      assert.equal(copies[1]!.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST'), undefined, "Kim's entry is not in Lee's copy");
       // A threat is not the owner's to let through: the phishing stays quarantined, the entry named as ignored.
       const phish = await e().scan({ raw: fixture('phish.eml'), envelope: env({ rcptTo: ['kim@example.org'] }) });
       assert.deepEqual([phish.verdict.category, phish.verdict.action], ['phishing', 'quarantine']);
       assert.equal(phish.verdict.symbols.find((s) => s.name === 'POLICY_ALLOWLIST')?.detail, 'kim@example.org allow list: security@bank-alerts.test (ignored for phishing)');
-      // Blocked by Lee: refused before 250 when Lee is the only recipient, not when Kim receives it too.
+      // Blocked by Lee: refused before 250 when Lee is the only recipient; when Kim receives it too,
+      // Kim's copy is delivered and Lee's held.
       await repo.addListEntry('lee@example.org', 'block', 'alice@partner.test');
       const clean = (rcptTo: string[]) => e().scan({ raw: fixture('clean.eml'), envelope: env({ mailFrom: 'alice@partner.test', rcptTo }) });
       const refused = await clean(['lee@example.org']);
       assert.equal(refused.decision.kind, 'reject');
       assert.equal(refused.verdict.symbols.find((s) => s.name === 'POLICY_BLOCKLIST')?.detail, 'lee@example.org block list: alice@partner.test');
-      assert.equal((await clean(['lee@example.org', 'kim@example.org'])).decision.kind, 'accept');
+      const shared = await clean(['lee@example.org', 'kim@example.org']);
+      assert.deepEqual(shared.decision.kind === 'split' ? shared.decision.copies.map((c) => [c.recipients, c.verdict.action]) : shared.decision.kind, [
+        [['lee@example.org'], 'quarantine'],
+        [['kim@example.org'], 'deliver'],
+      ]);
       // A domain's block beats a personal allow.
       await repo.addListEntry('example.org', 'block', 'cheap.test');
       assert.equal((await spamTo(['kim@example.org'])).decision.kind, 'reject');

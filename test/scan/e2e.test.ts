@@ -1,6 +1,7 @@
 // End to end: real SMTP (Nodemailer) into a gateway whose scan hook is the real scan service
 // (worker pool, analyzers on main, stored policy). The verdict lands in `messages`; a reject
-// policy answers 550 before any 250; quarantine stores status quarantined; tag rewrites Subject.
+// policy answers 550 before any 250; quarantine stores status quarantined; tag rewrites Subject;
+// recipients whose policies disagree get one copy each of what their policy does.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -62,9 +63,35 @@ describe('scan service behind real SMTP', () => {
     assert.equal(m?.category, 'clean');
   });
 
-  it('takes the strictest action when recipients span domains', async () => {
-    const r = await send(gw.port, 'a@open.test, b@strict.test', 'mixed one');
+  it("splits a message whose recipients' policies disagree: one copy per outcome, a refusing domain's copy held", async () => {
+    const r = await send(gw.port, 'a@open.test, b@strict.test, c@held.test, d@tagged.test, e@open.test', 'mixed one');
+    assert.ok(r.ok, JSON.stringify(r));
+    const ids = /^250 2\.0\.0 queued as ((?:[0-9a-z]+ ?)+)$/.exec(r.response)![1]!.split(' ');
+    assert.equal(ids.length, 4);
+    const copies = [];
+    for (const id of ids) {
+      const m = await gw.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const rcpts = await gw.db.selectFrom('message_recipients').select(['address', 'status']).where('message_id', '=', id).orderBy('address').execute();
+      const split = JSON.parse(m.symbols!).find((s: { name: string }) => s.name === 'POLICY_SPLIT')?.detail;
+      const parsed = await parseMessage(readFileSync(m.spool_path));
+      copies.push([m.status, m.action, rcpts.map((x) => `${x.address} ${x.status}`), split, parsed.subject, parsed.headers.find((h) => h.key === 'x-spam-flag')?.value ?? null]);
+      assert.equal(m.message_id, '<mixedone@outside.test>', 'every copy keeps the Message-ID: the trace finds them all');
+    }
+    assert.deepEqual(copies, [
+      ['queued', 'deliver', ['a@open.test queued', 'e@open.test queued'], 'copy 1 of 4, for 2 recipients', 'mixed one', null],
+      ['quarantined', 'quarantine', ['b@strict.test held'], 'copy 2 of 4, for b@strict.test: refused by their policy, held because the message was accepted for its other recipients', 'mixed one', null],
+      ['quarantined', 'quarantine', ['c@held.test held'], 'copy 3 of 4, for c@held.test', 'mixed one', null],
+      ['queued', 'tag', ['d@tagged.test queued'], 'copy 4 of 4, for d@tagged.test', '[Geprüft] mixed one', 'YES'],
+    ]);
+  });
+
+  it('refuses a message once when every recipient refuses it, for whatever reason each', async () => {
+    const r = await send(gw.port, 'b@strict.test, kim@open.test', 'refused twice', 'x@pest.test');
     assert.equal(r.ok ? 0 : r.code, 550);
+    const m = await row('refused twice');
+    assert.equal(m?.status, 'rejected');
+    const rcpts = await gw.db.selectFrom('message_recipients').select('address').where('message_id', '=', m!.id).orderBy('address').execute();
+    assert.deepEqual(rcpts.map((x) => x.address), ['b@strict.test', 'kim@open.test']);
   });
 
   it('refuses a blocked sender domain', async () => {

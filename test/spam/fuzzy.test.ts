@@ -60,37 +60,34 @@ describe('fuzzy index', () => {
     const b = a.map((v, k) => (k < 20 ? v : 12345 + k)); // 20 of 32 shared with a
     const c = a.map((v, k) => (k < 10 ? v : 777 + k)); // 10 shared
     const idx = new FuzzyIndex([entry(1, b), entry(2, c), entry(3, a, 'phishing', { expiresAt: '2026-11-30T00:00:00Z' }), entry(4, b.map((v, k) => (k < 17 ? v : 9)), 'phishing')]);
-    const m = idx.match({ shingles: a, files: [], domains: [] }, 16, now);
+    const m = idx.match({ shingles: a, files: [], domain: null }, 16, now);
     assert.deepEqual([...m].map(([cls, x]) => [cls, x.entry.id, x.agree]), [['spam', 1, 20], ['phishing', 4, 17]], 'entry 3 has expired; entry 2 is under 16');
-    assert.equal(idx.match({ shingles: a.map((v) => v ^ 1), files: [], domains: [] }, 1, now).size, 0);
+    assert.equal(idx.match({ shingles: a.map((v) => v ^ 1), files: [], domain: null }, 1, now).size, 0);
     // A value 5,000 entries share in slot 0 is found (a run of equal values in the sorted keys).
     const many = new FuzzyIndex(Array.from({ length: 5000 }, (_, i) => entry(i, a.map((v, k) => (k === 0 ? 42 : i * 32 + k)))));
-    assert.equal(many.match({ shingles: [42, ...a.slice(1)], files: [], domains: [] }, 1, now).get('spam')?.agree, 1);
+    assert.equal(many.match({ shingles: [42, ...a.slice(1)], files: [], domain: null }, 1, now).get('spam')?.agree, 1);
   });
 
-  it("a domain's entries act on its mail: spam when any recipient domain is theirs, ham only when every one is", () => {
+  it("a domain's entries act on the copies for that domain only, spam and ham alike", () => {
     const a = Array.from({ length: 32 }, (_, k) => k * 1000);
     const chem = domainsScope(['Chem.Example.EDU']);
     // Spam and ham of one text would compete (next test): one index each.
     const spam = new FuzzyIndex([entry(1, a, 'spam', { scope: chem })]);
     const ham = new FuzzyIndex([entry(2, a, 'ham', { scope: chem }), entry(3, a, 'ham', { scope: domainsScope(['physics.example.edu', 'chem.example.edu']) })]);
-    const found = (domains: string[]) => [spam, ham].flatMap((idx) => [...idx.match({ shingles: a, files: [], domains }, 16, now)].map(([cls, m]) => `${cls}#${m.entry.id}`));
-    assert.deepEqual(found(['chem.example.edu']), ['spam#1', 'ham#2']);
-    // A message to chem and physics: chem's spam entry acts (the strictest of both domains'
-    // actions applies to the one transaction), chem's ham entry does not — physics never released it;
-    // the entry both released does.
-    assert.deepEqual(found(['chem.example.edu', 'physics.example.edu']), ['spam#1', 'ham#3']);
-    assert.deepEqual(found(['physics.example.edu']), ['ham#3']);
-    assert.deepEqual(found(['history.example.edu']), []);
+    assert.deepEqual([spam.scoped, new FuzzyIndex([entry(4, a, 'spam')]).scoped], [true, false]);
+    const found = (domain: string | null) => [spam, ham].flatMap((idx) => [...idx.match({ shingles: a, files: [], domain }, 16, now)].map(([cls, m]) => `${cls}#${m.entry.id}`));
+    assert.deepEqual(found('chem.example.edu'), ['spam#1', 'ham#2']);
+    assert.deepEqual(found('physics.example.edu'), ['ham#3']);
+    assert.deepEqual(found('history.example.edu'), []);
     // No recipient domain (rampart scan without --rcpt): only entries for all domains.
-    assert.deepEqual(found([]), []);
+    assert.deepEqual(found(null), []);
   });
 
   it('full, an index keeps the most recently judged text entries instead of failing', () => {
     const texts = [1, 2, 3].map((n) => Array.from({ length: 32 }, (_, k) => n * 100_000 + k));
     const idx = new FuzzyIndex(texts.map((sh, i) => entry(i + 1, sh, 'spam', { judgedAt: `2026-11-0${[5, 1, 9][i]}T00:00:00Z` })), 2);
     assert.equal(idx.leftOut, 1);
-    const hit = (sh: number[]) => idx.match({ shingles: sh, files: [], domains: [] }, 16, now).get('spam')?.entry.id ?? null;
+    const hit = (sh: number[]) => idx.match({ shingles: sh, files: [], domain: null }, 16, now).get('spam')?.entry.id ?? null;
     assert.deepEqual(texts.map(hit), [1, null, 3], 'entry 2, judged first, is left out');
     assert.equal(new FuzzyIndex(texts.map((sh, i) => entry(i + 1, sh)), 3).leftOut, 0);
   });
@@ -99,29 +96,28 @@ describe('fuzzy index', () => {
     const a = Array.from({ length: 32 }, (_, k) => k * 1000 + 7);
     const chem = domainsScope(['chem.example.edu']);
     const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T09:00:00.000Z`;
-    const verdict = (entries: FuzzyEntry[], domains: string[]) =>
-      [...new FuzzyIndex(entries).match({ shingles: a, files: [], domains }, 16, now)].map(([cls, m]) => {
+    const verdict = (entries: FuzzyEntry[], domain: string) =>
+      [...new FuzzyIndex(entries).match({ shingles: a, files: [], domain }, 16, now)].map(([cls, m]) => {
         const over = m.over ? `${m.over.winner === m.entry ? '' : `(${m.over.winner.class}#${m.over.winner.id})`}>${m.over.loser.class}#${m.over.loser.id}` : '';
         return `${cls}#${m.entry.id}${over}`;
       });
     // An operator reported the campaign for every domain on the 1st; chem's admin released a copy on the 2nd.
     const report = entry(1, a, 'spam', { judgedAt: at(1) });
     const release = entry(2, a, 'ham', { scope: chem, judgedAt: at(2) });
-    assert.deepEqual(verdict([report, release], ['chem.example.edu']), ['ham#2>spam#1']);
-    // Not for another domain's mail, nor for a copy that one receives too.
-    assert.deepEqual(verdict([report, release], ['physics.example.edu']), ['spam#1']);
-    assert.deepEqual(verdict([report, release], ['chem.example.edu', 'physics.example.edu']), ['spam#1']);
+    assert.deepEqual(verdict([report, release], 'chem.example.edu'), ['ham#2>spam#1']);
+    // Not for another domain's copy.
+    assert.deepEqual(verdict([report, release], 'physics.example.edu'), ['spam#1']);
     // Reported again on the 3rd: held again, chem's mail too.
-    assert.deepEqual(verdict([{ ...report, judgedAt: at(3) }, release], ['chem.example.edu']), ['spam#1>ham#2']);
+    assert.deepEqual(verdict([{ ...report, judgedAt: at(3) }, release], 'chem.example.edu'), ['spam#1>ham#2']);
     // A phishing report after the release outweighs it even when the spam report is older: ham
     // wins only when judged after all of them; the latest of them names the ham it set aside.
     const phish = entry(3, a, 'phishing', { judgedAt: at(4) });
-    assert.deepEqual(verdict([report, release, phish], ['chem.example.edu']), ['spam#1', 'phishing#3>ham#2']);
+    assert.deepEqual(verdict([report, release, phish], 'chem.example.edu'), ['spam#1', 'phishing#3>ham#2']);
     // So does a later spam report that agrees in fewer slots: the best match is shown, the later one named.
     const later = entry(4, a.map((v, k) => (k < 20 ? v : 5)), 'spam', { judgedAt: at(5) });
-    assert.deepEqual(verdict([report, release, later], ['chem.example.edu']), ['spam#1(spam#4)>ham#2']);
+    assert.deepEqual(verdict([report, release, later], 'chem.example.edu'), ['spam#1(spam#4)>ham#2']);
     // Judged at the same moment: the report wins.
-    assert.deepEqual(verdict([report, { ...release, judgedAt: at(1) }], ['chem.example.edu']), ['spam#1>ham#2']);
+    assert.deepEqual(verdict([report, { ...release, judgedAt: at(1) }], 'chem.example.edu'), ['spam#1>ham#2']);
   });
 });
 

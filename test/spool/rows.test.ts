@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { RowCommitter, writeSpoolFile } from '../../src/ingress/group-commit.js';
+import { RowCommitter, writeSpoolFiles } from '../../src/ingress/group-commit.js';
 import { recordRejected } from '../../src/spool/record.js';
 import { Spool, type AcceptInput } from '../../src/spool/spool.js';
 import type { Store } from '../../src/store/db.js';
@@ -88,8 +88,8 @@ for (const kind of DATABASES) {
       const viaAccept = await spool.accept(input({ status: 'quarantined', verdict }));
       // Committed in the same tick: the first flushes alone, the rest share the next transaction.
       const many = Array.from({ length: 600 }, (_, i) => `many${i}@example.org`);
-      const msgs = await Promise.all([input(), input({ rcpts: many }), input({ status: 'quarantined', verdict }), input()].map((i) => writeSpoolFile(spool, i)));
-      await Promise.all(msgs.map((m) => committer.commit(m)));
+      const msgs = (await Promise.all([input(), input({ rcpts: many }), input({ status: 'quarantined', verdict }), input()].map((i) => writeSpoolFiles(spool, [i])))).flat();
+      await Promise.all(msgs.map((m) => committer.commit([m])));
 
       const strip = <T extends { id: string; spool_path: string }>(r: T) => ({ ...r, id: '', spool_path: '' });
       assert.deepEqual(strip(await messageRow(msgs[2]!.id)), strip(await messageRow(viaAccept)));
@@ -109,17 +109,20 @@ for (const kind of DATABASES) {
       }
     });
 
-    it('one bad message in a group commit costs only itself: its file goes, the others commit', async (t) => {
+    it('one bad message in a group commit costs only itself: its files go, the others commit; a split message commits all its copies or none', async (t) => {
       if (!tdb) return t.skip('PostgreSQL not reachable');
       const committer = new RowCommitter(store.db, spool.queueDir, 'node-a');
       const bad = input({ recipients: [{ address: null as unknown as string, domainId: null }] });
-      const msgs = await Promise.all([input(), input(), bad, input()].map((i) => writeSpoolFile(spool, i)));
-      const results = await Promise.allSettled(msgs.map((m) => committer.commit(m)));
+      // The third message is split in two copies, the second of them bad.
+      const messages = await Promise.all([[input()], [input()], [input({ status: 'quarantined', verdict }), bad], [input(), input()]].map((copies) => writeSpoolFiles(spool, copies)));
+      const results = await Promise.allSettled(messages.map((m) => committer.commit(m)));
       assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       assert.match(String((results[2] as PromiseRejectedResult).reason), /cannot record message/);
-      assert.equal(existsSync(spool.pathOf(msgs[2]!.id)), false);
-      assert.equal(await store.db.selectFrom('messages').select('id').where('id', '=', msgs[2]!.id).executeTakeFirst(), undefined);
-      for (const i of [0, 1, 3]) assert.equal((await recipientRows(msgs[i]!.id)).length, 2);
+      for (const copy of messages[2]!) {
+        assert.equal(existsSync(spool.pathOf(copy.id)), false, 'neither copy of the failed message stays');
+        assert.equal(await store.db.selectFrom('messages').select('id').where('id', '=', copy.id).executeTakeFirst(), undefined);
+      }
+      for (const copy of [...messages[0]!, ...messages[1]!, ...messages[3]!]) assert.equal((await recipientRows(copy.id)).length, 2);
     });
 
     it('recordRejected: the trace rows of a refused message, no file, recipients bounced with the reply', async (t) => {

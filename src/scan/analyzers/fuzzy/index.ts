@@ -69,13 +69,28 @@ function lookup(msg: ParsedMessage, index: FuzzyIndex, cfg: FuzzyConfig, now: Da
   const words = index.hasText || index.hasImage ? fuzzyWords(msg) : [];
   const sh = index.hasText ? shingles(words, cfg.min_words) : null;
   const images = index.hasImage && !fingerprinted(words, cfg.min_words) ? messageImages(msg) : [];
-  const out: Emit[] = [];
-  for (const [cls, { entry, agree, bitsDiffer, over }] of index.match({ shingles: sh, files: msg.attachments, images, domains }, Math.ceil(cfg.threshold * SHINGLES), now, cfg.image_bits)) {
-    const what =
-      entry.kind === 'text' ? `${agree}/${SHINGLES}` : entry.kind === 'file' ? `file ${entry.filename ?? entry.sha256.slice(0, 16)}` : `picture ${entry.filename ?? entry.phash}, ${bitsDiffer}/${IMAGE_BITS} bits differ`;
-    const notes = [entry.source, ...(entry.scope.kind === 'all' ? [] : [`for ${describeScope(entry.scope)}`])];
-    if (over) notes.push(`${over.winner === entry ? '' : `${over.winner.class} #${over.winner.id} `}judged after ${over.loser.class} #${over.loser.id}`);
-    out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${notes.join('; ')})`, weight: agree / SHINGLES });
+  const judge = (domain: string | null): Emit[] => {
+    const out: Emit[] = [];
+    for (const [cls, { entry, agree, bitsDiffer, over }] of index.match({ shingles: sh, files: msg.attachments, images, domain }, Math.ceil(cfg.threshold * SHINGLES), now, cfg.image_bits)) {
+      const what =
+        entry.kind === 'text' ? `${agree}/${SHINGLES}` : entry.kind === 'file' ? `file ${entry.filename ?? entry.sha256.slice(0, 16)}` : `picture ${entry.filename ?? entry.phash}, ${bitsDiffer}/${IMAGE_BITS} bits differ`;
+      const notes = [entry.source, ...(entry.scope.kind === 'all' ? [] : [`for ${describeScope(entry.scope)}`])];
+      if (over) notes.push(`${over.winner === entry ? '' : `${over.winner.class} #${over.winner.id} `}judged after ${over.loser.class} #${over.loser.id}`);
+      out.push({ name: SYMBOL[cls], detail: `#${entry.id} ${what} "${entry.subject.slice(0, 60)}" (${notes.join('; ')})`, weight: agree / SHINGLES });
+    }
+    return out;
+  };
+  if (domains.length < 2 || !index.scoped) return judge(domains[0] ?? null);
+  // Entries of some domains' judgement: each recipient domain judged on its own, each symbol
+  // marked with the domains it counts for when not all of them (policy scores their copies apart).
+  const byKey = new Map<string, { emit: Emit; domains: string[] }>();
+  for (const d of domains) {
+    for (const emit of judge(d)) {
+      const key = JSON.stringify(emit);
+      const seen = byKey.get(key);
+      if (seen) seen.domains.push(d);
+      else byKey.set(key, { emit, domains: [d] });
+    }
   }
-  return out;
+  return [...byKey.values()].map(({ emit, domains: ds }) => (ds.length === domains.length ? emit : { ...emit, domains: ds }));
 }

@@ -57,13 +57,11 @@ export const scopeRecord = (s: FuzzyScope): 'all' | string[] => (s.kind === 'all
 export const describeScope = (s: FuzzyScope): string => (s.kind === 'all' ? 'all domains' : s.domains.join(', '));
 
 /**
- * Whether an entry acts on a message to these recipient domains. Spam and phishing entries act
- * when any recipient domain is in scope, as a domain's block list does (a message to several
- * domains gets the strictest of their actions); ham entries only when every one is, so that one
- * domain's release never lowers the score of a copy another domain receives.
+ * Whether an entry acts on the copy for this recipient domain: an entry for some domains is their
+ * judgement, not the others' (the analyzer judges each recipient domain of a message on its own, and
+ * policy splits the message when they differ). Without a recipient domain (`rampart scan` without
+ * --rcpt) only the entries for every domain act.
  */
-export function inScope(scope: FuzzyScope, cls: FuzzyHashesTable['class'], rcptDomains: readonly string[]): boolean {
-  if (scope.kind === 'all') return true;
-  const has = (d: string) => scope.domains.includes(d);
-  return cls === 'ham' ? rcptDomains.length > 0 && rcptDomains.every(has) : rcptDomains.some(has);
+export function inScope(scope: FuzzyScope, rcptDomain: string | null): boolean {
+  return scope.kind === 'all' || (rcptDomain !== null && scope.domains.includes(rcptDomain));
 }

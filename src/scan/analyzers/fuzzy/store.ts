@@ -340,6 +340,8 @@ export class FuzzyIndex {
   readonly hasImage: boolean;
   /** Text entries left out because the index was full (the least recently judged ones). */
   readonly leftOut: number;
+  /** Whether some entry is for some domains only: then a message's recipient domains may be judged apart. */
+  readonly scoped: boolean;
 
   constructor(
     readonly entries: readonly FuzzyEntry[],
@@ -347,6 +349,7 @@ export class FuzzyIndex {
   ) {
     this.images = entries.filter((e): e is ImageEntry => e.kind === 'image').map((entry) => ({ entry, halves: hashHalves(entry.phash) }));
     this.hasImage = this.images.length > 0;
+    this.scoped = entries.some((e) => e.scope.kind !== 'all');
     const texts = entries.filter((e): e is TextEntry => e.kind === 'text');
     // Full: the most recently judged entries stay — a campaign still being reported is the one
     // worth catching — rather than the analyzer failing for every message.
@@ -371,20 +374,20 @@ export class FuzzyIndex {
   }
 
   /**
-   * Per class, the best unexpired match in scope for the message's recipient domains: any
+   * Per class, the best unexpired match in scope for the copy to one recipient domain: any
    * attachment hash listed beats the text entry agreeing in the most slots (at least minAgree) and
    * a picture differing in at most maxBits of 64 bits, the nearer the better.
    * A message matching both a ham entry and spam or phishing ones gets the later verdict (see
    * latestVerdict).
    */
   match(
-    msg: { shingles: Shingles | null; files: readonly { sha256: string }[]; images?: readonly { phash: string }[]; domains: readonly string[] },
+    msg: { shingles: Shingles | null; files: readonly { sha256: string }[]; images?: readonly { phash: string }[]; domain: string | null },
     minAgree: number,
     now: Date,
     maxBits = 0,
   ): Map<FuzzyClass, FuzzyMatch> {
     const nowText = nowIso(now);
-    const live = (e: FuzzyEntry) => (e.expiresAt === null || e.expiresAt > nowText) && inScope(e.scope, e.class, msg.domains);
+    const live = (e: FuzzyEntry) => (e.expiresAt === null || e.expiresAt > nowText) && inScope(e.scope, msg.domain);
     const best = new Map<FuzzyClass, FuzzyMatch>();
     const latest: Latest = { ham: null, bad: null };
     const offer = (entry: FuzzyEntry, agree: number, bitsDiffer?: number) => {
