@@ -74,7 +74,7 @@ export async function startGateway(config: RampartConfig, opts: GatewayOptions =
       // The public migration site lives in the console's server. Release-and-learn and the reports
       // teach Bayes and add the message's fuzzy hash for the domains the judge looks after.
       const plugins = [migrationSitePlugin(buildProgrammeDeps(config, store, { spool }), isOperator)];
-      const learnFeedback: Learn = async (raw, as, by) => void (await teach(store.db, config, await parseMessage(raw), as, `console:${by.username}`, by.reach));
+      const learnFeedback: Learn = async (raw, as, by) => (await teach(store.db, config, await parseMessage(raw), as, `console:${by.username}`, by.reach, by.limit)).refused ?? null;
       stops.push(await startConsole({ config, store, log, spool, plugins, learn: learnFeedback }));
     }
 

@@ -11,15 +11,17 @@ import type { Database } from '../store/schema.js';
 import { learn, type LearnSummary } from './analyzers/bayes/model.js';
 import { FuzzyConfig } from './analyzers/fuzzy/index.js';
 import { ALL_DOMAINS, type FuzzyScope } from './analyzers/fuzzy/scope.js';
-import { addFuzzy, type AddResult, type FuzzyClass } from './analyzers/fuzzy/store.js';
+import { addFuzzy, FuzzyLimitError, type AddResult, type FuzzyClass } from './analyzers/fuzzy/store.js';
 import type { ParsedMessage } from './types.js';
 
 export type Judgement = FuzzyClass;
 
 export interface Taught {
   bayes: LearnSummary;
-  /** null when the judge's word adds no fuzzy hash (a mailbox owner in the console). */
+  /** null when the judge's word adds no fuzzy hash (a mailbox owner in the console), or may add no more (refused). */
   fuzzy: AddResult | null;
+  /** Why no fuzzy hash was added although the judge's word adds them: the judge's limit. */
+  refused?: string;
 }
 
 /**
@@ -36,12 +38,20 @@ export class FeedbackError extends Error {
   }
 }
 
-/** `source` names who judged: 'console:<user>', 'cli'. */
-export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string, reach: Reach = ALL_DOMAINS): Promise<Taught> {
+/**
+ * `source` names who judged: 'console:<user>', 'cli'; `limit`, how many unexpired fuzzy entries
+ * that judge may keep (a domain admin's MAX_ENTRIES_PER_ADMIN). Past it Bayes still learns.
+ */
+export async function teach(db: Kysely<Database>, config: RampartConfig, msg: ParsedMessage, as: Judgement, source: string, reach: Reach = ALL_DOMAINS, limit?: number): Promise<Taught> {
   const cfg = analyzerConfig(FuzzyConfig, 'fuzzy', config.scan.analyzers.fuzzy);
   const bayes = await learn(db, msg, as === 'ham' ? 'ham' : 'spam');
-  const fuzzy = reach ? await addFuzzy(db, msg, { class: as, scope: reach, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words }) : null;
-  return { bayes, fuzzy };
+  if (!reach) return { bayes, fuzzy: null };
+  try {
+    return { bayes, fuzzy: await addFuzzy(db, msg, { class: as, scope: reach, source, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words, ...(limit === undefined ? {} : { limit }) }) };
+  } catch (err) {
+    if (err instanceof FuzzyLimitError) return { bayes, fuzzy: null, refused: err.message };
+    throw err;
+  }
 }
 
 /** Teaches the spooled copy of the message with this queue id (messages.id). */

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { analyzerConfig } from '../files/config.js';
 import { parseMessage } from '../message/parse.js';
 import { FuzzyConfig } from '../scan/analyzers/fuzzy/index.js';
-import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, isAttachedMessage, NO_FILE_OR_PICTURE, pageFuzzy, takeBackFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
+import { addFuzzy, attachedMessages, deleteFuzzy, describeAdded, entriesOf, entryRecord, FUZZY_CLASSES, FuzzyLimitError, isAttachedMessage, MAX_ENTRIES_PER_ADMIN, NO_FILE_OR_PICTURE, pageFuzzy, takeBackFuzzy, type AddResult, type FuzzyEntry } from '../scan/analyzers/fuzzy/store.js';
 import { canonicalNames, describeScope, domainsScope, namedScope, scopeRecord, type FuzzyScope } from '../scan/analyzers/fuzzy/scope.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
@@ -78,16 +78,28 @@ async function add(ctx: WebContext, m: Manager, b: AddBody, actor: string, ip: s
   const targets = b.attached ? await attachedMessages(msg) : [{ name: msg.subject || '(no subject)', msg }];
   if (!targets.length) throw new ApiError('validation_failed', 'no attached message (message/rfc822) to add', ['attached: the message carries no attached message']);
   const out: { message: string; result: AddResult; text: string }[] = [];
+  const limit = m.kind === 'domain_admin' ? { limit: MAX_ENTRIES_PER_ADMIN } : {};
+  const recordAdded = async () => {
+    const ids = out.flatMap((o) => entriesOf(o.result).map((e) => e.id));
+    if (ids.length) await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached, scope: describeScope(scope) }, ip }, ctx.now());
+    return ids;
+  };
   for (const t of targets) {
-    const result = await addFuzzy(ctx.store.db, t.msg, { class: b.class, scope, source: `console:${actor}`, note: b.note || null, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words, now: ctx.now() });
+    let result: AddResult;
+    try {
+      result = await addFuzzy(ctx.store.db, t.msg, { class: b.class, scope, source: `console:${actor}`, note: b.note || null, lifetimeDays: cfg.lifetime_days, minWords: cfg.min_words, now: ctx.now(), ...limit });
+    } catch (err) {
+      if (!(err instanceof FuzzyLimitError)) throw err;
+      // Each message is added whole or not at all: the ones before this one stay, recorded, and named.
+      const before = (await recordAdded()).length ? ` (added before it: ${out.map((o) => o.message).join(', ')})` : '';
+      throw new ApiError('conflict', `${t.name}: not added: ${err.message}${before}`);
+    }
     out.push({ message: t.name, result, text: describeAdded(result, cfg.min_words) });
   }
-  const ids = out.flatMap((o) => entriesOf(o.result).map((e) => e.id));
-  if (!ids.length) {
+  if (!(await recordAdded()).length) {
     const why = `nothing to fingerprint: ${out.map((o) => o.text).join('; ')}, and ${NO_FILE_OR_PICTURE}${!b.attached && carries ? ' — it carries an attached message: tick "attached" to add that one' : ''}`;
     throw new ApiError('validation_failed', why, [why]);
   }
-  await audit(ctx.store.db, { actor, action: 'fuzzy.add', target: ids.join(','), detail: { class: b.class, attached: b.attached, scope: describeScope(scope) }, ip }, ctx.now());
   return out;
 }
 

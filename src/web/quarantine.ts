@@ -13,6 +13,7 @@ import { recipientVisible, messageVisible, type Principal } from './scope.js';
 import { previewDocument, sanitizeHtml } from './sanitize.js';
 import type { Judgement, Reach } from '../scan/feedback.js';
 import { ALL_DOMAINS, domainsScope } from '../scan/analyzers/fuzzy/scope.js';
+import { MAX_ENTRIES_PER_ADMIN } from '../scan/analyzers/fuzzy/store.js';
 import { PolicyError, PolicyRepository } from '../policy/repository.js';
 
 export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'release_allow', 'delete', 'report_spam', 'report_phishing'] as const;
@@ -21,8 +22,12 @@ export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 /** The actions a role is offered: releasing and always allowing the sender is a mailbox owner's (their personal list). */
 export const actionsFor = (p: Principal): readonly QuarantineAction[] => QUARANTINE_ACTIONS.filter((a) => a !== 'release_allow' || p.role === 'mailbox_owner');
 
-/** Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans: `by` is who judged, `reach` whose mail the fuzzy hashes act on. */
-export type Learn = (raw: Uint8Array, as: Judgement, by: { username: string; reach: Reach }) => Promise<void>;
+/**
+ * Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans: `by`
+ * is who judged, `reach` whose mail the fuzzy hashes act on, `limit` how many unexpired fuzzy
+ * entries the judge may keep. Resolves with why no fuzzy hash was added (the limit), else null.
+ */
+export type Learn = (raw: Uint8Array, as: Judgement, by: { username: string; reach: Reach; limit?: number }) => Promise<string | null>;
 
 /** What each feedback action teaches. */
 const JUDGED: Partial<Record<QuarantineAction, Judgement>> = { release_learn: 'ham', report_spam: 'spam', report_phishing: 'phishing' };
@@ -35,6 +40,8 @@ export interface ActionResult {
   learned: boolean;
   /** release_allow: the sender added to the mailbox owner's allowed senders. */
   allowed?: string;
+  /** Bayes learned, but no fuzzy hash was added: why (the judge keeps as many as a domain admin may). */
+  fuzzyRefused?: string;
 }
 
 async function heldMessage(db: Kysely<Database>, p: Principal, id: string) {
@@ -124,17 +131,20 @@ export async function quarantineAction(db: Kysely<Database>, p: Principal, id: s
   // Learning reads the file: before a release hands it to delivery (which removes it once the
   // message is delivered) and before a report discards it.
   const judged = JUDGED[action];
+  let fuzzyRefused: string | null = null;
   if (judged && opts.learn) {
     const raw = await readFile(m.spool_path).catch(() => null);
     if (raw) {
-      await opts.learn(raw, judged, { username: p.username, reach: await reachOf(db, p, id) });
+      const limit = p.role === 'domain_admin' ? { limit: MAX_ENTRIES_PER_ADMIN } : {};
+      fuzzyRefused = await opts.learn(raw, judged, { username: p.username, reach: await reachOf(db, p, id), ...limit });
       learned = true;
     }
   }
   if (action.startsWith('release')) released = await releaseHeldRecipients(db, id, p, opts.now);
   else await discardHeldRecipients(db, id, p, `${action === 'delete' ? 'deleted from the quarantine' : `reported as ${judged}`} by ${p.username}`, opts.now);
-  await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned, ...(allowed ? { allowed } : {}) }, ip: opts.ip }, opts.now);
-  return { id, action, released, learned, ...(allowed ? { allowed } : {}) };
+  const extra = { ...(allowed ? { allowed } : {}), ...(fuzzyRefused ? { fuzzyRefused } : {}) };
+  await audit(db, { actor: p.username, action: `quarantine.${action}`, target: id, detail: { released, learned, ...extra }, ip: opts.ip }, opts.now);
+  return { id, action, released, learned, ...extra };
 }
 
 /**

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sendWithNodemailer } from '../helpers/nodemailer.js';
 import { PolicyRepository } from '../../src/policy/repository.js';
-import { listFuzzy } from '../../src/scan/analyzers/fuzzy/store.js';
+import { listFuzzy, MAX_ENTRIES_PER_ADMIN } from '../../src/scan/analyzers/fuzzy/store.js';
+import { domainsScope, encodeScope } from '../../src/scan/analyzers/fuzzy/scope.js';
+import { createHash } from 'node:crypto';
 import { addUser } from '../../src/web/users.js';
 import { rampart } from '../helpers/cli.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -417,5 +419,30 @@ describe('fuzzy hashes in the running gateway', () => {
     assert.deepEqual(again.map((s) => s.name), ['FUZZY_SPAM'], JSON.stringify(again));
     assert.match(again[0]!.detail, new RegExp(`judged after ham #${release.id}\\)$`));
     assert.equal((await row('Staff draw (10)')).category, 'spam');
+  });
+  it("a domain admin keeps at most MAX_ENTRIES_PER_ADMIN entries: past it a pasted report is refused with 409, a quarantine report still teaches Bayes and says why no fuzzy hash was added", async () => {
+    // Amy's earlier reports plus filler file entries up to the limit (as if she had reported that many attachments).
+    const live = async () => (await listFuzzy(gw.db)).filter((e) => e.source === 'console:amy').length;
+    const filler = MAX_ENTRIES_PER_ADMIN - (await live());
+    const at = new Date().toISOString();
+    const rows = Array.from({ length: filler }, (_, i) => ({ class: 'spam' as const, kind: 'file' as const, digest: createHash('sha256').update(`filler ${i}`).digest('hex'), size: 100, filename: `f${i}.html`, subject: 'filler', source: 'console:amy', note: null, created_at: at, judged_at: at, expires_at: null, scope: encodeScope(domainsScope(['held.test'])) }));
+    for (let i = 0; i < rows.length; i += 500) await gw.db.insertInto('fuzzy_hashes').values(rows.slice(i, i + 500)).execute();
+    assert.equal(await live(), MAX_ENTRIES_PER_ADMIN);
+    const amy = await session('amy');
+    const raw = mail('Lottery office', DRAW.replace('{name}', 'friend').replace('staff appreciation', 'lottery')).toString('latin1');
+    const refused = await fetch(`${web}/api/fuzzy`, { method: 'POST', headers: { cookie: amy.cookie, 'x-csrf-token': amy.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ raw, class: 'spam' }) });
+    assert.equal(refused.status, 409);
+    assert.equal(((await refused.json()) as { error: { message: string } }).error.message, `Lottery office: not added: console:amy already keeps ${MAX_ENTRIES_PER_ADMIN} fuzzy entries, the most one domain admin keeps is ${MAX_ENTRIES_PER_ADMIN}: take back old reports, or let them expire`);
+    // An operator is not limited.
+    const op = await session();
+    const byOperator = await fetch(`${web}/api/fuzzy`, { method: 'POST', headers: { cookie: op.cookie, 'x-csrf-token': op.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ raw, class: 'spam', note: 'operator' }) });
+    assert.equal(byOperator.status, 200);
+    // Amy reports a held message: Bayes learns, the report is done, no fuzzy entry — and the answer says why.
+    await accepted(gw.port, 'dan@held.test', 'Payroll notice', PAYROLL.replace('{name}', 'Dan'));
+    const result = (await consoleAction((await row('Payroll notice')).id, 'report_spam', 'amy')) as { learned: boolean; fuzzyRefused?: string };
+    assert.equal(result.learned, true);
+    assert.match(result.fuzzyRefused ?? '', /^console:amy already keeps 10000 fuzzy entries/);
+    assert.equal(await live(), MAX_ENTRIES_PER_ADMIN);
+    await gw.db.deleteFrom('fuzzy_hashes').where('subject', '=', 'filler').execute();
   });
 });

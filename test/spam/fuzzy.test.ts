@@ -6,7 +6,7 @@ import { parseMessage } from '../../src/message/parse.js';
 import { agreement, fuzzyWords, SHINGLES, shingles } from '../../src/scan/analyzers/fuzzy/fingerprint.js';
 import { fuzzy } from '../../src/scan/analyzers/fuzzy/index.js';
 import { ALL_DOMAINS, describeScope, domainsScope, namedScope, type FuzzyScope } from '../../src/scan/analyzers/fuzzy/scope.js';
-import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, listFuzzy, pageFuzzy, takeBackFuzzy, type FuzzyClass, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
+import { addFuzzy, CachedFuzzyIndex, describeAdded, deleteFuzzy, expireFuzzy, FuzzyIndex, FuzzyLimitError, listFuzzy, pageFuzzy, takeBackFuzzy, type FuzzyClass, type FuzzyEntry } from '../../src/scan/analyzers/fuzzy/store.js';
 import { runAnalyzer } from '../../src/scan/run-one.js';
 import { DATABASES, sqliteDatabase, useStore } from '../helpers/db.js';
 import { campaign, LOGIN_PAGE, mail, mailWithFiles, NEWSLETTER } from './fuzzy-texts.js';
@@ -223,6 +223,45 @@ for (const kind of DATABASES) {
       assert.deepEqual((await runAnalyzer(fuzzy, genuine, { db, config })).symbols, []);
       // The CLI/console summary of what a report added.
       assert.equal(describeAdded(r, 24), `no text fingerprint (5 words, fewer than 24), file sign-in.html #${e!.id} added`);
+    });
+
+    it("a domain admin's limit: a report past it is refused whole; a known digest, expired entries and other sources do not count", async (t) => {
+      const db = await emptied(t);
+      if (!db) return;
+      const at = new Date('2026-12-01T10:00:00Z');
+      const amy = { ...opts, source: 'console:amy', limit: 2, now: at };
+      // Texts with no word in common: each its own digest.
+      const words = (n: number) => Array.from({ length: 40 }, (_, k) => `q${'abcdefghij'[n]}${'abcdefghijklmnopqrstuvwxyz'[k % 26]}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(k / 26)]}`).join(' ');
+      const text = (n: number) => parse(`Draw ${n}`, words(n));
+      assert.equal((await addFuzzy(db, await text(1), { ...amy, class: 'spam' })).text?.status, 'added');
+      // One that expired yesterday does not count; another source's entries do not either.
+      assert.equal((await addFuzzy(db, await text(2), { ...amy, class: 'spam', lifetimeDays: 1, now: new Date('2026-11-29T10:00:00Z') })).text?.status, 'added');
+      await addFuzzy(db, await text(3), { ...opts, class: 'spam', source: 'console:bob', now: at });
+      assert.equal((await addFuzzy(db, await text(4), { ...amy, class: 'spam' })).text?.status, 'added');
+      // Now two live entries: a new digest is refused, naming the source and the limit; nothing is written.
+      const before = (await listFuzzy(db)).length;
+      const report = await parseMessage(mailWithFiles('Draw 5', words(5), [{ name: 'claim.html', type: 'text/html', content: LOGIN_PAGE }]));
+      await assert.rejects(addFuzzy(db, report, { ...amy, class: 'spam' }), (e: unknown) => e instanceof FuzzyLimitError && e.message === 'console:amy already keeps 2 fuzzy entries, the most one domain admin keeps is 2: take back old reports, or let them expire');
+      assert.equal((await listFuzzy(db)).length, before, 'neither the text nor the file entry was added');
+      // The same campaign reported again is no new entry: allowed, its lifetime extended.
+      assert.equal((await addFuzzy(db, await text(1), { ...amy, class: 'spam' })).text?.status, 'known');
+      // Without a limit (operators, the CLI) there is none.
+      assert.equal((await addFuzzy(db, report, { ...opts, class: 'spam', source: 'console:amy', now: at })).text?.status, 'added');
+    });
+
+    it('the analyzer judges each recipient domain apart when an entry is scoped: each symbol names the domains it counts for', async (t) => {
+      const db = await emptied(t);
+      if (!db) return;
+      const config = { refresh_interval: 0 };
+      const msg = await parse('Staff draw', campaign('Max', 300, 24, 'http://draw.example/x'));
+      await addFuzzy(db, msg, { ...opts, class: 'spam', scope: domainsScope(['chem.example.edu']) });
+      const symbols = async (recipientDomains: string[]) => (await runAnalyzer(fuzzy, msg, { db, config, recipientDomains })).symbols.map((e) => [e.name, e.domains ?? 'all']);
+      assert.deepEqual(await symbols(['chem.example.edu', 'bio.example.edu']), [['FUZZY_SPAM', ['chem.example.edu']]]);
+      assert.deepEqual(await symbols(['chem.example.edu']), [['FUZZY_SPAM', 'all']]);
+      assert.deepEqual(await symbols(['bio.example.edu']), []);
+      // Judged for every domain, the symbol counts for the whole message.
+      await addFuzzy(db, msg, { ...opts, class: 'spam' });
+      assert.deepEqual(await symbols(['chem.example.edu', 'bio.example.edu']), [['FUZZY_SPAM', 'all']]);
     });
 
     it("a report from another domain widens an entry's scope; an operator's makes it every domain's; named scopes are protected domains", async (t) => {

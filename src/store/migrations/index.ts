@@ -17,6 +17,7 @@ import * as reportMail from './450_report_mail.js';
 import * as fuzzy from './460_fuzzy.js';
 import * as fuzzyScope from './470_fuzzy_scope.js';
 import * as fuzzyJudged from './480_fuzzy_judged.js';
+import * as fuzzySource from './490_fuzzy_source.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '460_fuzzy': fuzzy,
   '470_fuzzy_scope': fuzzyScope,
   '480_fuzzy_judged': fuzzyJudged,
+  '490_fuzzy_source': fuzzySource,
 };

@@ -170,6 +170,23 @@ export interface AddOptions {
   lifetimeDays: number;
   minWords: number;
   now?: Date;
+  /**
+   * At most this many unexpired entries from this source (a domain admin's: MAX_ENTRIES_PER_ADMIN);
+   * a report that would add more is refused whole (FuzzyLimitError). A digest already known does
+   * not count as more.
+   */
+  limit?: number;
+}
+
+/**
+ * The most unexpired entries one domain admin's reports keep: every scanner holds every entry in
+ * memory, and a full index leaves out the least recently judged entries — one account adding
+ * without end must not push out everybody else's. Operators and the CLI have no such limit.
+ */
+export const MAX_ENTRIES_PER_ADMIN = 10_000;
+
+export class FuzzyLimitError extends Error {
+  override name = 'FuzzyLimitError';
 }
 
 /**
@@ -193,13 +210,38 @@ export async function addFuzzy(db: Kysely<Database>, msg: ParsedMessage, o: AddO
     expires_at: o.lifetimeDays > 0 ? nowIso(new Date(now.getTime() + o.lifetimeDays * 86_400_000)) : null,
     scope: encodeScope(o.scope),
   };
+  const text = sh ? { kind: 'text' as const, digest: encode(sh), size: words.length, filename: null } : null;
+  const files = reportableFiles(msg).map((a) => ({ kind: 'file' as const, digest: a.sha256, size: a.size, filename: a.filename }));
+  const images = sh ? [] : messageImages(msg).map((i) => ({ kind: 'image' as const, digest: i.phash, size: i.size, filename: i.filename }));
   return inTransaction(db, async (trx) => {
-    const text = sh ? await upsert(trx, { ...common, kind: 'text', digest: encode(sh), size: words.length, filename: null }) : null;
-    const files: AddResult['files'] = [];
-    for (const a of reportableFiles(msg)) files.push({ ...(await upsert(trx, { ...common, kind: 'file', digest: a.sha256, size: a.size, filename: a.filename })), kind: 'file', filename: a.filename });
-    if (!sh) for (const i of messageImages(msg)) files.push({ ...(await upsert(trx, { ...common, kind: 'image', digest: i.phash, size: i.size, filename: i.filename })), kind: 'image', filename: i.filename });
-    return { text, words: words.length, files };
+    if (o.limit !== undefined) await checkLimit(trx, o.source, [...(text ? [text] : []), ...files, ...images], o.class, o.limit, common.created_at);
+    const added: AddResult = { text: text ? await upsert(trx, { ...common, ...text }) : null, words: words.length, files: [] };
+    for (const f of [...files, ...images]) added.files.push({ ...(await upsert(trx, { ...common, ...f })), kind: f.kind, filename: f.filename });
+    return added;
   });
+}
+
+/** Throws FuzzyLimitError when the new digests would take the source past its limit of unexpired entries. */
+async function checkLimit(db: Kysely<Database>, source: string, digests: readonly { kind: Row['kind']; digest: string }[], cls: FuzzyClass, limit: number, now: string): Promise<void> {
+  if (!digests.length) return;
+  const known = await db
+    .selectFrom('fuzzy_hashes')
+    .select(['kind', 'digest'])
+    .where('class', '=', cls)
+    .where('digest', 'in', digests.map((d) => d.digest))
+    .execute();
+  const fresh = digests.filter((d) => !known.some((k) => k.kind === d.kind && k.digest === d.digest)).length;
+  if (!fresh) return;
+  const row = await db
+    .selectFrom('fuzzy_hashes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('source', '=', source)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  const live = Number(row.n);
+  if (live + fresh > limit) {
+    throw new FuzzyLimitError(`${source} already keeps ${live} fuzzy entries, the most one domain admin keeps is ${limit}: take back old reports, or let them expire`);
+  }
 }
 
 async function upsert(db: Kysely<Database>, row: Omit<Row, 'id'>): Promise<Added> {
