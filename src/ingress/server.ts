@@ -249,7 +249,7 @@ export class Ingress {
     });
     const raw = Buffer.concat([received, ...collected.chunks]);
     const result = await finishMessage({ raw, envelope, recipients: s.recipients, hook: this.scanHook, deps: this.deps.finisher });
-    if (result.kind === 'accepted') return `2.0.0 queued as ${result.ids.join(' ')}`;
+    if (result.kind === 'accepted') return `2.0.0 queued as ${queuedIds(result.ids)}`;
     this.deps.log.info({ ip: s.ip, reply: result.reply, reason: result.reason }, 'message refused at end of data');
     if (result.kind === 'tempfail') this.deps.events.record({ client_ip: s.ip, helo: envelope.helo, stage: 'data', reason: result.reason, detail: result.reply, domain });
     throw smtpError(result.code, result.enhanced, result.message);
@@ -264,4 +264,18 @@ export class Ingress {
       c.close();
     }
   }
+}
+
+/**
+ * The queue ids of an accepted message's copies for its 250 reply, within RFC 5321's 512-octet reply
+ * line: a message split for many recipient policies names the first ids and how many more.
+ */
+export function queuedIds(ids: readonly string[], max = 400): string {
+  let text = ids[0] ?? '';
+  for (let i = 1; i < ids.length; i++) {
+    const more = ` and ${ids.length - i} more`;
+    if (text.length + 1 + ids[i]!.length + (i < ids.length - 1 ? more.length : 0) > max) return text + more;
+    text += ` ${ids[i]}`;
+  }
+  return text;
 }

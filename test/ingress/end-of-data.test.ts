@@ -9,6 +9,7 @@ import { sendWithNodemailer } from '../helpers/nodemailer.js';
 import type { ScanHook, ScanInput } from '../../src/ingress/scan-hook.js';
 import type { Verdict } from '../../src/scan/types.js';
 import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { queuedIds } from '../../src/ingress/server.js';
 
 const verdict = (over: Partial<Verdict> = {}): Verdict => ({
   score: 7.5,
@@ -188,5 +189,18 @@ describe('injected connection check', () => {
       return rows.length ? rows : null;
     }, 'dnsbl event');
     assert.deepEqual(events.map((e) => [e.stage, e.reason, e.domain]), [['rcpt', 'dnsbl', 'protected.test']]);
+  });
+});
+
+describe("the 250 reply of a message split into copies", () => {
+  it('names every queue id while they fit, else the first ones and how many more, within the 512-octet reply line', () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `q${String(i).padStart(15, '0')}`);
+    assert.equal(queuedIds(ids.slice(0, 1)), ids[0]);
+    assert.equal(queuedIds(ids.slice(0, 3)), ids.slice(0, 3).join(' '));
+    const long = queuedIds(ids);
+    assert.ok(long.length <= 400, `${long.length} octets`);
+    const named = long.split(' and ')[0]!.split(' ');
+    assert.deepEqual(named, ids.slice(0, named.length));
+    assert.equal(long.split(' and ')[1], `${100 - named.length} more`);
   });
 });
