@@ -16,10 +16,12 @@ import { prefixSubject } from './subject.js';
 export const ACTION_RANK: Record<Action, number> = { deliver: 0, tag: 1, quarantine: 2, reject: 3 };
 
 /**
- * What a mailbox owner's allowed sender lets through: their own judgement of what is junk to them.
- * A threat is not theirs to wave through (an allowed address is as forgeable as any other).
+ * What a mailbox owner's own word decides — their allowed senders let it through, and they may
+ * release it from their quarantine: their judgement of what is junk to them. A threat (or mail
+ * failing authentication or carrying bad links) is not theirs to wave through: an allowed address
+ * is as forgeable as any other, and a released phishing mail is one click from its victim.
  */
-const PERSONAL_ALLOW: ReadonlySet<Category> = new Set<Category>(['spam', 'graymail']);
+export const OWNER_JUDGED: ReadonlySet<Category> = new Set<Category>(['spam', 'graymail']);
 
 export interface DecideInput {
   result: PipelineResult;
@@ -87,7 +89,7 @@ export function decide(input: DecideInput): Decided {
     }
     const personalAllow = allow ? null : personal('allow');
     const mine = personalAllow && `${personalAllow.domain} allow list: ${personalAllow.value}`;
-    if (mine && PERSONAL_ALLOW.has(scored.category)) {
+    if (mine && OWNER_JUDGED.has(scored.category)) {
       return { category: scored.category, score: scored.score, action: 'deliver', subjectPrefix: null, listHit: { name: 'POLICY_ALLOWLIST', score: 0, detail: mine } };
     }
     const eff = policy.actionFor(domain, scored.category);

@@ -107,7 +107,7 @@ export function registerApi(app: FastifyInstance, ctx: WebContext): void {
     handler: async ({ params, principal }) => safeView(db, me(principal), params.id),
   });
   api.add(app, {
-    method: 'POST', url: '/api/quarantine/:id/:action', tag: 'quarantine', access: 'user', summary: 'release | release_learn | delete | report_spam | report_phishing',
+    method: 'POST', url: '/api/quarantine/:id/:action', tag: 'quarantine', access: 'user', summary: 'release | release_learn | release_allow | delete | report_spam | report_phishing (a mailbox owner releases only spam, graymail and clean mail: 403 otherwise)',
     params: Id.extend({ action: z.enum(QUARANTINE_ACTIONS) }),
     handler: async ({ params, principal, req }) => quarantineAction(db, me(principal), params.id, params.action, { learn: ctx.learn, ip: req.ip, now: ctx.now() }),
   });

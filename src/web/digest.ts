@@ -5,6 +5,7 @@ import { composeTextMail } from '../spool/compose.js';
 import { heldUntil } from '../spool/quarantine-expiry.js';
 import type { Database } from '../store/schema.js';
 import type { LinkSigner } from './links.js';
+import { recipientMayRelease } from './quarantine.js';
 
 export type SubmitMessage = (msg: { from: string; to: string[]; raw: Buffer }) => Promise<unknown>;
 
@@ -26,7 +27,8 @@ export interface DigestItem {
   subject: string | null;
   received_at: string;
   category: string | null;
-  link: string;
+  /** The signed release link; null for a message only the recipient's IT contact may release. */
+  link: string | null;
 }
 
 /** Sends the due digests and returns, per address, the items it listed. */
@@ -45,9 +47,9 @@ export async function sendDigests(db: Kysely<Database>, o: DigestOptions): Promi
   const exp = o.now.getTime() + o.linkTtlMs;
   for (const r of rows) {
     if (r.last_sent_at && r.received_at <= r.last_sent_at) continue;
-    const token = o.signer.sign({ id: r.id, rcpt: r.address, exp });
+    const link = recipientMayRelease(r.category) ? `${o.publicUrl.replace(/\/$/, '')}/r/${o.signer.sign({ id: r.id, rcpt: r.address, exp })}` : null;
     const items = byAddress.get(r.address) ?? [];
-    items.push({ id: r.id, mail_from: r.mail_from, subject: r.subject, received_at: r.received_at, category: r.category, link: `${o.publicUrl.replace(/\/$/, '')}/r/${token}` });
+    items.push({ id: r.id, mail_from: r.mail_from, subject: r.subject, received_at: r.received_at, category: r.category, link });
     byAddress.set(r.address, items);
   }
   for (const [address, items] of byAddress) {
@@ -73,11 +75,13 @@ export function composeDigest(address: string, items: DigestItem[], o: Pick<Dige
   const lines = [
     `${items.length} message${items.length === 1 ? ' is' : 's are'} held in quarantine for ${address}.`,
     'Open a link to release that message to your mailbox; the links expire ' + new Date(o.now.getTime() + o.linkTtlMs).toISOString() + '.',
+    'Messages held as a threat have no link: your IT contact can release them.',
     '',
   ];
   for (const it of items) {
     const until = heldUntil(it.received_at, o.lifetimeMs ?? 0);
-    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until ? `; held until ${until}, then deleted` : ''}`, `  release: ${it.link}`, '');
+    const release = it.link ? `  release: ${it.link}` : '  only your IT contact can release it: ask them if you expected this message';
+    lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until ? `; held until ${until}, then deleted` : ''}`, release, '');
   }
   return composeTextMail({
     from: { name: 'Rampart quarantine', address: o.from },

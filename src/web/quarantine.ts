@@ -14,13 +14,30 @@ import { previewDocument, sanitizeHtml } from './sanitize.js';
 import type { Judgement, Reach } from '../scan/feedback.js';
 import { ALL_DOMAINS, domainsScope } from '../scan/analyzers/fuzzy/scope.js';
 import { MAX_ENTRIES_PER_ADMIN } from '../scan/analyzers/fuzzy/store.js';
+import { OWNER_JUDGED } from '../policy/decide.js';
 import { PolicyError, PolicyRepository } from '../policy/repository.js';
+import type { Category } from '../scan/types.js';
 
 export const QUARANTINE_ACTIONS = ['release', 'release_learn', 'release_allow', 'delete', 'report_spam', 'report_phishing'] as const;
 export type QuarantineAction = (typeof QUARANTINE_ACTIONS)[number];
 
-/** The actions a role is offered: releasing and always allowing the sender is a mailbox owner's (their personal list). */
-export const actionsFor = (p: Principal): readonly QuarantineAction[] => QUARANTINE_ACTIONS.filter((a) => a !== 'release_allow' || p.role === 'mailbox_owner');
+/**
+ * Whether a held message's recipient may release it themselves: what they judge (spam, graymail)
+ * and clean mail their domain's policy holds. Threats, mail failing authentication and mail with
+ * bad links are released by the domain's IT contacts (domain admins) or operators.
+ */
+export const recipientMayRelease = (category: string | null): boolean => category === 'clean' || OWNER_JUDGED.has(category as Category);
+
+/** Why a mailbox owner is not offered the release of a message held as this category. */
+export const releasedByIt = (category: string | null) => `a message held as ${category ?? 'unscanned'} is released by your IT contact (a domain admin or an operator), not by its recipient`;
+
+/**
+ * The actions a role is offered on a held message (of this category; absent: any): releasing and
+ * always allowing the sender is a mailbox owner's (their personal list); an owner releases only
+ * what recipientMayRelease allows.
+ */
+export const actionsFor = (p: Principal, category?: string | null): readonly QuarantineAction[] =>
+  QUARANTINE_ACTIONS.filter((a) => (a !== 'release_allow' || p.role === 'mailbox_owner') && !(a.startsWith('release') && p.role === 'mailbox_owner' && category !== undefined && !recipientMayRelease(category)));
 
 /**
  * Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans: `by`
@@ -122,6 +139,7 @@ async function reachOf(db: Kysely<Database>, p: Principal, id: string): Promise<
 export async function quarantineAction(db: Kysely<Database>, p: Principal, id: string, action: QuarantineAction, opts: { learn?: Learn; ip?: string | null; now?: Date }): Promise<ActionResult> {
   if (!actionsFor(p).includes(action)) throw new ApiError('forbidden', `${action}: only a mailbox owner has allowed senders (operators: rampart lists --mailbox, --domain)`);
   const m = await heldMessage(db, p, id);
+  if (!actionsFor(p, m.category).includes(action)) throw new ApiError('forbidden', `${action}: ${releasedByIt(m.category)}`);
   if (m.status !== 'quarantined' && !(action.startsWith('release') && m.status === 'queued')) throw new ApiError('conflict', `message ${id} is ${m.status}, not quarantined`);
   let released: string[] = [];
   let learned = false;

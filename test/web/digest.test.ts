@@ -97,6 +97,19 @@ describe('quarantine digests with signed release links', () => {
     const expired = new LinkSigner('test-secret-0123456789').sign({ id: s.quarantined.a[0]!, rcpt: 'alice@a.example', exp: Date.now() - 1000 });
     assert.equal((await app.inject({ method: 'POST', url: `/r/${expired}` })).statusCode, 403);
 
+    // Dave's message is held as phishing: his digest lists it without a link, and a link signed for
+    // it anyway (one made before the message was judged a threat) shows no button and releases nothing.
+    const daveText = await textOf((await until(() => digestFor('dave@b.example'), 'the digest for dave')).raw);
+    assert.match(daveText, /\(phishing\); held until \S+, then deleted\n {2}only your IT contact can release it: ask them if you expected this message\n/);
+    assert.doesNotMatch(daveText, /release: http/);
+    const daveLink = `/r/${new LinkSigner('test-secret-0123456789').sign({ id: s.quarantined.b[0]!, rcpt: 'dave@b.example', exp: Date.now() + 60_000 })}`;
+    const daveView = await app.inject({ url: daveLink });
+    assert.match(daveView.body, /held as phishing: only your IT contact can release it/);
+    assert.doesNotMatch(daveView.body, /<form method="post"/);
+    assert.equal((await app.inject({ method: 'POST', url: daveLink, payload: 'allow=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode, 403);
+    assert.equal(await held(s.quarantined.b[0]!), 'held', "dave's phishing was not released by a link");
+    assert.equal((await store.db.selectFrom('scan_lists').select('value').where('domain', '=', 'dave@b.example').execute()).length, 0, 'nor its sender allowed');
+
     // The one click: POST releases, and the message reaches the downstream server once.
     const r1 = await app.inject({ method: 'POST', url: aliceLink });
     assert.equal(r1.statusCode, 200);

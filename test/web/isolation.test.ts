@@ -173,7 +173,7 @@ for (const kind of DATABASES) {
       assert.equal(d.attempts[0].reply, '250 2.0.0 Ok: queued as ABC');
       const page = await op.get(`/messages/${s.quarantined.a[0]}`);
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /PHISH_LINK_MISMATCH/);
+      assert.match(page.body, /BAYES_SPAM/);
       assert.match(page.body, /spf=fail smtp.mailfrom=evil.test/);
     });
 
@@ -294,6 +294,31 @@ for (const kind of DATABASES) {
       assert.equal(audited.actor, 'alice');
       assert.match(String(audited.detail), /editor@news\.test/);
       await store.db.deleteFrom('scan_lists').where('domain', '=', 'alice@a.example').execute();
+    });
+
+    it("a threat held for a mailbox owner is released by the domain's IT contacts, not by the owner", async (t) => {
+      if (!tdb) return t.skip('PostgreSQL not reachable');
+      const id = await s.spool.accept({
+        envelope: { clientIp: '203.0.113.9', clientHostname: null, helo: 'evil.test', tls: false, mailFrom: 'mallory@evil.test', rcptTo: ['alice@a.example'] },
+        recipients: [{ address: 'alice@a.example', domainId: s.domains.a }],
+        chunks: [htmlMessage('Your account is suspended', 'alice@a.example')],
+        messageId: '<threat-alice@evil.test>',
+        subject: 'Your account is suspended',
+        status: 'quarantined',
+        verdict: { category: 'phishing', score: 12, action: 'quarantine', symbols: '[]' },
+        receivedAt: NOW,
+      });
+      for (const action of ['release', 'release_learn', 'release_allow']) {
+        const r = await alice.post(`/api/quarantine/${id}/${action}`);
+        assert.equal(r.statusCode, 403, action);
+        assert.equal(r.json().error.message, `${action}: a message held as phishing is released by your IT contact (a domain admin or an operator), not by its recipient`);
+      }
+      const page = (await alice.get(`/quarantine/${id}`)).body;
+      assert.match(page, /Held as phishing: only your IT contact can release it/);
+      assert.doesNotMatch(page, /data-action="release/);
+      assert.match(page, /data-action="delete"/, 'the owner may still delete it');
+      assert.equal((await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status, 'held');
+      assert.deepEqual((await adminA.post(`/api/quarantine/${id}/release`)).json().released, ['alice@a.example']);
     });
 
     it('policy: operators set actions, lists and monitor mode; a domain admin reads only their own', async (t) => {

@@ -109,7 +109,12 @@ export async function seed(store: Store, dataDir: string): Promise<Seeded> {
   for (const cat of ['clean', 'spam', 'bec'] as Category[]) await insert('b', 'dave@b.example', 'delivered', cat, day(1));
   await insert('b', 'erin@b.example', 'rejected', 'malware', day(1));
 
-  // Quarantined messages through the real spool (file on disk, held recipients).
+  // Quarantined messages through the real spool (file on disk, held recipients): domain a's held as
+  // spam (their recipients may release them), domain b's as phishing (its IT contacts release it).
+  const held = {
+    spam: { category: 'spam', score: 9, action: 'quarantine', symbols: JSON.stringify([{ name: 'BAYES_SPAM', score: 9, detail: 'p=0.99' }]) },
+    phishing: { category: 'phishing', score: 12, action: 'quarantine', symbols: JSON.stringify([{ name: 'PHISH_LINK_MISMATCH', score: 8, detail: 'link text differs from target' }]) },
+  };
   for (const [domain, rcpt] of [['a', 'alice@a.example'], ['a', 'bob@a.example'], ['b', 'dave@b.example']] as const) {
     const id = await spool.accept({
       envelope: { clientIp: '203.0.113.9', clientHostname: null, helo: 'evil.test', tls: false, mailFrom: 'mallory@evil.test', rcptTo: [rcpt] },
@@ -118,7 +123,7 @@ export async function seed(store: Store, dataDir: string): Promise<Seeded> {
       messageId: `<q-${rcpt}@evil.test>`,
       subject: `Quarantined for ${rcpt}`,
       status: 'quarantined',
-      verdict: { category: 'phishing', score: 12, action: 'quarantine', symbols: JSON.stringify([{ name: 'PHISH_LINK_MISMATCH', score: 8, detail: 'link text differs from target' }]) },
+      verdict: domain === 'a' ? held.spam : held.phishing,
       receivedAt: day(2, 9),
     });
     out.quarantined[domain].push(id);

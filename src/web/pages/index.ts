@@ -14,7 +14,7 @@ import { ApiError } from '../errors.js';
 import { compact, ConnectionFilterSchema, MessageFilterSchema, PageSchema, parseOrThrow, filterQuery } from '../filters.js';
 import { html, type Html } from '../html.js';
 import { logIn, logOut } from '../login.js';
-import { actionsFor, allowSender, QUARANTINE_ACTIONS, quarantineAction, releaseHeldRecipients, safeView } from '../quarantine.js';
+import { actionsFor, allowSender, QUARANTINE_ACTIONS, quarantineAction, recipientMayRelease, releaseHeldRecipients, safeView } from '../quarantine.js';
 import { buildReport } from '../report.js';
 import { domainVisible } from '../scope.js';
 import { getMessage, searchConnections, searchMessages } from '../trace.js';
@@ -114,7 +114,9 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const p = requireUser(req);
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const d = await getMessage(db, p, id);
-    const actions = d.message.status === 'quarantined' ? html`${heldUntilNote(d.message.received_at, ctx.config.quarantine.lifetime)}${actionForms(id, csrf(req), actionsFor(p))}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
+    const offered = actionsFor(p, d.message.category);
+    const byIt = offered.some((a) => a.startsWith('release')) ? html`` : html`<p class="notice">Held as ${d.message.category ?? 'unscanned'}: only your IT contact can release it. Ask them if you expected this message.</p>`;
+    const actions = d.message.status === 'quarantined' ? html`${heldUntilNote(d.message.received_at, ctx.config.quarantine.lifetime)}${byIt}${actionForms(id, csrf(req), offered)}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
     // After delivery or deletion the body is gone from the spool; the page still says what happened.
     const v = await safeView(db, p, id).catch((err) => {
       if (err instanceof ApiError && err.code === 'not_found') return null;
@@ -195,13 +197,15 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
   };
   /** The message a link names and the state of its recipient's copy; either may be gone. */
   const linked = async (c: { id: string; rcpt: string }) => ({
-    m: await db.selectFrom('messages').select(['id', 'subject', 'mail_from', 'spool_path']).where('id', '=', c.id).executeTakeFirst(),
+    m: await db.selectFrom('messages').select(['id', 'subject', 'mail_from', 'spool_path', 'category']).where('id', '=', c.id).executeTakeFirst(),
     held: await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst(),
   });
   app.get('/r/:token', async (req, reply) => {
     const { token, c } = claimsOf(req);
     const { m, held } = await linked(c);
     if (!m || !held) throw new ApiError('bad_link');
+    // Digests give no link for these; one made before the message was judged again gets no button.
+    if (!recipientMayRelease(m.category)) return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>`));
     const body = held.status === 'held'
       ? html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`
       : html`<p class="notice" role="status">This message has already been released or removed.</p>`;
@@ -212,8 +216,9 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     // "Always allow": the link is the recipient's, so is the personal list the sender joins — only
     // while the message is still held for them (a used link adds nothing).
     const wantsAllow = (req.body as { allow?: string } | undefined)?.allow === '1';
-    const { m, held } = wantsAllow ? await linked(c) : {};
-    const allowed = m && held?.status === 'held' ? await allowSender(db, c.rcpt, m) : undefined;
+    const { m, held } = await linked(c);
+    if (m && !recipientMayRelease(m.category)) return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>`), 403);
+    const allowed = wantsAllow && m && held?.status === 'held' ? await allowSender(db, c.rcpt, m) : undefined;
     const released = await releaseHeldRecipients(db, c.id, { address: c.rcpt }, ctx.now());
     await audit(db, { actor: `link:${c.rcpt}`, action: 'quarantine.release_link', target: c.id, detail: { released, ...(allowed ? { allowed } : {}) }, ip: req.ip }, ctx.now());
     const said = released.length ? `Released to ${c.rcpt}; it is on its way to your mailbox.${allowed ? ` Mail from ${allowed} will reach you from now on, unless it is a threat.` : ''}` : 'This message had already been released or removed.';
