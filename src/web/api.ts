@@ -12,6 +12,7 @@ import { ApiError } from './errors.js';
 import { ConnectionFilterSchema, MessageFilterSchema, PageSchema, type MessageFilter } from './filters.js';
 import { logIn, logOut } from './login.js';
 import { QUARANTINE_ACTIONS, quarantineAction, safeView } from './quarantine.js';
+import { releaseDeps, requestRelease } from './release-request.js';
 import { buildReport } from './report.js';
 import { domainVisible, type Principal } from './scope.js';
 import { getMessage, searchConnections, searchMessages } from './trace.js';
@@ -110,6 +111,11 @@ export function registerApi(app: FastifyInstance, ctx: WebContext): void {
     method: 'POST', url: '/api/quarantine/:id/:action', tag: 'quarantine', access: 'user', summary: 'release | release_learn | release_allow | delete | report_spam | report_phishing (a mailbox owner releases only spam, graymail and clean mail: 403 otherwise)',
     params: Id.extend({ action: z.enum(QUARANTINE_ACTIONS) }),
     handler: async ({ params, principal, req }) => quarantineAction(db, me(principal), params.id, params.action, { learn: ctx.learn, ip: req.ip, now: ctx.now() }),
+  });
+  api.add(app, {
+    method: 'POST', url: '/api/quarantine/:id/request_release', tag: 'quarantine', access: 'user', summary: "A mailbox owner asks the domain's IT contacts to release a message only they may release (mailed once; 409 when asked before or when no contact is recorded)",
+    params: Id,
+    handler: async ({ params, principal, req }) => requestRelease(releaseDeps(ctx, req.ip), me(principal), params.id),
   });
   api.add(app, {
     method: 'POST', url: '/api/quarantine/bulk', tag: 'quarantine', access: 'user', summary: 'Apply one action to several messages; each id succeeds or reports its error',

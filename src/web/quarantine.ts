@@ -61,7 +61,7 @@ export interface ActionResult {
   fuzzyRefused?: string;
 }
 
-async function heldMessage(db: Kysely<Database>, p: Principal, id: string) {
+export async function heldMessage(db: Kysely<Database>, p: Principal, id: string) {
   const m = await db.selectFrom('messages').selectAll().where('messages.id', '=', id).where(messageVisible(p)).executeTakeFirst();
   if (!m) throw new ApiError('not_found', `no such message: ${id}`);
   return m;

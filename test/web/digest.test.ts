@@ -11,10 +11,11 @@ import { submitLocalMessage } from '../../src/spool/submit.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { buildWebApp } from '../../src/web/app.js';
 import { LinkSigner } from '../../src/web/links.js';
+import { MigrationRepository } from '../../src/migration/repository.js';
 import { startDownstream, type Downstream } from '../delivery/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { login } from './client.js';
-import { PASSWORD, seed, testConfig, type Seeded } from './seed.js';
+import { htmlMessage, PASSWORD, seed, testConfig, type Seeded } from './seed.js';
 
 async function until<T>(fn: () => T | undefined, what: string, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -139,5 +140,48 @@ describe('quarantine digests with signed release links', () => {
     // Nothing new is held since: the next run sends no digest.
     const again = (await op.post('/api/digests/send')).json();
     assert.deepEqual(again.addresses, []);
+  });
+  it("a mailbox owner asks the domain's IT contacts, by mail, to release a threat held for them — once", async () => {
+    const held = (subject: string, category = 'phishing') =>
+      s.spool.accept({
+        envelope: { clientIp: '203.0.113.9', clientHostname: null, helo: 'evil.test', tls: false, mailFrom: 'mallory@evil.test', rcptTo: ['alice@a.example'] },
+        recipients: [{ address: 'alice@a.example', domainId: s.domains.a }],
+        chunks: [htmlMessage(subject, 'alice@a.example')],
+        messageId: `<${subject.replace(/\W/g, '')}@evil.test>`,
+        subject,
+        status: 'quarantined',
+        verdict: { category, score: 12, action: 'quarantine', symbols: '[]' },
+      });
+    const id = await held('Invoice overdue');
+    // a.example's IT contact, as the migration programme records it.
+    const programme = new MigrationRepository(store.db);
+    await programme.upsertContact(await programme.enrol('a.example', 'op'), { name: 'Ann IT', address: 'it-desk@a.example', role: 'primary' });
+    const alice = await login(app, 'alice', PASSWORD);
+    const asked = await alice.post(`/api/quarantine/${id}/request_release`);
+    assert.equal(asked.statusCode, 200, asked.body);
+    assert.deepEqual(asked.json(), { id, sentTo: ['it-desk@a.example'] });
+    const mail = await until(() => downstream.received.find((m) => m.to.includes('it-desk@a.example')), 'the request mail');
+    const text = (await parseMessage(mail.raw)).text;
+    assert.match(text, /^alice \(alice@a\.example\) asks you to release a message held for them in quarantine as phishing\./);
+    assert.match(text, /subject: {2}Invoice overdue\n {2}from: {5}mallory@evil\.test\n/);
+    assert.ok(text.includes(`review:   http://console.test/quarantine/${id}`), text);
+    assert.match(mail.raw.toString(), /^Subject: Release requested by alice@a\.example: Invoice overdue\r$/m);
+    // Once: asking again is refused; nothing was released either way.
+    const again = await alice.post(`/api/quarantine/${id}/request_release`);
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json().error.message, /^you already asked for the release of message \S+ at /);
+    assert.equal((await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status, 'held');
+    // Not for what she may release herself, not for the domain admin (who releases it), not without a contact.
+    const spam = await held('Cheap watches', 'spam');
+    assert.equal((await alice.post(`/api/quarantine/${spam}/request_release`)).json().error.message, `message ${spam} is held as spam: release it yourself`);
+    const admin = await login(app, 'admin-a', PASSWORD);
+    assert.equal((await admin.post(`/api/quarantine/${id}/request_release`)).statusCode, 403);
+    await store.db.deleteFrom('mig_contacts').execute();
+    const other = await held('Account locked');
+    const none = await alice.post(`/api/quarantine/${other}/request_release`);
+    assert.equal(none.statusCode, 409);
+    assert.equal(none.json().error.message, 'no IT contact is recorded for a.example: ask your help desk');
+    const audited = await store.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'quarantine.request_release').execute();
+    assert.deepEqual(audited, [{ actor: 'alice', target: id }]);
   });
 });

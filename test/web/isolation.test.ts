@@ -315,6 +315,7 @@ for (const kind of DATABASES) {
       }
       const page = (await alice.get(`/quarantine/${id}`)).body;
       assert.match(page, /Held as phishing: only your IT contact can release it/);
+      assert.match(page, /action="\/quarantine\/[^"]+\/request"[^]*Ask IT to release it/);
       assert.doesNotMatch(page, /data-action="release/);
       assert.match(page, /data-action="delete"/, 'the owner may still delete it');
       assert.equal((await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status, 'held');

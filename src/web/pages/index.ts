@@ -14,6 +14,7 @@ import { ApiError } from '../errors.js';
 import { compact, ConnectionFilterSchema, MessageFilterSchema, PageSchema, parseOrThrow, filterQuery } from '../filters.js';
 import { html, type Html } from '../html.js';
 import { logIn, logOut } from '../login.js';
+import { releaseDeps, requestRelease } from '../release-request.js';
 import { actionsFor, allowSender, QUARANTINE_ACTIONS, quarantineAction, recipientMayRelease, releaseHeldRecipients, safeView } from '../quarantine.js';
 import { buildReport } from '../report.js';
 import { domainVisible } from '../scope.js';
@@ -115,7 +116,8 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const id = parseOrThrow(Id, (req.params as { id: string }).id);
     const d = await getMessage(db, p, id);
     const offered = actionsFor(p, d.message.category);
-    const byIt = offered.some((a) => a.startsWith('release')) ? html`` : html`<p class="notice">Held as ${d.message.category ?? 'unscanned'}: only your IT contact can release it. Ask them if you expected this message.</p>`;
+    const ask = p.role === 'mailbox_owner' ? html`<form method="post" action="/quarantine/${id}/request">${csrfField(csrf(req))}<button type="submit">Ask IT to release it</button></form>` : html``;
+    const byIt = offered.some((a) => a.startsWith('release')) ? html`` : html`<p class="notice">Held as ${d.message.category ?? 'unscanned'}: only your IT contact can release it. Ask them if you expected this message.</p>${ask}`;
     const actions = d.message.status === 'quarantined' ? html`${heldUntilNote(d.message.received_at, ctx.config.quarantine.lifetime)}${byIt}${actionForms(id, csrf(req), offered)}` : html`<p class="notice" role="status">This message is ${d.message.status}.</p>`;
     // After delivery or deletion the body is gone from the spool; the page still says what happened.
     const v = await safeView(db, p, id).catch((err) => {
@@ -132,6 +134,12 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const r = await quarantineAction(db, p, id, action, { learn: ctx.learn, ip: req.ip, now: ctx.now() });
     const done = `${action.startsWith('release') ? (r.released.length ? `Released to ${r.released.join(', ')}.` : 'Already released.') : 'Removed from quarantine.'}${r.allowed ? ` ${r.allowed} added to your allowed senders.` : ''}`;
     return reply.redirect(`/quarantine/${id}?done=${encodeURIComponent(done)}`, 303);
+  });
+  app.post('/quarantine/:id/request', async (req, reply) => {
+    const p = requireUser(req);
+    const id = parseOrThrow(Id, (req.params as { id: string }).id);
+    const r = await requestRelease(releaseDeps(ctx, req.ip), p, id);
+    return reply.redirect(`/quarantine/${id}?done=${encodeURIComponent(`Asked ${r.sentTo.join(', ')} to release it.`)}`, 303);
   });
   app.post('/quarantine/bulk', async (req, reply) => {
     const p = requireUser(req);
