@@ -27,8 +27,10 @@ export interface DigestItem {
   subject: string | null;
   received_at: string;
   category: string | null;
-  /** The signed release link; null for a message only the recipient's IT contact may release. */
-  link: string | null;
+  /** The signed link: to release the message, or — one only the IT contacts may release — to ask them to. */
+  link: string;
+  /** Whether the recipient may release it (recipientMayRelease). */
+  releasable: boolean;
 }
 
 /** Sends the due digests and returns, per address, the items it listed. */
@@ -47,9 +49,9 @@ export async function sendDigests(db: Kysely<Database>, o: DigestOptions): Promi
   const exp = o.now.getTime() + o.linkTtlMs;
   for (const r of rows) {
     if (r.last_sent_at && r.received_at <= r.last_sent_at) continue;
-    const link = recipientMayRelease(r.category) ? `${o.publicUrl.replace(/\/$/, '')}/r/${o.signer.sign({ id: r.id, rcpt: r.address, exp })}` : null;
+    const link = `${o.publicUrl.replace(/\/$/, '')}/r/${o.signer.sign({ id: r.id, rcpt: r.address, exp })}`;
     const items = byAddress.get(r.address) ?? [];
-    items.push({ id: r.id, mail_from: r.mail_from, subject: r.subject, received_at: r.received_at, category: r.category, link });
+    items.push({ id: r.id, mail_from: r.mail_from, subject: r.subject, received_at: r.received_at, category: r.category, link, releasable: recipientMayRelease(r.category) });
     byAddress.set(r.address, items);
   }
   for (const [address, items] of byAddress) {
@@ -75,12 +77,12 @@ export function composeDigest(address: string, items: DigestItem[], o: Pick<Dige
   const lines = [
     `${items.length} message${items.length === 1 ? ' is' : 's are'} held in quarantine for ${address}.`,
     'Open a link to release that message to your mailbox; the links expire ' + new Date(o.now.getTime() + o.linkTtlMs).toISOString() + '.',
-    'Messages held as a threat have no link: your IT contact can release them.',
+    'A message held as a threat only your IT contact can release: its link asks them to.',
     '',
   ];
   for (const it of items) {
     const until = heldUntil(it.received_at, o.lifetimeMs ?? 0);
-    const release = it.link ? `  release: ${it.link}` : '  only your IT contact can release it: ask them if you expected this message';
+    const release = it.releasable ? `  release: ${it.link}` : `  only your IT contact can release it; ask them: ${it.link}`;
     lines.push(`* ${clean(it.subject ?? '(no subject)')}`, `  from ${clean(it.mail_from || '<>')} at ${it.received_at} (${it.category ?? 'unscanned'})${until ? `; held until ${until}, then deleted` : ''}`, release, '');
   }
   return composeTextMail({

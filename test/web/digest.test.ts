@@ -101,12 +101,17 @@ describe('quarantine digests with signed release links', () => {
     // Dave's message is held as phishing: his digest lists it without a link, and a link signed for
     // it anyway (one made before the message was judged a threat) shows no button and releases nothing.
     const daveText = await textOf((await until(() => digestFor('dave@b.example'), 'the digest for dave')).raw);
-    assert.match(daveText, /\(phishing\); held until \S+, then deleted\n {2}only your IT contact can release it: ask them if you expected this message\n/);
+    assert.match(daveText, /\(phishing\); held until \S+, then deleted\n {2}only your IT contact can release it; ask them: http:\/\/console\.test\/r\/\S+\n/);
     assert.doesNotMatch(daveText, /release: http/);
     const daveLink = `/r/${new LinkSigner('test-secret-0123456789').sign({ id: s.quarantined.b[0]!, rcpt: 'dave@b.example', exp: Date.now() + 60_000 })}`;
     const daveView = await app.inject({ url: daveLink });
     assert.match(daveView.body, /held as phishing: only your IT contact can release it/);
-    assert.doesNotMatch(daveView.body, /<form method="post"/);
+    assert.doesNotMatch(daveView.body, /Release this message|always allow/);
+    assert.match(daveView.body, /<input type="hidden" name="ask" value="1"><button type="submit">Ask IT to release it</);
+    // b.example has no contact recorded: asking says so.
+    const noContact = await app.inject({ method: 'POST', url: daveLink, payload: 'ask=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(noContact.statusCode, 409);
+    assert.match(noContact.body, /no IT contact is recorded for b\.example/);
     assert.equal((await app.inject({ method: 'POST', url: daveLink, payload: 'allow=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode, 403);
     assert.equal(await held(s.quarantined.b[0]!), 'held', "dave's phishing was not released by a link");
     assert.equal((await store.db.selectFrom('scan_lists').select('value').where('domain', '=', 'dave@b.example').execute()).length, 0, 'nor its sender allowed');
@@ -169,7 +174,16 @@ describe('quarantine digests with signed release links', () => {
     // Once: asking again is refused; nothing was released either way.
     const again = await alice.post(`/api/quarantine/${id}/request_release`);
     assert.equal(again.statusCode, 409);
-    assert.match(again.json().error.message, /^you already asked for the release of message \S+ at /);
+    assert.match(again.json().error.message, /^the release of message \S+ was already asked for at /);
+    // From the digest's link, without logging in: the same request, as the link's recipient.
+    const linked = await held('Parcel on hold');
+    const link = `/r/${new LinkSigner('test-secret-0123456789').sign({ id: linked, rcpt: 'alice@a.example', exp: Date.now() + 60_000 })}`;
+    const viaLink = await app.inject({ method: 'POST', url: link, payload: 'ask=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(viaLink.statusCode, 200);
+    assert.match(viaLink.body, /Asked it-desk@a\.example to release it\./);
+    const linkMail = await until(() => downstream.received.find((m) => m.raw.includes('Subject: Release requested by alice@a.example: Parcel on hold')), 'the request from the link');
+    assert.match((await parseMessage(linkMail.raw)).text, /^alice@a\.example asks you to release/);
+    assert.equal((await alice.post(`/api/quarantine/${linked}/request_release`)).statusCode, 409, 'asked once, whichever way');
     assert.equal((await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status, 'held');
     // Not for what she may release herself, not for the domain admin (who releases it), not without a contact.
     const spam = await held('Cheap watches', 'spam');
@@ -182,6 +196,9 @@ describe('quarantine digests with signed release links', () => {
     assert.equal(none.statusCode, 409);
     assert.equal(none.json().error.message, 'no IT contact is recorded for a.example: ask your help desk');
     const audited = await store.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'quarantine.request_release').execute();
-    assert.deepEqual(audited, [{ actor: 'alice', target: id }]);
+    assert.deepEqual(audited, [
+      { actor: 'alice', target: id },
+      { actor: 'link:alice@a.example', target: linked },
+    ]);
   });
 });

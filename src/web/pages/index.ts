@@ -14,7 +14,7 @@ import { ApiError } from '../errors.js';
 import { compact, ConnectionFilterSchema, MessageFilterSchema, PageSchema, parseOrThrow, filterQuery } from '../filters.js';
 import { html, type Html } from '../html.js';
 import { logIn, logOut } from '../login.js';
-import { releaseDeps, requestRelease } from '../release-request.js';
+import { askForRelease, releaseDeps, requestRelease } from '../release-request.js';
 import { actionsFor, allowSender, QUARANTINE_ACTIONS, quarantineAction, recipientMayRelease, releaseHeldRecipients, safeView } from '../quarantine.js';
 import { buildReport } from '../report.js';
 import { domainVisible } from '../scope.js';
@@ -212,8 +212,11 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const { token, c } = claimsOf(req);
     const { m, held } = await linked(c);
     if (!m || !held) throw new ApiError('bad_link');
-    // Digests give no link for these; one made before the message was judged again gets no button.
-    if (!recipientMayRelease(m.category)) return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>`));
+    // A threat: its recipient may only ask the domain's IT contacts to release it.
+    if (!recipientMayRelease(m.category)) {
+      const ask = held.status === 'held' ? html`<form method="post" action="/r/${token}"><input type="hidden" name="ask" value="1"><button type="submit">Ask IT to release it</button></form>` : html``;
+      return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>${ask}`));
+    }
     const body = held.status === 'held'
       ? html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`
       : html`<p class="notice" role="status">This message has already been released or removed.</p>`;
@@ -223,9 +226,14 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const { c } = claimsOf(req);
     // "Always allow": the link is the recipient's, so is the personal list the sender joins — only
     // while the message is still held for them (a used link adds nothing).
-    const wantsAllow = (req.body as { allow?: string } | undefined)?.allow === '1';
+    const form = req.body as { allow?: string; ask?: string } | undefined;
+    const wantsAllow = form?.allow === '1';
     const { m, held } = await linked(c);
-    if (m && !recipientMayRelease(m.category)) return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>`), 403);
+    if (m && !recipientMayRelease(m.category)) {
+      if (form?.ask !== '1') return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>`), 403);
+      const r = await askForRelease(releaseDeps(ctx, req.ip), { actor: `link:${c.rcpt}`, mailbox: c.rcpt }, c.id);
+      return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">Asked ${r.sentTo.join(', ')} to release it.</p>`));
+    }
     const allowed = wantsAllow && m && held?.status === 'held' ? await allowSender(db, c.rcpt, m) : undefined;
     const released = await releaseHeldRecipients(db, c.id, { address: c.rcpt }, ctx.now());
     await audit(db, { actor: `link:${c.rcpt}`, action: 'quarantine.release_link', target: c.id, detail: { released, ...(allowed ? { allowed } : {}) }, ip: req.ip }, ctx.now());
