@@ -36,8 +36,11 @@ export const releasedByIt = (category: string | null) => `a message held as ${ca
  * always allowing the sender is a mailbox owner's (their personal list); an owner releases only
  * what recipientMayRelease allows.
  */
-export const actionsFor = (p: Principal, category?: string | null): readonly QuarantineAction[] =>
-  QUARANTINE_ACTIONS.filter((a) => (a !== 'release_allow' || p.role === 'mailbox_owner') && !(a.startsWith('release') && p.role === 'mailbox_owner' && category !== undefined && !recipientMayRelease(category)));
+export function actionsFor(p: Principal, category?: string | null): readonly QuarantineAction[] {
+  const owner = p.role === 'mailbox_owner';
+  const mayRelease = !owner || category === undefined || recipientMayRelease(category);
+  return QUARANTINE_ACTIONS.filter((a) => (a !== 'release_allow' || owner) && (mayRelease || !a.startsWith('release')));
+}
 
 /**
  * Feedback to the scan engine (Bayes and fuzzy hashes), provided by the gateway when it scans: `by`

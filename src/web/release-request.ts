@@ -1,7 +1,8 @@
 // A mailbox owner's request that their domain's IT contacts release a message only they may release
 // (a threat held for the owner, see recipientMayRelease): one mail to the domain's contacts — the
 // primary and deputy recorded for its migration (`mig_contacts`) — naming the message and linking
-// to it in the console. Once per message and owner; audited. Nothing is released by it.
+// to it in the console. Once per message and mailbox, asked in the console or from the digest's link;
+// audited. Nothing is released by it.
 import type { Kysely } from 'kysely';
 import { composeTextMail } from '../spool/compose.js';
 import type { Database } from '../store/schema.js';

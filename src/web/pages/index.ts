@@ -212,14 +212,11 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const { token, c } = claimsOf(req);
     const { m, held } = await linked(c);
     if (!m || !held) throw new ApiError('bad_link');
+    let body: Html;
+    if (held.status !== 'held') body = html`<p class="notice" role="status">This message has already been released or removed.</p>`;
     // A threat: its recipient may only ask the domain's IT contacts to release it.
-    if (!recipientMayRelease(m.category)) {
-      const ask = held.status === 'held' ? html`<form method="post" action="/r/${token}"><input type="hidden" name="ask" value="1"><button type="submit">Ask IT to release it</button></form>` : html``;
-      return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>${ask}`));
-    }
-    const body = held.status === 'held'
-      ? html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`
-      : html`<p class="notice" role="status">This message has already been released or removed.</p>`;
+    else if (!recipientMayRelease(m.category)) body = html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p><form method="post" action="/r/${token}"><input type="hidden" name="ask" value="1"><button type="submit">Ask IT to release it</button></form>`;
+    else body = html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`;
     return send(reply, page('Quarantined message', null, body));
   });
   app.post('/r/:token', async (req, reply) => {
