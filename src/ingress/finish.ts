@@ -49,7 +49,8 @@ export async function finishMessage(input: { raw: Buffer; envelope: Envelope; re
   const trace = traceHeaders(raw);
   const outcome = await runScan(input.hook, { raw, envelope, domains, recipients }, deps.scan.timeout);
 
-  const common = { envelope, messageId: trace.messageId, subject: trace.subject };
+  // One arrival time for every copy: a split message was received once.
+  const common = { envelope, messageId: trace.messageId, subject: trace.subject, receivedAt: new Date() };
   let copies: AcceptInput[];
   if (!outcome.ok) {
     deps.log.warn({ reason: outcome.reason, ip: envelope.clientIp }, 'scan failed');

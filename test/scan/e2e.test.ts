@@ -69,6 +69,7 @@ describe('scan service behind real SMTP', () => {
     const ids = /^250 2\.0\.0 queued as ((?:[0-9a-z]+ ?)+)$/.exec(r.response)![1]!.split(' ');
     assert.equal(ids.length, 4);
     const copies = [];
+    const arrived = new Set<string>();
     for (const id of ids) {
       const m = await gw.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const rcpts = await gw.db.selectFrom('message_recipients').select(['address', 'status']).where('message_id', '=', id).orderBy('address').execute();
@@ -76,7 +77,9 @@ describe('scan service behind real SMTP', () => {
       const parsed = await parseMessage(readFileSync(m.spool_path));
       copies.push([m.status, m.action, rcpts.map((x) => `${x.address} ${x.status}`), split, parsed.subject, parsed.headers.find((h) => h.key === 'x-spam-flag')?.value ?? null]);
       assert.equal(m.message_id, '<mixedone@outside.test>', 'every copy keeps the Message-ID: the trace finds them all');
+      arrived.add(m.received_at);
     }
+    assert.equal(arrived.size, 1, 'the copies were received once, at one time');
     assert.deepEqual(copies, [
       ['queued', 'deliver', ['a@open.test queued', 'e@open.test queued'], 'copy 1 of 4, for 2 recipients', 'mixed one', null],
       ['quarantined', 'quarantine', ['b@strict.test held'], 'copy 2 of 4, for b@strict.test: refused by their policy, held because the message was accepted for its other recipients', 'mixed one', null],
