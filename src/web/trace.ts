@@ -66,7 +66,28 @@ export async function getMessage(db: Kysely<Database>, p: Principal, id: string)
   const recipients = await db.selectFrom('message_recipients').select(['address', 'status', 'attempts', 'last_reply']).where('message_id', '=', id).where(recipientVisible(p)).orderBy('id').execute();
   const visible = new Set(recipients.map((r) => r.address));
   const attempts = (await db.selectFrom('delivery_attempts').select(['recipient', 'at', 'host', 'outcome', 'reply']).where('message_id', '=', id).orderBy('at').orderBy('id').execute()).filter((a) => visible.has(a.recipient));
-  return { message: m, symbols: parseSymbols(m.symbols), recipients, attempts };
+  const symbols = parseSymbols(m.symbols);
+  return { message: m, symbols, recipients, attempts, copies: symbols.some((x) => x.name === 'POLICY_SPLIT') ? await otherCopies(db, p, m) : [] };
+}
+
+/**
+ * The other copies of a message split for its recipients' policies that the principal may see:
+ * received together, with the same Message-ID, sender and client (another domain's are not shown
+ * to a domain admin).
+ */
+async function otherCopies(db: Kysely<Database>, p: Principal, m: { id: string; message_id: string | null; received_at: string; mail_from: string; client_ip: string }) {
+  if (m.message_id === null) return [];
+  return db
+    .selectFrom('messages')
+    .select(['id', 'status', 'category', 'action'])
+    .where('message_id', '=', m.message_id)
+    .where('received_at', '=', m.received_at)
+    .where('mail_from', '=', m.mail_from)
+    .where('client_ip', '=', m.client_ip)
+    .where('id', '!=', m.id)
+    .where(messageVisible(p))
+    .orderBy('id')
+    .execute();
 }
 
 export function parseSymbols(json: string | null): SymbolView[] {

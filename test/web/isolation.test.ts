@@ -177,6 +177,30 @@ for (const kind of DATABASES) {
       assert.match(page.body, /spf=fail smtp.mailfrom=evil.test/);
     });
 
+    it("a split message's page links its other copies, those the viewer may see", async (t) => {
+      if (!tdb) return t.skip('PostgreSQL not reachable');
+      const copy = (rcpt: string, domainId: number, status: 'queued' | 'quarantined', category: string, n: number) =>
+        s.spool.accept({
+          envelope: { clientIp: '198.51.100.4', clientHostname: null, helo: 'lists.test', tls: false, mailFrom: 'news@lists.test', rcptTo: ['alice@a.example', 'dave@b.example'] },
+          recipients: [{ address: rcpt, domainId }],
+          chunks: [htmlMessage('Conference call for papers', rcpt)],
+          messageId: '<cfp@lists.test>',
+          subject: 'Conference call for papers',
+          status,
+          verdict: { category, score: 3, action: status === 'queued' ? 'deliver' : 'quarantine', symbols: JSON.stringify([{ name: 'POLICY_SPLIT', score: 0, detail: `copy ${n} of 2, for ${rcpt}` }]) },
+          receivedAt: NOW,
+        });
+      const a = await copy('alice@a.example', s.domains.a, 'queued', 'graymail', 1);
+      const b = await copy('dave@b.example', s.domains.b, 'quarantined', 'graymail', 2);
+      assert.deepEqual((await op.get(`/api/messages/${a}`)).json().copies, [{ id: b, status: 'quarantined', category: 'graymail', action: 'quarantine' }]);
+      assert.match((await op.get(`/messages/${a}`)).body, new RegExp(`Other copies \\(its recipients' policies differed\\): <a href="/messages/${b}">${b}</a> \\(graymail, quarantine, quarantined\\)`));
+      assert.deepEqual((await adminA.get(`/api/messages/${a}`)).json().copies, [], "b.example's copy is not a.example's admin's to see");
+      assert.doesNotMatch((await adminA.get(`/messages/${a}`)).body, /Other copies/);
+      // The later tests count each domain's messages.
+      await store.db.deleteFrom('message_recipients').where('message_id', 'in', [a, b]).execute();
+      await store.db.deleteFrom('messages').where('id', 'in', [a, b]).execute();
+    });
+
     it('safe view: sanitised HTML runs no script and loads nothing remote', async (t) => {
       if (!tdb) return t.skip('PostgreSQL not reachable');
       const v = (await adminA.get(`/api/quarantine/${s.quarantined.a[0]}`)).json();

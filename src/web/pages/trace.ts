@@ -56,13 +56,13 @@ export function symbolsTable(symbols: SymbolView[]): Html {
 <tbody>${symbols.map((s) => html`<tr><th scope="row"><code>${s.name}</code></th><td class="num">${s.score.toFixed(2)}</td><td>${s.detail ?? ''}</td></tr>`)}</tbody></table></div>`;
 }
 
-export function messageBody(d: { message: Record<string, unknown>; symbols: SymbolView[]; recipients: { address: string; status: string; attempts: number; last_reply: string | null }[]; attempts: { recipient: string; at: string; host: string | null; outcome: string; reply: string | null }[] }, auth: string[], extra: Html = html``): Html {
+export function messageBody(d: { message: Record<string, unknown>; symbols: SymbolView[]; recipients: { address: string; status: string; attempts: number; last_reply: string | null }[]; attempts: { recipient: string; at: string; host: string | null; outcome: string; reply: string | null }[]; copies: { id: string; status: string; category: string | null; action: string | null }[] }, auth: string[], extra: Html = html``): Html {
   const m = d.message as Record<string, string | number | null>;
   const row = (k: string, v: unknown) => html`<tr><th scope="row">${k}</th><td>${v === null || v === undefined || v === '' ? '—' : String(v)}</td></tr>`;
   return html`<section class="card" aria-labelledby="verdict-h"><h2 id="verdict-h">Verdict</h2><table>
 ${row('Category', m.category ? `${m.category} (${CATEGORY_LABELS[m.category as keyof typeof CATEGORY_LABELS] ?? ''})` : null)}${row('Score', m.score)}${row('Action', m.action)}${row('Status', m.status)}
 ${m.would_action ? row('Monitor mode: would have', `${m.would_action} (${m.would_category ?? ''})`) : ''}
-</table></section>
+</table>${d.copies.length ? html`<p>Other copies (its recipients' policies differed): ${d.copies.map((c, i) => html`${i ? ', ' : ''}<a href="/messages/${c.id}">${c.id}</a> (${c.category ?? 'unscanned'}, ${c.action ?? '—'}, ${c.status})`)}</p>` : ''}</section>
 <section class="card" aria-labelledby="env-h"><h2 id="env-h">Envelope and connection</h2><table>
 ${row('Queue id', m.id)}${row('Received (UTC)', m.received_at)}${row('From (envelope)', m.mail_from || '<>')}${row('Subject', m.subject)}${row('Message-ID', m.message_id)}${row('Client', `${m.client_ip}${m.client_hostname ? ` (${m.client_hostname})` : ''}`)}${row('HELO', m.helo)}${row('TLS', m.tls ? 'yes' : 'no')}${row('Size', `${m.size} bytes`)}
 </table></section>
