@@ -11,7 +11,7 @@ import { audit } from './audit.js';
 import type { SubmitMessage } from './digest.js';
 import { ApiError } from './errors.js';
 import { heldMessage, recipientMayRelease } from './quarantine.js';
-import type { Principal } from './scope.js';
+import { receivedBy, type Principal } from './scope.js';
 
 export interface RequestDeps {
   db: Kysely<Database>;
@@ -48,7 +48,8 @@ export async function requestRelease(d: RequestDeps, p: Principal, id: string): 
 /** The request itself, once the asker is known to be the message's recipient (console login or signed link). */
 export async function askForRelease(d: RequestDeps, who: Asker, id: string): Promise<ReleaseRequested> {
   const m = await d.db.selectFrom('messages').select(['status', 'category', 'subject', 'mail_from', 'received_at']).where('id', '=', id).executeTakeFirst();
-  const mine = await d.db.selectFrom('message_recipients').select(['status', 'domain_id']).where('message_id', '=', id).where('address', '=', who.mailbox).executeTakeFirst();
+  // The copy held for an address the mailbox receives (itself, a sub-address, an alias of it).
+  const mine = await d.db.selectFrom('message_recipients').select(['status', 'domain_id']).where('message_id', '=', id).where(receivedBy('address', who.mailbox)).where('status', '=', 'held').executeTakeFirst();
   if (!m || m.status !== 'quarantined' || mine?.status !== 'held') throw new ApiError('conflict', `message ${id} is not held for ${who.mailbox}`);
   if (recipientMayRelease(m.category)) throw new ApiError('conflict', `message ${id} is held as ${m.category}: release it yourself`);
   const earlier = await d.db.selectFrom('audit_log').select(['at', 'detail']).where('action', '=', 'quarantine.request_release').where('target', '=', id).execute();

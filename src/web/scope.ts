@@ -3,6 +3,7 @@
 // domain's objects by any route or guessed id.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, Role } from '../store/schema.js';
+import { escapeLike } from '../store/dialect.js';
 
 export interface Principal {
   userId: number;
@@ -35,14 +36,26 @@ export function messageVisible(p: Principal): RawBuilder<SqlBool> {
     return sql<SqlBool>`exists (select 1 from message_recipients vis where vis.domain_id in (${sql.join(p.domainIds)}) and vis.message_id = messages.id)`;
   }
   if (!p.mailbox) return NOTHING;
-  return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where vis.address = ${p.mailbox})`;
+  return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where ${receivedBy('vis.address', p.mailbox)})`;
+}
+
+/**
+ * The recipient addresses whose mail a mailbox receives, as SQL on `column`: the mailbox itself, its
+ * sub-addresses (kim+news@…) and the directory's aliases of it (k.lee@… → kim@…) — the addresses
+ * its personal lists act for too.
+ */
+export function receivedBy(column: string, mailbox: string): RawBuilder<SqlBool> {
+  const at = mailbox.lastIndexOf('@');
+  const sub = `${escapeLike(mailbox.slice(0, at))}+%@${escapeLike(mailbox.slice(at + 1))}`;
+  const c = sql.ref(column);
+  return sql<SqlBool>`(${c} = ${mailbox} or ${c} like ${sub} escape '\\' or ${c} in (select own.address from recipients own where own.kind = 'alias' and own.target = ${mailbox}))`;
 }
 
 /** Predicate on `message_recipients`: the principal may act on this recipient's copy. */
 export function recipientVisible(p: Principal): RawBuilder<SqlBool> {
   if (p.role === 'operator') return EVERYTHING;
   if (p.role === 'domain_admin') return p.domainIds.length ? sql<SqlBool>`message_recipients.domain_id in (${sql.join(p.domainIds)})` : NOTHING;
-  return p.mailbox ? sql<SqlBool>`message_recipients.address = ${p.mailbox}` : NOTHING;
+  return p.mailbox ? receivedBy('message_recipients.address', p.mailbox) : NOTHING;
 }
 
 /** Predicate on `connection_events`: blocks recorded for the principal's domains. */

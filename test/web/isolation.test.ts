@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/db.js';
 import { pruneTrace } from '../../src/stats/retention.js';
+import { Directory } from '../../src/directory/repository.js';
 import { buildWebApp } from '../../src/web/app.js';
 import { isOperator } from '../../src/web/auth.js';
 import { DATABASES, makeDatabase, type TestDatabase } from '../helpers/db.js';
@@ -344,6 +345,37 @@ for (const kind of DATABASES) {
       assert.match(page, /data-action="delete"/, 'the owner may still delete it');
       assert.equal((await store.db.selectFrom('message_recipients').select('status').where('message_id', '=', id).executeTakeFirstOrThrow()).status, 'held');
       assert.deepEqual((await adminA.post(`/api/quarantine/${id}/release`)).json().released, ['alice@a.example']);
+    });
+
+    it("a mailbox owner's quarantine holds the mail of their sub-addresses and aliases, and nobody else's", async (t) => {
+      if (!tdb) return t.skip('PostgreSQL not reachable');
+      await new Directory(store.db).addRecipient('a.smith@a.example', { alias: 'alice@a.example' });
+      const hold = (rcpt: string, domainId: number) =>
+        s.spool.accept({
+          envelope: { clientIp: '203.0.113.9', clientHostname: null, helo: 'shop.test', tls: false, mailFrom: 'offers@shop.test', rcptTo: [rcpt] },
+          recipients: [{ address: rcpt, domainId }],
+          chunks: [htmlMessage(`Offers for ${rcpt}`, rcpt)],
+          messageId: `<offers-${rcpt}@shop.test>`,
+          subject: `Offers for ${rcpt}`,
+          status: 'quarantined',
+          verdict: { category: 'spam', score: 7, action: 'quarantine', symbols: '[]' },
+          receivedAt: NOW,
+        });
+      const sub = await hold('alice+news@a.example', s.domains.a);
+      const alias = await hold('a.smith@a.example', s.domains.a);
+      const others = [await hold('alicex@a.example', s.domains.a), await hold('alice+news@b.example', s.domains.b)];
+      const listed = (await alice.get('/api/quarantine?limit=500')).json().items.map((m: { id: string }) => m.id);
+      assert.ok(listed.includes(sub) && listed.includes(alias), 'her sub-address and her alias');
+      for (const id of others) {
+        assert.ok(!listed.includes(id), id);
+        assert.equal((await alice.get(`/api/messages/${id}`)).statusCode, 404);
+        assert.equal((await alice.post(`/api/quarantine/${id}/release`)).statusCode, 404);
+      }
+      assert.deepEqual((await alice.post(`/api/quarantine/${alias}/release`)).json().released, ['a.smith@a.example']);
+      const ids = [sub, alias, ...others];
+      await store.db.deleteFrom('message_recipients').where('message_id', 'in', ids).execute();
+      await store.db.deleteFrom('messages').where('id', 'in', ids).execute();
+      await store.db.deleteFrom('recipients').where('address', '=', 'a.smith@a.example').execute();
     });
 
     it('policy: operators set actions, lists and monitor mode; a domain admin reads only their own', async (t) => {
