@@ -26,8 +26,8 @@ export interface ScanRequest {
   raw: Uint8Array;
   envelope: Envelope;
   /**
-   * The canonical domain of each envelope recipient, in the envelope's order (the ingress knows
-   * alias domains); when absent, each recipient address's own domain.
+   * The domain of each envelope recipient as the directory names it (canonical: ASCII, lower case),
+   * in the envelope's order — the ingress knows it; when absent, each address's own domain.
    */
   rcptDomains?: string[];
   id?: string | null;
