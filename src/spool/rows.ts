@@ -96,6 +96,7 @@ export async function insertMessageRows(db: Kysely<Database>, node: string, msgs
       return m.recipients.map((r) => ({
         message_id: m.id,
         address: r.address,
+        owner: ownerOf(r.address),
         domain_id: r.domainId,
         status,
         attempts: 0,
@@ -120,4 +121,11 @@ function recipientStatus(status: MessageRows['status']): RecipientStatus {
       // Refused in the SMTP session: final for us, the sender got the 5xx directly.
       return 'bounced';
   }
+}
+
+/** The mailbox an address belongs to: itself, or without its +tag (kim+news@x → kim@x). */
+export function ownerOf(address: string): string {
+  const plus = address.indexOf('+');
+  const at = address.lastIndexOf('@');
+  return plus > 0 && plus < at ? address.slice(0, plus) + address.slice(at) : address;
 }

@@ -76,6 +76,8 @@ export interface MessageRecipientsTable {
   updated_at: string;
   /** Delivery engine holding this recipient right now (node/pid/nonce); null when nobody does. */
   claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The mailbox the address belongs to: the address without its +tag (ownerOf); null on rows recorded before migration 500. */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeliveryAttemptsTable {

@@ -49,7 +49,7 @@ export async function requestRelease(d: RequestDeps, p: Principal, id: string): 
 export async function askForRelease(d: RequestDeps, who: Asker, id: string): Promise<ReleaseRequested> {
   const m = await d.db.selectFrom('messages').select(['status', 'category', 'subject', 'mail_from', 'received_at']).where('id', '=', id).executeTakeFirst();
   // The copy held for an address the mailbox receives (itself, a sub-address, an alias of it).
-  const mine = await d.db.selectFrom('message_recipients').select(['status', 'domain_id']).where('message_id', '=', id).where(receivedBy('address', who.mailbox)).where('status', '=', 'held').executeTakeFirst();
+  const mine = await d.db.selectFrom('message_recipients').select(['status', 'domain_id']).where('message_id', '=', id).where(receivedBy('message_recipients', who.mailbox)).where('status', '=', 'held').executeTakeFirst();
   if (!m || m.status !== 'quarantined' || mine?.status !== 'held') throw new ApiError('conflict', `message ${id} is not held for ${who.mailbox}`);
   if (recipientMayRelease(m.category)) throw new ApiError('conflict', `message ${id} is held as ${m.category}: release it yourself`);
   const earlier = await d.db.selectFrom('audit_log').select(['at', 'detail']).where('action', '=', 'quarantine.request_release').where('target', '=', id).execute();

@@ -35,25 +35,27 @@ export function messageVisible(p: Principal): RawBuilder<SqlBool> {
     return sql<SqlBool>`exists (select 1 from message_recipients vis where vis.domain_id in (${sql.join(p.domainIds)}) and vis.message_id = messages.id)`;
   }
   if (!p.mailbox) return NOTHING;
-  return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where ${receivedBy('vis.address', p.mailbox)})`;
+  return sql<SqlBool>`messages.id in (select vis.message_id from message_recipients vis where ${receivedBy('vis', p.mailbox)})`;
 }
 
 /**
- * The recipient addresses whose mail a mailbox receives, as SQL on `column`: the mailbox itself and
- * the directory's aliases of it (k.lee@… → kim@…), as its personal lists act for them. Both terms
- * use the index on the address. Its sub-addresses (kim+news@…) are not matched: a prefix match is
- * not an index lookup on every database's collation, and the trace may hold millions of rows.
+ * The recipient rows whose mail a mailbox receives, as SQL on the `message_recipients` rows of
+ * `table`: the mailbox itself, its sub-addresses (kim+news@…, by the `owner` column ingress fills)
+ * and the directory's aliases of it (k.lee@… → kim@…, and theirs), as its personal lists act for
+ * them. Every term is an index lookup: the trace may hold millions of rows.
  */
-export function receivedBy(column: string, mailbox: string): RawBuilder<SqlBool> {
-  const c = sql.ref(column);
-  return sql<SqlBool>`(${c} = ${mailbox} or ${c} in (select own.address from recipients own where own.kind = 'alias' and own.target = ${mailbox}))`;
+export function receivedBy(table: string, mailbox: string): RawBuilder<SqlBool> {
+  const address = sql.ref(`${table}.address`);
+  const owner = sql.ref(`${table}.owner`);
+  const aliases = sql`(select own.address from recipients own where own.kind = 'alias' and own.target = ${mailbox})`;
+  return sql<SqlBool>`(${address} = ${mailbox} or ${owner} = ${mailbox} or ${owner} in ${aliases})`;
 }
 
 /** Predicate on `message_recipients`: the principal may act on this recipient's copy. */
 export function recipientVisible(p: Principal): RawBuilder<SqlBool> {
   if (p.role === 'operator') return EVERYTHING;
   if (p.role === 'domain_admin') return p.domainIds.length ? sql<SqlBool>`message_recipients.domain_id in (${sql.join(p.domainIds)})` : NOTHING;
-  return p.mailbox ? receivedBy('message_recipients.address', p.mailbox) : NOTHING;
+  return p.mailbox ? receivedBy('message_recipients', p.mailbox) : NOTHING;
 }
 
 /** Predicate on `connection_events`: blocks recorded for the principal's domains. */

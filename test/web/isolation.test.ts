@@ -347,7 +347,7 @@ for (const kind of DATABASES) {
       assert.deepEqual((await adminA.post(`/api/quarantine/${id}/release`)).json().released, ['alice@a.example']);
     });
 
-    it("a mailbox owner's quarantine holds the mail of the directory's aliases of their mailbox, and nobody else's", async (t) => {
+    it("a mailbox owner's quarantine holds the mail of their sub-addresses and of the directory's aliases of their mailbox, and nobody else's", async (t) => {
       if (!tdb) return t.skip('PostgreSQL not reachable');
       await new Directory(store.db).addRecipient('a.smith@a.example', { alias: 'alice@a.example' });
       const hold = (rcpt: string, domainId: number) =>
@@ -361,17 +361,19 @@ for (const kind of DATABASES) {
           verdict: { category: 'spam', score: 7, action: 'quarantine', symbols: '[]' },
           receivedAt: NOW,
         });
+      const sub = await hold('alice+news@a.example', s.domains.a);
       const alias = await hold('a.smith@a.example', s.domains.a);
-      const others = [await hold('alicex@a.example', s.domains.a), await hold('alice.smith@a.example', s.domains.a), await hold('a.smith@b.example', s.domains.b)];
+      const aliasSub = await hold('a.smith+shop@a.example', s.domains.a);
+      const others = [await hold('alicex@a.example', s.domains.a), await hold('alice.smith@a.example', s.domains.a), await hold('alice+news@b.example', s.domains.b), await hold('a.smith@b.example', s.domains.b)];
       const listed = (await alice.get('/api/quarantine?limit=500')).json().items.map((m: { id: string }) => m.id);
-      assert.ok(listed.includes(alias), 'her alias');
+      for (const id of [sub, alias, aliasSub]) assert.ok(listed.includes(id), `her sub-address, her alias and its sub-address: ${id}`);
       for (const id of others) {
         assert.ok(!listed.includes(id), id);
         assert.equal((await alice.get(`/api/messages/${id}`)).statusCode, 404);
         assert.equal((await alice.post(`/api/quarantine/${id}/release`)).statusCode, 404);
       }
       assert.deepEqual((await alice.post(`/api/quarantine/${alias}/release`)).json().released, ['a.smith@a.example']);
-      const ids = [alias, ...others];
+      const ids = [sub, alias, aliasSub, ...others];
       await store.db.deleteFrom('message_recipients').where('message_id', 'in', ids).execute();
       await store.db.deleteFrom('messages').where('id', 'in', ids).execute();
       await store.db.deleteFrom('recipients').where('address', '=', 'a.smith@a.example').execute();

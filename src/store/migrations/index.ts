@@ -18,6 +18,7 @@ import * as fuzzy from './460_fuzzy.js';
 import * as fuzzyScope from './470_fuzzy_scope.js';
 import * as fuzzyJudged from './480_fuzzy_judged.js';
 import * as fuzzySource from './490_fuzzy_source.js';
+import * as recipientOwner from './500_recipient_owner.js';
 
 export const migrations: Record<string, Migration> = {
   '001_core': core,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '470_fuzzy_scope': fuzzyScope,
   '480_fuzzy_judged': fuzzyJudged,
   '490_fuzzy_source': fuzzySource,
+  '500_recipient_owner': recipientOwner,
 };
