@@ -6,7 +6,7 @@ import type { RampartConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Envelope, Verdict } from '../scan/types.js';
 import { recordRejected } from '../spool/record.js';
-import { SpoolError, type AcceptInput } from '../spool/spool.js';
+import { SpoolError, type AcceptInput, type SpoolRecipient } from '../spool/spool.js';
 import type { Database } from '../store/schema.js';
 import { headerLines, traceHeaders } from './message.js';
 import { runScan, type ScanHook, type ScanRecipient } from './scan-hook.js';
@@ -50,17 +50,25 @@ export async function finishMessage(input: { raw: Buffer; envelope: Envelope; re
   const outcome = await runScan(input.hook, { raw, envelope, domains, recipients }, deps.scan.timeout);
 
   // One arrival time for every copy: a split message was received once.
-  const common = { envelope, messageId: trace.messageId, subject: trace.subject, receivedAt: new Date() };
+  const receivedAt = new Date();
+  /** A copy as spooled: the verdict's headers, then the message (`message`: policy rewrote its subject). */
+  const copyOf = (rcpts: SpoolRecipient[], v: Verdict | null, quarantine: boolean, message: Buffer = raw): AcceptInput => ({
+    envelope,
+    messageId: trace.messageId,
+    subject: trace.subject,
+    receivedAt,
+    recipients: rcpts,
+    chunks: v?.addHeaders.length ? [headerLines(v.addHeaders), message] : [message],
+    status: quarantine ? 'quarantined' : 'queued',
+    ...(v ? { verdict: verdictColumns(v) } : {}),
+  });
   let copies: AcceptInput[];
   if (!outcome.ok) {
     deps.log.warn({ reason: outcome.reason, ip: envelope.clientIp }, 'scan failed');
     if (deps.scan.on_failure === 'tempfail') return refusal('tempfail', 451, '4.7.0', 'Message could not be scanned, try again later', 'scan_failed');
     copies = [
       {
-        ...common,
-        recipients: spoolRecipients,
-        chunks: [raw],
-        status: 'quarantined',
+        ...copyOf(spoolRecipients, null, true),
         verdict: { category: 'other_threat', score: 0, action: 'quarantine', symbols: JSON.stringify([{ name: 'SCAN_FAIL', score: 0, detail: outcome.reason }]) },
       },
     ];
@@ -79,31 +87,14 @@ export async function finishMessage(input: { raw: Buffer; envelope: Envelope; re
     }
     if (d.kind === 'split') {
       const byAddress = new Map(spoolRecipients.map((r) => [r.address.toLowerCase(), r]));
-      copies = d.copies.map((c) => ({
-        ...common,
-        recipients: c.recipients.map((a) => byAddress.get(a.toLowerCase())).filter((r) => r !== undefined),
-        chunks: [headerLines(c.verdict.addHeaders), c.message ?? raw],
-        status: c.quarantine ? 'quarantined' : 'queued',
-        verdict: verdictColumns(c.verdict),
-      }));
+      copies = d.copies.map((c) => copyOf(c.recipients.map((a) => byAddress.get(a.toLowerCase())).filter((r) => r !== undefined), c.verdict, c.quarantine, c.message));
       // Every recipient in exactly one copy, or the scan answered for another message.
       const counted = copies.reduce((n, c) => n + c.recipients.length, 0);
       if (counted !== spoolRecipients.length || copies.some((c) => !c.recipients.length)) {
         deps.log.error({ copies: d.copies.map((c) => c.recipients) }, 'split decision does not match the recipients');
         return refusal('tempfail', 451, '4.3.0', 'Local error while scanning, try again later', 'scan_split_mismatch');
       }
-    } else {
-      copies = [
-        {
-          ...common,
-          recipients: spoolRecipients,
-          // d.message: policy rewrote a header (subject prefix); the verdict headers still go first.
-          chunks: d.verdict?.addHeaders.length ? [headerLines(d.verdict.addHeaders), d.message ?? raw] : [d.message ?? raw],
-          status: d.quarantine ? 'quarantined' : 'queued',
-          ...(d.verdict ? { verdict: verdictColumns(d.verdict) } : {}),
-        },
-      ];
-    }
+    } else copies = [copyOf(spoolRecipients, d.verdict, d.quarantine, d.message)];
   }
   try {
     const ids = await deps.accept(copies);

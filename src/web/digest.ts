@@ -64,7 +64,8 @@ export async function sendDigests(db: Kysely<Database>, o: DigestOptions): Promi
   return byAddress;
 }
 
-function clean(s: string): string {
+/** A subject or sender for a line of a mail Rampart writes: one line, at most 200 characters. */
+export function clean(s: string): string {
   return s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
 }
 

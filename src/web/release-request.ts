@@ -8,7 +8,7 @@ import { composeTextMail } from '../spool/compose.js';
 import type { Database } from '../store/schema.js';
 import type { WebContext } from './app.js';
 import { audit } from './audit.js';
-import type { SubmitMessage } from './digest.js';
+import { clean, type SubmitMessage } from './digest.js';
 import { ApiError } from './errors.js';
 import { heldMessage, recipientMayRelease } from './quarantine.js';
 import { receivedBy, type Principal } from './scope.js';
@@ -55,9 +55,11 @@ export async function askForRelease(d: RequestDeps, who: Asker, id: string): Pro
   const earlier = await d.db.selectFrom('audit_log').select(['at', 'detail']).where('action', '=', 'quarantine.request_release').where('target', '=', id).execute();
   const asked = earlier.find((r) => (JSON.parse(r.detail ?? '{}') as { mailbox?: string }).mailbox === who.mailbox);
   if (asked) throw new ApiError('conflict', `the release of message ${id} was already asked for at ${asked.at}`);
-  const domain = mine.domain_id === null ? undefined : await d.db.selectFrom('domains').select('name').where('id', '=', mine.domain_id).executeTakeFirst();
   const contacts = mine.domain_id === null ? [] : await d.db.selectFrom('mig_contacts').select(['name', 'address']).where('domain_id', '=', mine.domain_id).orderBy('role', 'desc').orderBy('id').execute();
-  if (!contacts.length) throw new ApiError('conflict', `no IT contact is recorded for ${domain?.name ?? 'your domain'}: ask your help desk`);
+  if (!contacts.length) {
+    const domain = mine.domain_id === null ? undefined : await d.db.selectFrom('domains').select('name').where('id', '=', mine.domain_id).executeTakeFirst();
+    throw new ApiError('conflict', `no IT contact is recorded for ${domain?.name ?? 'your domain'}: ask your help desk`);
+  }
   if (!d.submit) throw new ApiError('unavailable', 'this console cannot send mail');
   const link = `${d.publicUrl.replace(/\/$/, '')}/quarantine/${id}`;
   const asker = who.actor.startsWith('link:') ? who.mailbox : `${who.actor} (${who.mailbox})`;
@@ -82,8 +84,4 @@ export async function askForRelease(d: RequestDeps, who: Asker, id: string): Pro
   await d.submit({ from: d.postmaster, to: sentTo, raw });
   await audit(d.db, { actor: who.actor, action: 'quarantine.request_release', target: id, detail: { mailbox: who.mailbox, sentTo }, ip: d.ip ?? null }, d.now);
   return { id, sentTo };
-}
-
-function clean(s: string): string {
-  return s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
 }

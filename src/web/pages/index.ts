@@ -208,6 +208,8 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     m: await db.selectFrom('messages').select(['id', 'subject', 'mail_from', 'spool_path', 'category']).where('id', '=', c.id).executeTakeFirst(),
     held: await db.selectFrom('message_recipients').select('status').where('message_id', '=', c.id).where('address', '=', c.rcpt).executeTakeFirst(),
   });
+  /** What a digest link's page says of a message only the recipient's IT contacts may release. */
+  const heldForIt = (category: string | null) => html`<p class="notice" role="status">This message is held as ${category ?? 'unscanned'}: only your IT contact can release it.</p>`;
   app.get('/r/:token', async (req, reply) => {
     const { token, c } = claimsOf(req);
     const { m, held } = await linked(c);
@@ -215,7 +217,7 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     let body: Html;
     if (held.status !== 'held') body = html`<p class="notice" role="status">This message has already been released or removed.</p>`;
     // A threat: its recipient may only ask the domain's IT contacts to release it.
-    else if (!recipientMayRelease(m.category)) body = html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p><form method="post" action="/r/${token}"><input type="hidden" name="ask" value="1"><button type="submit">Ask IT to release it</button></form>`;
+    else if (!recipientMayRelease(m.category)) body = html`${heldForIt(m.category)}<form method="post" action="/r/${token}"><input type="hidden" name="ask" value="1"><button type="submit">Ask IT to release it</button></form>`;
     else body = html`<p>Release <strong>${m.subject || '(no subject)'}</strong> from ${m.mail_from || '<>'} to ${c.rcpt}?</p><div class="actions"><form method="post" action="/r/${token}"><button type="submit">Release this message</button></form><form method="post" action="/r/${token}"><input type="hidden" name="allow" value="1"><button type="submit" class="secondary">Release and always allow the sender</button></form></div>`;
     return send(reply, page('Quarantined message', null, body));
   });
@@ -227,7 +229,7 @@ export function registerPages(app: FastifyInstance, ctx: WebContext): void {
     const wantsAllow = form?.allow === '1';
     const { m, held } = await linked(c);
     if (m && !recipientMayRelease(m.category)) {
-      if (form?.ask !== '1') return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">This message is held as ${m.category ?? 'unscanned'}: only your IT contact can release it.</p>`), 403);
+      if (form?.ask !== '1') return send(reply, page('Quarantined message', null, heldForIt(m.category)), 403);
       const r = await askForRelease(releaseDeps(ctx, req.ip), { actor: `link:${c.rcpt}`, mailbox: c.rcpt }, c.id);
       return send(reply, page('Quarantined message', null, html`<p class="notice" role="status">Asked ${r.sentTo.join(', ')} to release it.</p>`));
     }
